@@ -49,10 +49,10 @@ type RealFFT struct {
 }
 
 const (
-	opSelf   = iota // X = Re Z
-	opRe            // X = √2 Re Z
-	opIm            // X = √2 Im Z
-	opNegIm         // X = −√2 Im Z (Z read through conjugate symmetry)
+	opSelf  = iota // X = Re Z
+	opRe           // X = √2 Re Z
+	opIm           // X = √2 Im Z
+	opNegIm        // X = −√2 Im Z (Z read through conjugate symmetry)
 )
 
 // NewRealFFT returns a plan for rows×cols arrays, or an error if either size
