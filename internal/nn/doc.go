@@ -1,0 +1,35 @@
+// Package nn holds the neural-network layers behind the diffusion package's
+// UNet: convolutions, group normalisation, activations, linear maps,
+// resampling, channel concatenation, the sinusoidal time embedding,
+// single-head self-attention, the AdamW optimiser and gradient clipping.
+//
+// # Conventions
+//
+// Tensors are flat []float64 slices in NCHW layout: element (n, c, y, x) of a
+// tensor of shape [N, C, H, W] is at index ((n*C+c)*H+y)*W+x. Matrices of
+// shape [N, D] (time embeddings, linear layers) are row major.
+//
+// Every layer is a forward/backward pair in the style of llm.c. Forward
+// overwrites its output. Backward ACCUMULATES: it adds the gradient of the
+// loss with respect to the layer's input into dIn and with respect to its
+// parameters into dW, so that a tensor feeding several layers receives the sum
+// of their contributions and gradients of a parameter used twice add up. The
+// caller zeroes gradient buffers before a backward pass. A nil dIn asks the
+// layer to skip the input gradient.
+//
+// Parameters of a whole network live in ONE flat []float64 described by a
+// [Layout]: each tensor is a named [View] (offset, length) into it. Gradients
+// and the AdamW first and second moments use the same layout, so that the
+// optimiser ([AdamW.Step]) and gradient clipping ([ClipGradNorm]) are plain
+// loops over flat slices.
+//
+// Initialisation follows PyTorch's defaults: convolution and linear weights
+// and biases are drawn from U(−1/√fan_in, 1/√fan_in) (kaiming-uniform with
+// a = √5), group-norm scales are 1 and shifts 0.
+//
+// Layers that need scratch memory own it, sized on first use for a batch
+// size and reused afterwards; they are not safe for concurrent use. Layers
+// that split a batch across goroutines do so with a fixed partition of work
+// per sample and sum parameter gradients in sample order, so results do not
+// depend on the number of cores.
+package nn

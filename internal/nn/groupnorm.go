@@ -1,0 +1,151 @@
+package nn
+
+import (
+	"fmt"
+	"math"
+)
+
+// GroupNorm normalises each sample over groups of channels (PyTorch's
+// GroupNorm): the C channels are split into G contiguous groups, and for
+// sample n and group g with mean μ and biased variance σ² over its C/G
+// channels and HW pixels,
+//
+//	out[n, c, p] = γ[c] · (in[n, c, p] − μ) / √(σ² + Eps) + β[c].
+//
+// Shapes: in, out [N, C, HW]; γ, β [C]. Forward caches μ and 1/√(σ²+Eps) per
+// (n, g) for Backward, which must be called with the input of the latest
+// Forward. A GroupNorm is not safe for concurrent use.
+type GroupNorm struct {
+	C, G, HW int
+	Eps      float64 // 1e-5 by default, as in PyTorch
+
+	mean, rstd []float64 // [N, G]
+	sums       []float64 // [N, C, 2] per-sample Σ dy·x̂ and Σ dy
+}
+
+// NewGroupNorm returns a group normalisation of c channels in g groups over
+// hw pixels with Eps = 1e-5. It panics if g does not divide c or a size is
+// not positive.
+func NewGroupNorm(c, g, hw int) *GroupNorm {
+	if c <= 0 || g <= 0 || hw <= 0 || c%g != 0 {
+		panic(fmt.Sprintf("nn: bad GroupNorm shape c=%d g=%d hw=%d", c, g, hw))
+	}
+	return &GroupNorm{C: c, G: g, HW: hw, Eps: 1e-5}
+}
+
+// Forward computes the normalisation of batch samples of in into out, which
+// may alias in. It panics on slice length mismatch.
+func (gn *GroupNorm) Forward(out, in, gamma, beta []float64, batch int) {
+	sz := gn.C * gn.HW
+	if len(in) != batch*sz || len(out) != batch*sz || len(gamma) != gn.C || len(beta) != gn.C {
+		panic("nn: GroupNorm.Forward length mismatch")
+	}
+	if cap(gn.mean) < batch*gn.G {
+		gn.mean = make([]float64, batch*gn.G)
+		gn.rstd = make([]float64, batch*gn.G)
+	}
+	gn.mean, gn.rstd = gn.mean[:batch*gn.G], gn.rstd[:batch*gn.G]
+	cg := gn.C / gn.G
+	gl := cg * gn.HW
+	parallelFor(batch, workers(batch, 0), func(lo, hi, _ int) {
+		for n := lo; n < hi; n++ {
+			for g := 0; g < gn.G; g++ {
+				off := n*sz + g*gl
+				x := in[off : off+gl]
+				s := 0.0
+				for _, v := range x {
+					s += v
+				}
+				mu := s / float64(gl)
+				ss := 0.0
+				for _, v := range x {
+					d := v - mu
+					ss += d * d
+				}
+				r := 1 / math.Sqrt(ss/float64(gl)+gn.Eps)
+				gn.mean[n*gn.G+g] = mu
+				gn.rstd[n*gn.G+g] = r
+				y := out[off : off+gl]
+				for cc := 0; cc < cg; cc++ {
+					c := g*cg + cc
+					a := gamma[c] * r
+					b := beta[c] - mu*a
+					xs := x[cc*gn.HW : (cc+1)*gn.HW]
+					ys := y[cc*gn.HW : (cc+1)*gn.HW]
+					for i, v := range xs {
+						ys[i] = v*a + b
+					}
+				}
+			}
+		}
+	})
+}
+
+// Backward accumulates dIn += ∂L/∂in (skipped if nil), dGamma += ∂L/∂γ and
+// dBeta += ∂L/∂β given dOut = ∂L/∂out and the input in of the latest Forward.
+// With x̂ = (x − μ)·r, r = 1/√(σ²+Eps), and means ⟨·⟩ over the group,
+//
+//	dx = r · (dx̂ − ⟨dx̂⟩ − x̂ ⟨dx̂ · x̂⟩), dx̂ = γ · dOut,
+//	dγ[c] = Σ dOut · x̂, dβ[c] = Σ dOut.
+//
+// dIn must not alias dOut or in.
+func (gn *GroupNorm) Backward(dIn, dGamma, dBeta, dOut, in, gamma []float64, batch int) {
+	sz := gn.C * gn.HW
+	if len(in) != batch*sz || len(dOut) != batch*sz || len(gamma) != gn.C ||
+		len(dGamma) != gn.C || len(dBeta) != gn.C || (dIn != nil && len(dIn) != batch*sz) ||
+		len(gn.mean) != batch*gn.G {
+		panic("nn: GroupNorm.Backward length mismatch")
+	}
+	if cap(gn.sums) < 2*batch*gn.C {
+		gn.sums = make([]float64, 2*batch*gn.C)
+	}
+	sums := gn.sums[:2*batch*gn.C]
+	cg := gn.C / gn.G
+	gl := cg * gn.HW
+	parallelFor(batch, workers(batch, 0), func(lo, hi, _ int) {
+		for n := lo; n < hi; n++ {
+			for g := 0; g < gn.G; g++ {
+				mu, r := gn.mean[n*gn.G+g], gn.rstd[n*gn.G+g]
+				off := n*sz + g*gl
+				// Per-channel Σ dy·x̂ and Σ dy, then the group means of dx̂ and dx̂·x̂.
+				var mdx, mdxx float64
+				for cc := 0; cc < cg; cc++ {
+					c := g*cg + cc
+					xs := in[off+cc*gn.HW : off+(cc+1)*gn.HW]
+					ds := dOut[off+cc*gn.HW : off+(cc+1)*gn.HW]
+					var sdx, sd float64
+					for i, d := range ds {
+						sdx += d * (xs[i] - mu) * r
+						sd += d
+					}
+					sums[2*(n*gn.C+c)] = sdx
+					sums[2*(n*gn.C+c)+1] = sd
+					mdx += gamma[c] * sd
+					mdxx += gamma[c] * sdx
+				}
+				if dIn == nil {
+					continue
+				}
+				mdx /= float64(gl)
+				mdxx /= float64(gl)
+				for cc := 0; cc < cg; cc++ {
+					c := g*cg + cc
+					xs := in[off+cc*gn.HW : off+(cc+1)*gn.HW]
+					ds := dOut[off+cc*gn.HW : off+(cc+1)*gn.HW]
+					dx := dIn[off+cc*gn.HW : off+(cc+1)*gn.HW]
+					gr := gamma[c] * r
+					for i, d := range ds {
+						xh := (xs[i] - mu) * r
+						dx[i] += gr*d - r*(mdx+xh*mdxx)
+					}
+				}
+			}
+		}
+	})
+	for n := 0; n < batch; n++ {
+		for c := 0; c < gn.C; c++ {
+			dGamma[c] += sums[2*(n*gn.C+c)]
+			dBeta[c] += sums[2*(n*gn.C+c)+1]
+		}
+	}
+}

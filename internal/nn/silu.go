@@ -1,0 +1,27 @@
+package nn
+
+import "math"
+
+// SiLUForward sets out[i] = in[i]·σ(in[i]), σ(x) = 1/(1+e^−x), the SiLU
+// (swish) activation. out may alias in. It panics if the lengths differ.
+func SiLUForward(out, in []float64) {
+	if len(out) != len(in) {
+		panic("nn: SiLUForward length mismatch")
+	}
+	for i, x := range in {
+		out[i] = x / (1 + math.Exp(-x))
+	}
+}
+
+// SiLUBackward accumulates dIn[i] += dOut[i]·σ(x)(1 + x(1 − σ(x))) with
+// x = in[i], the forward input. dIn must not alias dOut or in. It panics if
+// the lengths differ.
+func SiLUBackward(dIn, dOut, in []float64) {
+	if len(dIn) != len(in) || len(dOut) != len(in) {
+		panic("nn: SiLUBackward length mismatch")
+	}
+	for i, x := range in {
+		s := 1 / (1 + math.Exp(-x))
+		dIn[i] += dOut[i] * s * (1 + x*(1-s))
+	}
+}
