@@ -264,9 +264,15 @@ func NewAlphaBarSchedule(alphaBar []float64) (*Schedule, error) {
 func newScheduleAlphaBar(ab, nv []float64) *Schedule {
 	beta := make([]float64, len(ab))
 	for t := 1; t < len(ab); t++ {
-		// 1 − ᾱ_t/ᾱ_{t−1} = ((1−ᾱ_t) − (1−ᾱ_{t−1}))/ᾱ_{t−1}, without
-		// cancellation when ᾱ is near 1.
-		b := (nv[t] - nv[t-1]) / ab[t-1]
+		// β_t = 1 − ᾱ_t/ᾱ_{t−1} = ((1−ᾱ_t) − (1−ᾱ_{t−1}))/ᾱ_{t−1}: the
+		// second form where ᾱ is near 1, the first where it is small, so
+		// that neither subtraction cancels badly.
+		var b float64
+		if nv[t] < ab[t-1] {
+			b = (nv[t] - nv[t-1]) / ab[t-1]
+		} else {
+			b = 1 - ab[t]/ab[t-1]
+		}
 		beta[t] = math.Min(math.Max(b, 0), 1)
 	}
 	return &Schedule{beta: beta, alphaBar: ab, noiseVar: nv}
