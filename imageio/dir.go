@@ -1,0 +1,285 @@
+package imageio
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strings"
+	"sync"
+
+	"gonum.org/v1/gonum/mat"
+)
+
+// IsImageFile reports whether name has an image extension the loaders
+// read from folders: .png, .jpg, .jpeg or .gif, in any letter case.
+func IsImageFile(name string) bool {
+	switch strings.ToLower(filepath.Ext(name)) {
+	case ".png", ".jpg", ".jpeg", ".gif":
+		return true
+	}
+	return false
+}
+
+// IsNPYFile reports whether name has the NumPy array extension .npy, in
+// any letter case.
+func IsNPYFile(name string) bool {
+	return strings.EqualFold(filepath.Ext(name), ".npy")
+}
+
+// LoadDir loads every image file directly inside dir (not in
+// subdirectories), in sorted file-name order, and returns the images with
+// their file names (base names, not paths). Files are chosen by extension
+// (IsImageFile); other files and subdirectories are skipped.
+//
+// Without a target size in opts, all images must have the same size; a
+// folder of mixed sizes is an error listing each size found with its file
+// count and an example file. With a target size, every image is
+// centre-cropped and resized to it. With opts.Color, each image
+// contributes its R, G and B planes: the result then holds 3·len(names)
+// matrices, image i at indices 3i, 3i+1, 3i+2.
+//
+// A missing or unreadable dir, a folder without images, and any corrupt
+// or unreadable image file are errors naming the folder or file. Images
+// are decoded concurrently, one goroutine per CPU.
+func LoadDir(dir string, opts *Options) ([]*mat.Dense, []string, error) {
+	if _, _, err := opts.target(); err != nil {
+		return nil, nil, fmt.Errorf("%w (loading %s)", err, dir)
+	}
+	paths, err := listImages(dir)
+	if err != nil {
+		return nil, nil, err
+	}
+	names := make([]string, len(paths))
+	for i, p := range paths {
+		names[i] = filepath.Base(p)
+	}
+	imgs, err := decodeFiles(paths, opts)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := checkSizes(imgs, names, opts, dir); err != nil {
+		return nil, nil, err
+	}
+	return imgs, names, nil
+}
+
+// listImages returns the paths of the image files in dir, sorted.
+func listImages(dir string) ([]string, error) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, fmt.Errorf("noise: %w", err)
+	}
+	var paths []string
+	for _, e := range entries {
+		if !IsImageFile(e.Name()) {
+			continue
+		}
+		p := filepath.Join(dir, e.Name())
+		if !e.Type().IsRegular() {
+			// Follow symbolic links; skip directories and devices.
+			fi, err := os.Stat(p)
+			if err != nil {
+				return nil, fmt.Errorf("noise: %w", err)
+			}
+			if !fi.Mode().IsRegular() {
+				continue
+			}
+		}
+		paths = append(paths, p)
+	}
+	if len(paths) == 0 {
+		return nil, fmt.Errorf("noise: %s: no PNG, JPEG or GIF images in folder", dir)
+	}
+	sort.Strings(paths)
+	return paths, nil
+}
+
+// LoadPaths loads images from a list of paths, in order, and returns them
+// with a name for each image. A path may be
+//
+//   - a folder: its image files, as in LoadDir, named by their paths;
+//   - a .npy file: a NumPy array read by ReadNPY (shape (H,W), (N,H,W) or
+//     (N,1,H,W)), its images named path[i] (or path for a single (H,W)
+//     array);
+//   - any other file: decoded as a PNG, JPEG or GIF image whatever its
+//     extension, named by its path.
+//
+// opts applies to every image as in LoadDir, with the same rule on mixed
+// sizes across all paths. Arrays from .npy files keep their values (see
+// ReadNPY) and are never resampled: with a target size, an array of
+// another size is an error. .npy arrays are grayscale, so opts.Color with
+// a .npy path is an error. With opts.Color the result holds three planes
+// per name, as in LoadDir.
+func LoadPaths(paths []string, opts *Options) ([]*mat.Dense, []string, error) {
+	rows, cols, err := opts.target()
+	if err != nil {
+		return nil, nil, err
+	}
+	if len(paths) == 0 {
+		return nil, nil, errors.New("noise: no input paths")
+	}
+	type group struct {
+		files []string // image files to decode, or nil for a .npy file
+		npy   string
+	}
+	groups := make([]group, 0, len(paths))
+	for _, p := range paths {
+		fi, err := os.Stat(p)
+		if err != nil {
+			return nil, nil, fmt.Errorf("noise: %w", err)
+		}
+		switch {
+		case fi.IsDir():
+			files, err := listImages(p)
+			if err != nil {
+				return nil, nil, err
+			}
+			groups = append(groups, group{files: files})
+		case IsNPYFile(p):
+			if opts.color() {
+				return nil, nil, fmt.Errorf("noise: %s: .npy arrays are grayscale; colour was requested", p)
+			}
+			groups = append(groups, group{npy: p})
+		default:
+			groups = append(groups, group{files: []string{p}})
+		}
+	}
+
+	var imgs []*mat.Dense
+	var names []string
+	for _, g := range groups {
+		if g.npy == "" {
+			// Decode with the target only; the size check is done below
+			// over all paths together.
+			got, err := decodeFiles(g.files, opts)
+			if err != nil {
+				return nil, nil, err
+			}
+			imgs = append(imgs, got...)
+			names = append(names, g.files...)
+			continue
+		}
+		got, shape, err := loadNPY(g.npy)
+		if err != nil {
+			return nil, nil, err
+		}
+		r, c := got[0].Dims()
+		if rows > 0 && (r != rows || c != cols) {
+			return nil, nil, fmt.Errorf("noise: %s: arrays are %d×%d but the target size is %d×%d; .npy arrays are not resized",
+				g.npy, r, c, rows, cols)
+		}
+		imgs = append(imgs, got...)
+		if len(shape) == 2 {
+			names = append(names, g.npy)
+		} else {
+			for i := range got {
+				names = append(names, fmt.Sprintf("%s[%d]", g.npy, i))
+			}
+		}
+	}
+	if err := checkSizes(imgs, names, opts, ""); err != nil {
+		return nil, nil, err
+	}
+	return imgs, names, nil
+}
+
+// checkSizes checks that the images share one size, reporting them by
+// names (where is the folder, or "" for a list of paths).
+func checkSizes(imgs []*mat.Dense, names []string, opts *Options, where string) error {
+	per := 1
+	if opts.color() {
+		per = 3
+	}
+	var sizes sizeCensus
+	for i, name := range names {
+		r, c := imgs[per*i].Dims()
+		sizes.add(r, c, name)
+	}
+	return sizes.check(where)
+}
+
+// decodeFiles decodes the image files at paths concurrently, keeping
+// their order; with opts.Color each file gives three planes. The error
+// returned is the one of the first failing file in path order.
+func decodeFiles(paths []string, opts *Options) ([]*mat.Dense, error) {
+	color := opts.color()
+	out := make([][]*mat.Dense, len(paths))
+	errs := make([]error, len(paths))
+	workers := min(runtime.GOMAXPROCS(0), len(paths))
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	next := 0
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				mu.Lock()
+				i := next
+				next++
+				mu.Unlock()
+				if i >= len(paths) {
+					return
+				}
+				out[i], errs[i] = loadFile(paths[i], opts, color)
+			}
+		}()
+	}
+	wg.Wait()
+	var imgs []*mat.Dense
+	for i := range paths {
+		if errs[i] != nil {
+			return nil, errs[i]
+		}
+		imgs = append(imgs, out[i]...)
+	}
+	return imgs, nil
+}
+
+// sizeCensus counts images per size, keeping an example file of each.
+type sizeCensus struct {
+	sizes []sizeCount
+}
+
+type sizeCount struct {
+	rows, cols, n int
+	example       string
+}
+
+func (s *sizeCensus) add(rows, cols int, name string) {
+	for i := range s.sizes {
+		if c := &s.sizes[i]; c.rows == rows && c.cols == cols {
+			c.n++
+			return
+		}
+	}
+	s.sizes = append(s.sizes, sizeCount{rows: rows, cols: cols, n: 1, example: name})
+}
+
+// check returns an error listing the sizes found when there is more than
+// one, most frequent first; where, if not empty, names the folder.
+func (s *sizeCensus) check(where string) error {
+	if len(s.sizes) <= 1 {
+		return nil
+	}
+	sorted := append([]sizeCount(nil), s.sizes...)
+	sort.SliceStable(sorted, func(i, j int) bool { return sorted[i].n > sorted[j].n })
+	var b strings.Builder
+	for i, c := range sorted {
+		if i > 0 {
+			b.WriteString("; ")
+		}
+		files := "files"
+		if c.n == 1 {
+			files = "file"
+		}
+		fmt.Fprintf(&b, "%d×%d (rows×cols): %d %s, e.g. %s", c.rows, c.cols, c.n, files, c.example)
+	}
+	if where != "" {
+		where += ": "
+	}
+	return fmt.Errorf("noise: %simages of mixed sizes: %s; give a target size to centre-crop and resize them", where, b.String())
+}

@@ -1,0 +1,289 @@
+package imageio
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"reflect"
+
+	"codeberg.org/sbinet/npyio"
+	"gonum.org/v1/gonum/mat"
+)
+
+// MaxElements is the largest number of values a .npy array may declare
+// (1<<28 values: 2 GiB as float64); larger headers are rejected before
+// any data are read.
+const MaxElements = 1 << 28
+
+// maxNPYHeader bounds the header length of a .npy file (NumPy itself
+// refuses headers above 10000 bytes by default).
+const maxNPYHeader = 1 << 16
+
+// npyHeader is a validated .npy header.
+type npyHeader struct {
+	r       *npyio.Reader
+	dtype   reflect.Type
+	fortran bool
+	shape   []int
+	n       int // images
+	rows    int
+	cols    int
+}
+
+// LoadNPY reads the .npy file at path with ReadNPY; errors name the file.
+func LoadNPY(path string) ([]*mat.Dense, error) {
+	imgs, _, err := loadNPY(path)
+	return imgs, err
+}
+
+func loadNPY(path string) ([]*mat.Dense, []int, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, nil, fmt.Errorf("noise: %w", err)
+	}
+	defer f.Close()
+	return readNPY(path, f)
+}
+
+// ReadNPY reads a NumPy .npy array from r into one matrix per image.
+// Accepted shapes are (H,W) (one image), (N,H,W) and (N,1,H,W) (N images
+// of H rows and W columns), in C or Fortran order, with element type
+// float64, float32, uint8 or uint16 of either byte order. Floating-point
+// values are kept as stored; uint8 values are divided by 255 and uint16
+// values by 65535, like 8- and 16-bit image samples. Non-finite values,
+// empty or oversized shapes (above MaxElements values), truncated data and
+// trailing bytes are errors.
+func ReadNPY(r io.Reader) ([]*mat.Dense, error) {
+	imgs, _, err := readNPY("input", r)
+	return imgs, err
+}
+
+// readNPY reads a .npy array from r, naming it name in errors, and
+// returns the images and the array shape.
+func readNPY(name string, r io.Reader) (imgs []*mat.Dense, shape []int, err error) {
+	br := bufio.NewReader(r)
+	h, err := readNPYHeader(name, br)
+	if err != nil {
+		return nil, nil, err
+	}
+	total := h.n * h.rows * h.cols
+	var flat []float64
+	if err := guard(func() error {
+		var err error
+		flat, err = readNPYData(h, total)
+		return err
+	}); err != nil {
+		return nil, nil, fmt.Errorf("noise: %s: reading .npy data (%s, shape %v): %w", name, h.dtype, h.shape, err)
+	}
+	if _, err := br.ReadByte(); err != io.EOF {
+		return nil, nil, fmt.Errorf("noise: %s: .npy file has data beyond its shape %v", name, h.shape)
+	}
+	imgs = make([]*mat.Dense, h.n)
+	plane := h.rows * h.cols
+	for k := range imgs {
+		m := mat.NewDense(h.rows, h.cols, nil)
+		data := m.RawMatrix().Data
+		if !h.fortran {
+			copy(data, flat[k*plane:(k+1)*plane])
+		} else {
+			// Fortran order: element (k, y, x) sits at k + N(y + H x).
+			for y := range h.rows {
+				for x := range h.cols {
+					data[y*h.cols+x] = flat[k+h.n*(y+h.rows*x)]
+				}
+			}
+		}
+		for i, v := range data {
+			if math.IsNaN(v) || math.IsInf(v, 0) {
+				return nil, nil, fmt.Errorf("noise: %s: non-finite value %v in image %d at row %d, col %d",
+					name, v, k, i/h.cols, i%h.cols)
+			}
+		}
+		imgs[k] = m
+	}
+	return imgs, h.shape, nil
+}
+
+// readNPYHeader reads and validates a .npy header (format version 1 or
+// 2) from br, leaving br at the start of the data.
+func readNPYHeader(name string, br *bufio.Reader) (*npyHeader, error) {
+	// Check the prefix ourselves before handing the stream to npyio, which
+	// trusts the header length and layout.
+	pre, err := br.Peek(10)
+	if err != nil || !bytes.Equal(pre[:6], npyio.Magic[:]) {
+		return nil, fmt.Errorf("noise: %s: not a .npy file (bad or missing magic string)", name)
+	}
+	var hlen, plen int
+	switch pre[6] {
+	case 1:
+		hlen, plen = int(binary.LittleEndian.Uint16(pre[8:10])), 10
+	case 2:
+		pre, err = br.Peek(12)
+		if err != nil {
+			return nil, fmt.Errorf("noise: %s: truncated .npy header", name)
+		}
+		hlen, plen = int(binary.LittleEndian.Uint32(pre[8:12])), 12
+	default:
+		return nil, fmt.Errorf("noise: %s: unsupported .npy format version %d.%d", name, pre[6], pre[7])
+	}
+	if hlen > maxNPYHeader {
+		return nil, fmt.Errorf("noise: %s: .npy header of %d bytes is too long", name, hlen)
+	}
+	all, err := br.Peek(plen + hlen)
+	if err != nil {
+		return nil, fmt.Errorf("noise: %s: truncated .npy header", name)
+	}
+	dict := all[plen:]
+	if !bytes.HasPrefix(bytes.TrimSpace(dict), []byte("{")) || bytes.IndexByte(dict, '\n') < 0 ||
+		bytes.IndexByte(dict, '}') < 0 {
+		return nil, fmt.Errorf("noise: %s: malformed .npy header %q", name, dict)
+	}
+	var nr *npyio.Reader
+	if err := guard(func() error {
+		var err error
+		nr, err = npyio.NewReader(br)
+		return err
+	}); err != nil {
+		return nil, fmt.Errorf("noise: %s: malformed .npy header: %w", name, err)
+	}
+	h := &npyHeader{r: nr, fortran: nr.Header.Descr.Fortran, shape: nr.Header.Descr.Shape}
+	h.dtype = npyio.TypeFrom(nr.Header.Descr.Type)
+	switch h.dtype {
+	case reflect.TypeFor[float64](), reflect.TypeFor[float32](), reflect.TypeFor[uint8](), reflect.TypeFor[uint16]():
+	default:
+		return nil, fmt.Errorf("noise: %s: unsupported .npy dtype %q (want float64, float32, uint8 or uint16)",
+			name, nr.Header.Descr.Type)
+	}
+	s := h.shape
+	switch {
+	case len(s) == 2:
+		h.n, h.rows, h.cols = 1, s[0], s[1]
+	case len(s) == 3:
+		h.n, h.rows, h.cols = s[0], s[1], s[2]
+	case len(s) == 4 && s[1] == 1:
+		h.n, h.rows, h.cols = s[0], s[2], s[3]
+	default:
+		return nil, fmt.Errorf("noise: %s: .npy shape %v: want (H,W), (N,H,W) or (N,1,H,W)", name, s)
+	}
+	if h.n <= 0 || h.rows <= 0 || h.cols <= 0 {
+		return nil, fmt.Errorf("noise: %s: empty .npy array of shape %v", name, s)
+	}
+	if h.n > MaxElements/h.rows || h.n*h.rows > MaxElements/h.cols {
+		return nil, fmt.Errorf("noise: %s: .npy shape %v exceeds the limit of %d values", name, s, MaxElements)
+	}
+	return h, nil
+}
+
+// readNPYData reads total values of h's dtype and converts them to float64.
+func readNPYData(h *npyHeader, total int) ([]float64, error) {
+	switch h.dtype {
+	case reflect.TypeFor[float64]():
+		v := make([]float64, total)
+		if err := h.r.Read(&v); err != nil {
+			return nil, npyDataError(err)
+		}
+		return v, nil
+	case reflect.TypeFor[float32]():
+		v := make([]float32, total)
+		if err := h.r.Read(&v); err != nil {
+			return nil, npyDataError(err)
+		}
+		out := make([]float64, total)
+		for i, x := range v {
+			out[i] = float64(x)
+		}
+		return out, nil
+	case reflect.TypeFor[uint8]():
+		v := make([]uint8, total)
+		if err := h.r.Read(&v); err != nil {
+			return nil, npyDataError(err)
+		}
+		out := make([]float64, total)
+		for i, x := range v {
+			out[i] = float64(x) / 255
+		}
+		return out, nil
+	case reflect.TypeFor[uint16]():
+		v := make([]uint16, total)
+		if err := h.r.Read(&v); err != nil {
+			return nil, npyDataError(err)
+		}
+		out := make([]float64, total)
+		for i, x := range v {
+			out[i] = float64(x) / 65535
+		}
+		return out, nil
+	}
+	return nil, fmt.Errorf("unsupported dtype %v", h.dtype)
+}
+
+func npyDataError(err error) error {
+	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+		return fmt.Errorf("truncated data: %w", err)
+	}
+	return err
+}
+
+// guard runs f, turning a panic inside the third-party .npy reader into an
+// error.
+func guard(f func() error) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("malformed input (%v)", r)
+		}
+	}()
+	return f()
+}
+
+// WriteNPY writes imgs to w as a little-endian float64 NumPy array of
+// shape (N,H,W), or (H,W) when there is a single image, in C order
+// (readable with numpy.load). All images must have the same size and
+// finite values.
+func WriteNPY(w io.Writer, imgs []*mat.Dense) error {
+	if len(imgs) == 0 {
+		return errors.New("noise: WriteNPY: no images")
+	}
+	rows, cols := imgs[0].Dims()
+	for k, m := range imgs {
+		if r, c := m.Dims(); r != rows || c != cols {
+			return fmt.Errorf("noise: WriteNPY: image %d is %d×%d, image 0 is %d×%d", k, r, c, rows, cols)
+		}
+		raw := m.RawMatrix()
+		for y := range rows {
+			for x, v := range raw.Data[y*raw.Stride : y*raw.Stride+cols] {
+				if math.IsNaN(v) || math.IsInf(v, 0) {
+					return fmt.Errorf("noise: WriteNPY: non-finite value %v in image %d at row %d, col %d", v, k, y, x)
+				}
+			}
+		}
+	}
+	// Row views share the matrices' memory: nothing is copied.
+	views := make([][][]float64, len(imgs))
+	for k, m := range imgs {
+		views[k] = make([][]float64, rows)
+		for y := range rows {
+			views[k][y] = m.RawRowView(y)
+		}
+	}
+	var err error
+	if len(imgs) == 1 {
+		err = npyio.Write(w, views[0])
+	} else {
+		err = npyio.Write(w, views)
+	}
+	if err != nil {
+		return fmt.Errorf("noise: WriteNPY: %w", err)
+	}
+	return nil
+}
+
+// SaveNPY writes imgs to the file at path with WriteNPY, atomically (see
+// WriteFileAtomic).
+func SaveNPY(path string, imgs []*mat.Dense) error {
+	return WriteFileAtomic(path, func(w io.Writer) error { return WriteNPY(w, imgs) })
+}
