@@ -100,8 +100,9 @@ func (s *Schedule) FrequencySNRFunc(rows, cols int, data, noise func(k float64) 
 //	ᾱ_t ⟨Γ_data⟩ / ((1−ᾱ_t) ⟨Γ_noise⟩),
 //
 // the SNR of the bin-averaged spectra (averaging the spectra before the
-// ratio keeps bins with a few noise-free frequencies finite). k = 0 is
-// excluded. k and snr are new slices in increasing |k|; empty bins are
+// ratio keeps bins with a few noise-free frequencies finite). Bin b holds
+// b·w ≤ |k| < (b+1)·w, w = kmax/bins, the last bin also kmax; a frequency
+// within a relative 1e-9 of an edge counts as on it. k = 0 is excluded. k and snr are new slices in increasing |k|; empty bins are
 // omitted.
 //
 // RadialSNR returns an error for the bad spectra FrequencySNR rejects, if
@@ -135,7 +136,10 @@ func (s *Schedule) RadialSNR(data, noise *mat.Dense, t, bins int) (k, snr []floa
 			if kk == 0 {
 				continue
 			}
-			b := min(int(kk/width), bins-1)
+			// A frequency on a bin edge (common: |k| is often a rational
+			// multiple of kmax) belongs to the upper bin whatever the
+			// rounding of kk/width.
+			b := min(int(kk/width+snrEdgeTol), bins-1)
 			sumK[b] += kk
 			sumD[b] += xd[j]
 			sumN[b] += xn[j]
@@ -153,6 +157,10 @@ func (s *Schedule) RadialSNR(data, noise *mat.Dense, t, bins int) (k, snr []floa
 	}
 	return k, snr, nil
 }
+
+// snrEdgeTol is the relative tolerance within which a frequency counts as
+// lying on a bin edge in RadialSNR.
+const snrEdgeTol = 1e-9
 
 // maxSNRGrid bounds the number of frequencies FrequencySNRFunc allocates.
 const maxSNRGrid = 1 << 28

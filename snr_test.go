@@ -197,7 +197,8 @@ func TestSNRRadial(t *testing.T) {
 				for i := 0; i < sh[0]; i++ {
 					for j := 0; j < sh[1]; j++ {
 						kk := k.At(i, j)
-						in := kk > 0 && kk >= lo && (kk < hi || b == bins-1)
+						// Edges with the documented 1e-9 relative tolerance.
+						in := kk > 0 && kk >= lo-1e-9*w && (kk < hi-1e-9*w || b == bins-1)
 						if in {
 							sk += kk
 							sd += d.At(i, j)
