@@ -1,0 +1,491 @@
+package noise
+
+import (
+	"math"
+	"math/cmplx"
+	"math/rand/v2"
+	"runtime"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"gonum.org/v1/gonum/floats/scalar"
+	"gonum.org/v1/gonum/mat"
+	"gonum.org/v1/gonum/stat"
+)
+
+// mahaTol is the relative tolerance of exact comparisons: the FFT path and
+// the naive O(N⁴) DFT differ by rounding only.
+const mahaTol = 1e-11
+
+// mahaNaiveDistance is the reference d(x, y | Q0): the orthonormal complex
+// DFT of x − y computed by the definition with At loops, then
+// √(Σ_{k≠0} |Z_k|² |k|^(2Δ))/A. It does not use F_R, the packing, the
+// centred layout or the weight table of the code under test.
+func mahaNaiveDistance(x, y mat.Matrix, delta, a float64) float64 {
+	r, c := x.Dims()
+	var s float64
+	for u := range r {
+		fu := float64(u)
+		if u > r/2 {
+			fu -= float64(r)
+		}
+		for v := range c {
+			fv := float64(v)
+			if v > c/2 {
+				fv -= float64(c)
+			}
+			if u == 0 && v == 0 {
+				continue
+			}
+			var z complex128
+			for i := range r {
+				for j := range c {
+					d := x.At(i, j)
+					if y != nil {
+						d -= y.At(i, j)
+					}
+					z += complex(d, 0) * cmplx.Exp(complex(0, -2*math.Pi*(float64(u*i)/float64(r)+float64(v*j)/float64(c))))
+				}
+			}
+			z /= complex(math.Sqrt(float64(r*c)), 0)
+			k := math.Hypot(fu/float64(r), fv/float64(c))
+			s += real(z*cmplx.Conj(z)) * math.Pow(k, 2*delta)
+		}
+	}
+	return math.Sqrt(s) / a
+}
+
+func mahaRandom(rnd *rand.Rand, r, c int) *mat.Dense {
+	x := mat.NewDense(r, c, nil)
+	for i := range r {
+		for j := range c {
+			x.Set(i, j, rnd.NormFloat64()+0.3*float64(i)-0.1*float64(j))
+		}
+	}
+	return x
+}
+
+// mahaGoldenImage is the fixed input of the numpy golden values:
+// sin(a·i + b·j) + 0.1·i·j − 0.05·j².
+func mahaGoldenImage(r, c int, a, b float64) *mat.Dense {
+	x := mat.NewDense(r, c, nil)
+	for i := range r {
+		for j := range c {
+			fi, fj := float64(i), float64(j)
+			x.Set(i, j, math.Sin(a*fi+b*fj)+0.1*fi*fj-0.05*fj*fj)
+		}
+	}
+	return x
+}
+
+func TestMetricGolden(t *testing.T) {
+	// Values computed with numpy via /usr/bin/python3 (numpy.fft.fft2,
+	// norm="ortho", unshifted frequencies):
+	//
+	//	def img(r, c, a, b):
+	//	    i = np.arange(r)[:, None]; j = np.arange(c)[None, :]
+	//	    return np.sin(a*i + b*j) + 0.1*i*j - 0.05*j*j
+	//	def dist(x, y, delta, A):
+	//	    r, c = x.shape
+	//	    z = np.fft.fft2(x - y, norm="ortho")
+	//	    fy = np.fft.fftfreq(r); fx = np.fft.fftfreq(c)
+	//	    k = np.hypot(fy[:, None], fx[None, :])
+	//	    w = np.where(k > 0, k, 1.0) ** (2*delta); w[0, 0] = 0
+	//	    return np.sqrt((np.abs(z)**2 * w).sum()) / A
+	//	x = img(r, c, 1.3, 0.7); y = img(r, c, 0.4, 2.1)
+	//	print(dist(x, y, delta, A), dist(x, 0*x, delta, A))
+	for i, test := range []struct {
+		rows, cols int
+		delta, a   float64
+		dist, norm float64
+	}{
+		{5, 6, 0, 1, 5.487039671337617, 5.0218230322717154},
+		{5, 6, 1.5, 1, 1.0339216111059084, 0.8308061362975556},
+		{5, 6, 1.49977, 0.8, 1.292709006615701, 1.0387631231966459},
+		{5, 6, 2, 2.5, 0.25022681936214286, 0.19951678392561503},
+		{4, 4, 0, 1, 3.8658130317798647, 2.407245100818674},
+		{4, 4, 1.5, 1, 0.845313205220016, 0.4858666054689941},
+		{4, 4, 1.49977, 0.8, 1.0568497454047314, 0.6074652930208007},
+		{4, 4, 2, 2.5, 0.22492641814256215, 0.12381246905052738},
+		{3, 7, 0, 1, 4.050394854354545, 4.516836808518941},
+		{3, 7, 1.5, 1, 0.8822687030582512, 0.7352088272924763},
+		{3, 7, 1.49977, 0.8, 1.1030751547980464, 0.9192271855167079},
+		{3, 7, 2, 2.5, 0.22187896644146435, 0.17893611885361996},
+	} {
+		m, err := NewMetric(test.rows, test.cols, test.delta, test.a)
+		require.NoError(t, err)
+		x := mahaGoldenImage(test.rows, test.cols, 1.3, 0.7)
+		y := mahaGoldenImage(test.rows, test.cols, 0.4, 2.1)
+		if got := m.Distance(x, y); !scalar.EqualWithinRel(got, test.dist, mahaTol) {
+			t.Errorf("case %d: Distance = %.17g, want %.17g", i, got, test.dist)
+		}
+		if got := m.Norm(x); !scalar.EqualWithinRel(got, test.norm, mahaTol) {
+			t.Errorf("case %d: Norm = %.17g, want %.17g", i, got, test.norm)
+		}
+	}
+}
+
+func TestMetricMatchesNaiveDFT(t *testing.T) {
+	rnd := rand.New(rand.NewPCG(1, 2))
+	for _, size := range [][2]int{{1, 1}, {1, 5}, {2, 1}, {2, 2}, {3, 3}, {4, 4}, {5, 5}, {6, 9}, {7, 4}, {8, 8}, {9, 6}} {
+		r, c := size[0], size[1]
+		x, y := mahaRandom(rnd, r, c), mahaRandom(rnd, r, c)
+		xc, yc := mat.DenseCopyOf(x), mat.DenseCopyOf(y)
+		for _, delta := range []float64{0, 0.5, 1.49977, 2, 3.7} {
+			for _, a := range []float64{1, 0.3, 2.5} {
+				m, err := NewMetric(r, c, delta, a)
+				require.NoError(t, err)
+				want := mahaNaiveDistance(x, y, delta, a)
+				got := m.Distance(x, y)
+				if !scalar.EqualWithinAbsOrRel(got, want, 1e-13, mahaTol) {
+					t.Errorf("%d×%d Δ=%v A=%v: Distance = %.17g, naive DFT %.17g", r, c, delta, a, got, want)
+				}
+				wantN := mahaNaiveDistance(x, nil, delta, a)
+				if got := m.Norm(x); !scalar.EqualWithinAbsOrRel(got, wantN, 1e-13, mahaTol) {
+					t.Errorf("%d×%d Δ=%v A=%v: Norm = %.17g, naive DFT %.17g", r, c, delta, a, got, wantN)
+				}
+				// A non-Dense view takes the At path: x.T().T() is x.
+				if got2 := m.Distance(x.T().T(), y.T().T()); got2 != got {
+					t.Errorf("%d×%d: Distance via mat.Matrix view = %v, via *mat.Dense %v", r, c, got2, got)
+				}
+				// Symmetry.
+				if back := m.Distance(y, x); !scalar.EqualWithinAbsOrRel(back, got, 1e-14, 1e-14) {
+					t.Errorf("%d×%d: d(y, x) = %v, d(x, y) = %v", r, c, back, got)
+				}
+			}
+		}
+		require.True(t, mat.Equal(x, xc), "Distance modified x")
+		require.True(t, mat.Equal(y, yc), "Distance modified y")
+	}
+}
+
+func TestMetricIgnoresMean(t *testing.T) {
+	// The weight at k = 0 is 0, also for Δ = 0, so a constant offset costs
+	// nothing, and for Δ = 0, A = 1 the distance is the Euclidean norm of the
+	// mean-removed difference (Parseval).
+	rnd := rand.New(rand.NewPCG(3, 4))
+	for _, size := range [][2]int{{1, 1}, {4, 6}, {7, 7}, {8, 5}} {
+		r, c := size[0], size[1]
+		x := mahaRandom(rnd, r, c)
+		shifted := mat.NewDense(r, c, nil)
+		shifted.Apply(func(i, j int, v float64) float64 { return v + 17.25 }, x)
+		for _, delta := range []float64{0, 1.5} {
+			m, err := NewMetric(r, c, delta, 1)
+			require.NoError(t, err)
+			assert.InDelta(t, 0, m.Distance(x, shifted), 1e-12, "%d×%d Δ=%v: d(x, x+c)", r, c, delta)
+			assert.InDelta(t, m.Norm(x), m.Distance(shifted, mat.NewDense(r, c, nil)), 1e-12)
+		}
+		m, err := NewMetric(r, c, 0, 1)
+		require.NoError(t, err)
+		mean := mat.Sum(x) / float64(r*c)
+		var ss float64
+		for i := range r {
+			for j := range c {
+				ss += (x.At(i, j) - mean) * (x.At(i, j) - mean)
+			}
+		}
+		assert.InDelta(t, math.Sqrt(ss), m.Norm(x), 1e-12, "%d×%d Δ=0: Parseval", r, c)
+	}
+}
+
+func TestMetricWeights(t *testing.T) {
+	m, err := NewMetric(6, 5, 1.25, 2)
+	require.NoError(t, err)
+	w := m.Weights()
+	k := Wavenumbers(6, 5)
+	for i := range 6 {
+		for j := range 5 {
+			want := math.Pow(k.At(i, j), 2.5) / 4
+			if i == 3 && j == 2 {
+				want = 0
+			}
+			assert.InDelta(t, want, w.At(i, j), 1e-15, "(%d, %d)", i, j)
+		}
+	}
+	r, c := m.Dims()
+	assert.Equal(t, [4]float64{6, 5, 1.25, 2}, [4]float64{float64(r), float64(c), m.Delta(), m.A()})
+}
+
+func TestNewMetricBadInput(t *testing.T) {
+	for i, test := range []struct {
+		rows, cols int
+		delta, a   float64
+	}{
+		{0, 4, 1, 1},
+		{4, 0, 1, 1},
+		{-3, 4, 1, 1},
+		{4, -1, 1, 1},
+		{1 << 14, 1 << 14, 1, 1}, // 2²⁸ pixels > MaxPixels
+		{4, 4, -0.1, 1},
+		{4, 4, math.NaN(), 1},
+		{4, 4, math.Inf(1), 1},
+		{4, 4, 1, 0},
+		{4, 4, 1, -1},
+		{4, 4, 1, math.NaN()},
+		{4, 4, 1, math.Inf(1)},
+	} {
+		m, err := NewMetric(test.rows, test.cols, test.delta, test.a)
+		if err == nil || m != nil {
+			t.Errorf("case %d: NewMetric(%v) = %v, %v; want an error", i, test, m, err)
+			continue
+		}
+		if !strings.HasPrefix(err.Error(), "noise: ") {
+			t.Errorf("case %d: error %q lacks the noise: prefix", i, err)
+		}
+	}
+}
+
+func mahaPanicMessage(f func()) (msg string) {
+	defer func() {
+		if r := recover(); r != nil {
+			msg, _ = r.(string)
+			if msg == "" {
+				msg = "non-string panic"
+			}
+		}
+	}()
+	f()
+	return ""
+}
+
+func TestMetricShapePanics(t *testing.T) {
+	m, err := NewMetric(4, 5, 1.5, 1)
+	require.NoError(t, err)
+	good := mat.NewDense(4, 5, nil)
+	for i, f := range []func(){
+		func() { m.Distance(good, mat.NewDense(5, 4, nil)) },
+		func() { m.Distance(mat.NewDense(4, 4, nil), good) },
+		func() { m.Distance(nil, good) },
+		func() { m.Norm(mat.NewDense(3, 5, nil)) },
+		func() { m.Norm(nil) },
+	} {
+		msg := mahaPanicMessage(f)
+		if !strings.HasPrefix(msg, "noise: ") {
+			t.Errorf("case %d: panic %q, want a noise: message", i, msg)
+		}
+	}
+}
+
+func TestMetricZeroAllocs(t *testing.T) {
+	m, err := NewMetric(96, 96, 1.49977, 1)
+	require.NoError(t, err)
+	rnd := rand.New(rand.NewPCG(5, 6))
+	x, y := mahaRandom(rnd, 96, 96), mahaRandom(rnd, 96, 96)
+	if a := testing.AllocsPerRun(20, func() { m.Distance(x, y) }); a != 0 {
+		t.Errorf("Distance allocates %v times per call", a)
+	}
+	if a := testing.AllocsPerRun(20, func() { m.Norm(x) }); a != 0 {
+		t.Errorf("Norm allocates %v times per call", a)
+	}
+	xs := []*mat.Dense{x, y, x, y, x, y}
+	m.FromCenter(xs) // creates the worker plans
+	if a := testing.AllocsPerRun(10, func() { m.FromCenter(xs) }); a != 0 {
+		t.Errorf("FromCenter allocates %v times per call in steady state", a)
+	}
+}
+
+func TestMetricBatchMatchesSerial(t *testing.T) {
+	rnd := rand.New(rand.NewPCG(7, 8))
+	const r, c = 12, 10
+	m, err := NewMetric(r, c, 1.5, 0.9)
+	require.NoError(t, err)
+	xs := make([]*mat.Dense, 9)
+	ys := make([]*mat.Dense, 7)
+	for i := range xs {
+		xs[i] = mahaRandom(rnd, r, c)
+	}
+	for i := range ys {
+		ys[i] = mahaRandom(rnd, r, c)
+	}
+	ref, err := NewMetric(r, c, 1.5, 0.9)
+	require.NoError(t, err)
+	estimate := func(d []float64) Estimate {
+		mean, sd := stat.MeanStdDev(d, nil)
+		return Estimate{Mean: mean, StdErr: sd / math.Sqrt(float64(len(d))), N: len(d)}
+	}
+	check := func(name string, got Estimate, d []float64) {
+		t.Helper()
+		want := estimate(d)
+		assert.Equal(t, want.N, got.N, name)
+		assert.InDelta(t, want.Mean, got.Mean, 1e-12, name)
+		assert.InDelta(t, want.StdErr, got.StdErr, 1e-12, name)
+	}
+
+	var norms []float64
+	for _, x := range xs {
+		norms = append(norms, ref.Norm(x))
+	}
+	check("FromCenter", m.FromCenter(xs), norms)
+
+	// Distinct sets: pairs (xs[i], ys[i]), i < 7.
+	var between []float64
+	for i := range ys {
+		between = append(between, ref.Distance(xs[i], ys[i]))
+	}
+	check("Between(xs, ys)", m.Between(xs, ys), between)
+
+	// The same set: pairs (0,1), (2,3), (4,5), (6,7); xs[8] unused.
+	var self []float64
+	for i := 0; i+1 < len(xs); i += 2 {
+		self = append(self, ref.Distance(xs[i], xs[i+1]))
+	}
+	check("Between(xs, xs)", m.Between(xs, xs), self)
+	// A copy of the slice is the same set too.
+	check("Between(xs, copy)", m.Between(xs, append([]*mat.Dense(nil), xs...)), self)
+
+	// Deterministic whatever the number of workers: bitwise equal results.
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(0))
+	var first [3]Estimate
+	for n, procs := range []int{1, 2, 3, 8} {
+		runtime.GOMAXPROCS(procs)
+		mm, err := NewMetric(r, c, 1.5, 0.9)
+		require.NoError(t, err)
+		got := [3]Estimate{mm.FromCenter(xs), mm.Between(xs, ys), mm.Between(xs, xs)}
+		// And reusing m, whose workers were made for another GOMAXPROCS.
+		again := [3]Estimate{m.FromCenter(xs), m.Between(xs, ys), m.Between(xs, xs)}
+		if n == 0 {
+			first = got
+		}
+		assert.Equal(t, first, got, "GOMAXPROCS=%d", procs)
+		assert.Equal(t, first, again, "GOMAXPROCS=%d, reused metric", procs)
+	}
+}
+
+func TestEstimateEdgeCases(t *testing.T) {
+	assert.Equal(t, Estimate{}, newEstimate(nil))
+	one := newEstimate([]float64{2.5})
+	assert.Equal(t, 2.5, one.Mean)
+	assert.True(t, math.IsInf(one.StdErr, 1), "N=1 StdErr = %v, want +Inf", one.StdErr)
+	assert.Equal(t, 1, one.N)
+	// Mean 2, sample variance ((1)²+(1)²)/1 = 2, StdErr √(2/2) = 1.
+	two := newEstimate([]float64{1, 3})
+	assert.Equal(t, Estimate{Mean: 2, StdErr: 1, N: 2}, two)
+	assert.Equal(t, "2 ± 1 (N=2)", two.String())
+}
+
+func TestMetricBatchBadInput(t *testing.T) {
+	m, err := NewMetric(4, 4, 1.5, 1)
+	require.NoError(t, err)
+	rnd := rand.New(rand.NewPCG(9, 10))
+	a, b, c := mahaRandom(rnd, 4, 4), mahaRandom(rnd, 4, 4), mahaRandom(rnd, 4, 4)
+	nan := mat.DenseCopyOf(a)
+	nan.Set(2, 3, math.NaN())
+	inf := mat.DenseCopyOf(a)
+	inf.Set(0, 1, math.Inf(-1))
+	wrong := mat.NewDense(4, 5, nil)
+	for i, test := range []struct {
+		xs, ys []*mat.Dense
+		want   string // a fragment of the error
+	}{
+		{nil, []*mat.Dense{a}, "xs is empty"},
+		{[]*mat.Dense{}, []*mat.Dense{a}, "xs is empty"},
+		{[]*mat.Dense{a}, nil, "ys is empty"},
+		{[]*mat.Dense{a, nil}, []*mat.Dense{b, c}, "xs[1] is nil"},
+		{[]*mat.Dense{a, b}, []*mat.Dense{c, nil}, "ys[1] is nil"},
+		{[]*mat.Dense{a, wrong}, []*mat.Dense{b, c}, "xs[1] is 4×5"},  // mixed shapes
+		{[]*mat.Dense{wrong}, []*mat.Dense{wrong, a}, "xs[0] is 4×5"}, // not the metric's shape
+		{[]*mat.Dense{a, b}, []*mat.Dense{c, wrong}, "ys[1] is 4×5"},
+		{[]*mat.Dense{a, nan}, []*mat.Dense{b, c}, "xs[1] has a non-finite pixel NaN at (2, 3)"},
+		{[]*mat.Dense{a, b}, []*mat.Dense{inf, c}, "ys[0] has a non-finite pixel -Inf at (0, 1)"},
+		{[]*mat.Dense{a}, []*mat.Dense{a}, "at least 2 elements"}, // the same set of one
+		{[]*mat.Dense{a, b}, []*mat.Dense{c, b}, "xs[1] and ys[1] are the same matrix"},
+	} {
+		got, err := m.BetweenErr(test.xs, test.ys)
+		if err == nil || !strings.HasPrefix(err.Error(), "noise: ") || !strings.Contains(err.Error(), test.want) {
+			t.Errorf("case %d: BetweenErr error %v, want a noise: error containing %q", i, err, test.want)
+		}
+		assert.Equal(t, Estimate{}, got, "case %d: BetweenErr", i)
+		assert.Equal(t, Estimate{}, m.Between(test.xs, test.ys), "case %d: Between", i)
+	}
+	for i, test := range []struct {
+		xs   []*mat.Dense
+		want string
+	}{
+		{nil, "xs is empty"},
+		{[]*mat.Dense{a, nil}, "xs[1] is nil"},
+		{[]*mat.Dense{a, wrong}, "xs[1] is 4×5"},
+		{[]*mat.Dense{wrong, wrong}, "xs[0] is 4×5"},
+		{[]*mat.Dense{a, nan}, "xs[1] has a non-finite pixel NaN"},
+		{[]*mat.Dense{inf}, "xs[0] has a non-finite pixel -Inf"},
+	} {
+		got, err := m.FromCenterErr(test.xs)
+		if err == nil || !strings.HasPrefix(err.Error(), "noise: ") || !strings.Contains(err.Error(), test.want) {
+			t.Errorf("case %d: FromCenterErr error %v, want a noise: error containing %q", i, err, test.want)
+		}
+		assert.Equal(t, Estimate{}, got, "case %d: FromCenterErr", i)
+		assert.Equal(t, Estimate{}, m.FromCenter(test.xs), "case %d: FromCenter", i)
+	}
+}
+
+func TestMetricWhiteNoiseMonteCarlo(t *testing.T) {
+	// For unit-variance white noise every X_k of the orthonormal F_R has
+	// unit variance, so E[Norm²] = Σ_{k≠0} |k|^(2Δ)/A², summed here from
+	// Wavenumbers. The sample mean of Norm² over n fields must lie within
+	// 4.5 standard errors (sample sd/√n) of it: a false failure has
+	// probability below 1e-5 (normal approximation, n = 400).
+	const r, c, n = 24, 20, 400
+	for _, delta := range []float64{0, 1, 1.49977} {
+		m, err := NewMetric(r, c, delta, 1.3)
+		require.NoError(t, err)
+		k := Wavenumbers(r, c).RawMatrix().Data
+		var want float64
+		for _, v := range k {
+			if v > 0 {
+				want += math.Pow(v, 2*delta)
+			}
+		}
+		want /= 1.3 * 1.3
+		rnd := rand.New(rand.NewPCG(11, uint64(delta*100)))
+		x := mat.NewDense(r, c, nil)
+		sq := make([]float64, n)
+		for s := range sq {
+			data := x.RawMatrix().Data
+			for p := range data {
+				data[p] = rnd.NormFloat64()
+			}
+			d := m.Norm(x)
+			sq[s] = d * d
+		}
+		mean, sd := stat.MeanStdDev(sq, nil)
+		se := sd / math.Sqrt(n)
+		assert.InDelta(t, want, mean, 4.5*se, "Δ=%v: mean Norm² %v, closed form %v (SE %v)", delta, mean, want, se)
+	}
+}
+
+func BenchmarkDistance(b *testing.B) {
+	for _, n := range []int{32, 96, 256} {
+		b.Run(strconv.Itoa(n), func(b *testing.B) {
+			m, err := NewMetric(n, n, 1.49977, 1)
+			require.NoError(b, err)
+			rnd := rand.New(rand.NewPCG(1, 2))
+			x, y := mahaRandom(rnd, n, n), mahaRandom(rnd, n, n)
+			b.ReportAllocs()
+			b.ResetTimer()
+			for b.Loop() {
+				m.Distance(x, y)
+			}
+			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "distances/s")
+		})
+	}
+}
+
+func BenchmarkFromCenter(b *testing.B) {
+	const n, batch = 96, 256
+	m, err := NewMetric(n, n, 1.49977, 1)
+	require.NoError(b, err)
+	rnd := rand.New(rand.NewPCG(1, 2))
+	xs := make([]*mat.Dense, batch)
+	for i := range xs {
+		xs[i] = mahaRandom(rnd, n, n)
+	}
+	m.FromCenter(xs)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		m.FromCenter(xs)
+	}
+	b.ReportMetric(float64(b.N*batch)/b.Elapsed().Seconds(), "distances/s")
+}
