@@ -68,16 +68,25 @@ type worker struct {
 	buf  []complex128 // block*rows, and a paired row of cols
 }
 
-// NewPlan returns a plan for rows×cols arrays. It panics if rows or cols is
-// less than 1.
+// NewPlan returns a plan for rows×cols arrays whose passes use all cores. It
+// panics if rows or cols is less than 1.
 func NewPlan(rows, cols int) *Plan {
-	if rows < 1 || cols < 1 {
-		panic("fft: non-positive size")
-	}
 	n := parallel.Workers()
 	if rows*cols < serialBelow {
 		n = 1
 	}
+	return NewPlanWorkers(rows, cols, n)
+}
+
+// NewPlanWorkers returns a plan for rows×cols arrays whose passes are split
+// into at most workers concurrent chunks; 1 makes a serial plan, for callers
+// that parallelise across many transforms themselves. It panics if rows,
+// cols or workers is less than 1.
+func NewPlanWorkers(rows, cols, workers int) *Plan {
+	if rows < 1 || cols < 1 || workers < 1 {
+		panic("fft: non-positive size")
+	}
+	n := workers
 	p := &Plan{rows: rows, cols: cols, workers: make([]worker, n), maxChunks: n}
 	for i := range p.workers {
 		w := worker{

@@ -1,0 +1,377 @@
+package noise
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"sync"
+
+	"golang.org/x/exp/constraints"
+	"gonum.org/v1/gonum/mat"
+
+	"github.com/cloud-diffusion/noise/internal/fft"
+	"github.com/cloud-diffusion/noise/internal/parallel"
+)
+
+// Scaling parameters Δ of the named noises.
+const (
+	WhiteDelta = 0.0 // white noise: flat spectrum
+	PinkDelta  = 1.0 // pink (1/f) noise
+	CloudDelta = 1.5 // cloud noise: the Δ of natural images
+	RedDelta   = 2.0 // red (Brownian) noise
+)
+
+// DefaultPad is the padding factor of the paper's construction.
+const DefaultPad = 3
+
+// Spec describes Gaussian noise with the power-law spectrum Γ(k) ∝ |k|^(−2Δ)
+// drawn by the paper's construction: white noise coloured by |k|^(−Δ) on a
+// grid Pad times larger in each dimension, k = 0 removed, centre cropped to
+// Rows×Cols, scaled to unit pixel variance.
+type Spec struct {
+	Rows, Cols int
+	Delta      float64 // scaling parameter Δ ≥ 0: 0 white, 1 pink, 1.5 cloud, 2 red
+	Pad        float64 // padding factor ≥ 1; 0 means 3 (the paper's); 1 gives periodic noise
+	KMin       float64 // infrared cutoff in cycles per pixel; modes with |k| < KMin are removed; 0 keeps all but k = 0
+}
+
+// String returns the spec in Go syntax.
+func (s Spec) String() string {
+	return fmt.Sprintf("Spec{Rows: %d, Cols: %d, Delta: %g, Pad: %g, KMin: %g}", s.Rows, s.Cols, s.Delta, s.Pad, s.KMin)
+}
+
+// normalize validates s and fills in defaults.
+func (s Spec) normalize() (Spec, error) {
+	if err := checkSize("noise", s.Rows, s.Cols); err != nil {
+		return s, err
+	}
+	switch {
+	case math.IsNaN(s.Delta) || math.IsInf(s.Delta, 0) || s.Delta < 0:
+		return s, fmt.Errorf("noise: Delta = %g: must be finite and ≥ 0", s.Delta)
+	case math.IsNaN(s.Pad) || math.IsInf(s.Pad, 0) || (s.Pad != 0 && s.Pad < 1):
+		return s, fmt.Errorf("noise: Pad = %g: must be ≥ 1 (or 0 for the default 3)", s.Pad)
+	case math.IsNaN(s.KMin) || math.IsInf(s.KMin, 0) || s.KMin < 0:
+		return s, fmt.Errorf("noise: KMin = %g: must be finite and ≥ 0", s.KMin)
+	case s.KMin >= 0.5:
+		return s, fmt.Errorf("noise: KMin = %g cycles per pixel is at or beyond the Nyquist frequency 0.5", s.KMin)
+	}
+	if s.Pad == 0 {
+		s.Pad = DefaultPad
+	}
+	if r, c := padSize(s.Rows, s.Pad), padSize(s.Cols, s.Pad); r > MaxPixels || c > MaxPixels || r*c > MaxPixels {
+		return s, fmt.Errorf("noise: %d×%d noise with Pad %g needs a %d×%d grid, over the limit of %d pixels (MaxPixels)", s.Rows, s.Cols, s.Pad, r, c, MaxPixels)
+	}
+	return s, nil
+}
+
+// kernels caches kernels by normalised Spec: building one costs a few
+// transforms of the padded grid, and they are immutable.
+var kernels sync.Map // Spec → *kernel
+
+func kernelFor(spec Spec) (*kernel, error) {
+	spec, err := spec.normalize()
+	if err != nil {
+		return nil, err
+	}
+	if k, ok := kernels.Load(spec); ok {
+		return k.(*kernel), nil
+	}
+	k, err := newKernel(spec)
+	if err != nil {
+		return nil, err
+	}
+	actual, _ := kernels.LoadOrStore(spec, k)
+	return actual.(*kernel), nil
+}
+
+// Sampler draws fields of one Spec. Fields are exactly Gaussian with zero
+// mean, unit pixel variance, and the pixel covariance of the paper's
+// construction (see Covariance); the normalisation is the closed form
+// v = (1/M) Σ_k |k|^(−2Δ) over the M modes of the padded grid, never a
+// per-sample rescaling, so sums of independent fields obey the summation law
+// exactly.
+//
+// Internally the sampler uses a circulant embedding of the crop's covariance
+// on a torus of about twice the field's size when one exists (Embedded
+// reports it), and the paper's padded grid otherwise; both give the same
+// distribution. Each complex transform yields two independent fields.
+//
+// A Sampler owns its buffers and its random stream and must not be used by
+// two goroutines at once; SampleBatch and Fill use all cores internally.
+type Sampler struct {
+	k    *kernel
+	rnd  *rand.Rand
+	plan *fft.Plan
+	buf  []complex128
+	// spare holds the second field of the last pair, returned by the next
+	// Sample.
+	spare    []float64
+	hasSpare bool
+
+	// Batch state: per-worker generators and the arguments of the batch
+	// under way.
+	group    parallel.Group
+	workers  []*pairWorker
+	seeds    []uint64
+	batchFn  func(c, lo, hi int)
+	batchOut []*mat.Dense
+	fillOut  func(i int, field []float64)
+	count    int
+}
+
+// pairWorker generates pairs of fields on one goroutine.
+type pairWorker struct {
+	pcg  rand.PCG
+	rnd  *rand.Rand
+	plan *fft.Plan
+	buf  []complex128
+	a, b []float64
+}
+
+// NewSampler returns a sampler for spec drawing from src; a nil src uses a
+// source seeded from the global, non-reproducible generator. It returns an
+// error if Rows or Cols is less than 1, Delta is negative or not finite, Pad
+// is below 1 (other than 0, the default 3), KMin is negative, not finite or
+// at or beyond the Nyquist frequency 0.5, the padded grid exceeds MaxPixels,
+// or the spec leaves no Fourier mode.
+func NewSampler(spec Spec, src rand.Source) (*Sampler, error) {
+	k, err := kernelFor(spec)
+	if err != nil {
+		return nil, err
+	}
+	if src == nil {
+		src = rand.NewPCG(rand.Uint64(), rand.Uint64())
+	}
+	s := &Sampler{
+		k:     k,
+		rnd:   rand.New(src),
+		plan:  fft.NewPlan(k.genR, k.genC),
+		buf:   make([]complex128, k.genR*k.genC),
+		spare: make([]float64, spec.Rows*spec.Cols),
+	}
+	s.batchFn = s.batchChunk
+	return s, nil
+}
+
+// Spec returns the sampler's spec with defaults filled in.
+func (s *Sampler) Spec() Spec { return s.k.spec }
+
+// Embedded reports whether the sampler generates on a circulant embedding
+// (about 2n per axis) rather than the paper's padded grid (Pad·n). The
+// distribution is the same.
+func (s *Sampler) Embedded() bool { return s.k.embedded }
+
+// Variance returns v = (1/M) Σ_k |k|^(−2Δ), the pixel variance of the
+// unnormalised construction over the M nonzero modes of the padded grid
+// (|k| in cycles per pixel, A = 1): the closed form by which fields are
+// divided to have unit variance.
+func (s *Sampler) Variance() float64 { return s.k.variance }
+
+// Covariance returns the covariance (and correlation: fields have unit
+// variance) of two pixels of a field at lag (dy, dx), from the closed form
+// c(d) = Σ_k |k|^(−2Δ) e^{2πi k·d} / Σ_k |k|^(−2Δ) over the padded grid.
+// Covariance panics if |dy| ≥ Rows or |dx| ≥ Cols.
+func (s *Sampler) Covariance(dy, dx int) float64 {
+	if dy <= -s.k.spec.Rows || dy >= s.k.spec.Rows || dx <= -s.k.spec.Cols || dx >= s.k.spec.Cols {
+		panic(fmt.Sprintf("noise: lag (%d, %d) outside a %d×%d field", dy, dx, s.k.spec.Rows, s.k.spec.Cols))
+	}
+	return s.k.covariance(dy, dx)
+}
+
+// LongWaveShare returns the share of the pixel variance carried by modes
+// whose wavelength 1/|k| is longer than the field's longer side. Such modes
+// make each field look like a tilted or offset plane plus detail; for Δ = 1.5
+// and Pad = 3 on a square field they carry about 45% of the variance.
+// Setting KMin = 1/max(Rows, Cols) removes them (and Variance then counts
+// only the modes kept).
+func (s *Sampler) LongWaveShare() float64 { return s.k.longShare }
+
+func (s *Sampler) checkDst(dst *mat.Dense) *mat.Dense {
+	r, c := s.k.spec.Rows, s.k.spec.Cols
+	if dst == nil {
+		return mat.NewDense(r, c, nil)
+	}
+	if dst.IsEmpty() {
+		dst.ReuseAs(r, c)
+		return dst
+	}
+	if dr, dc := dst.Dims(); dr != r || dc != c {
+		panic(fmt.Sprintf("noise: Sample into a %d×%d matrix from a %d×%d sampler: %v", dr, dc, r, c, mat.ErrShape))
+	}
+	return dst
+}
+
+// Sample fills dst with a new field and returns it. If dst is nil a new
+// matrix is allocated; an empty dst is resized. Sample panics if dst is not
+// Rows×Cols. Fields come in independent pairs from one transform: every
+// other call only copies the second field of the pair.
+func (s *Sampler) Sample(dst *mat.Dense) *mat.Dense {
+	dst = s.checkDst(dst)
+	raw := dst.RawMatrix()
+	rows, cols := s.k.spec.Rows, s.k.spec.Cols
+	if s.hasSpare {
+		for i := range rows {
+			copy(raw.Data[i*raw.Stride:i*raw.Stride+cols], s.spare[i*cols:(i+1)*cols])
+		}
+		s.hasSpare = false
+		return dst
+	}
+	s.k.pair(s.buf, s.plan, s.rnd, raw.Data, raw.Stride, s.spare, cols)
+	s.hasSpare = true
+	return dst
+}
+
+// pair draws one complex spectrum into buf, transforms it with the pruned
+// inverse, and writes the real part of the window to a and the imaginary
+// part to b (row strides sa and sb).
+func (k *kernel) pair(buf []complex128, plan *fft.Plan, rnd *rand.Rand, a []float64, sa int, b []float64, sb int) {
+	for i, am := range k.amp {
+		if am == 0 {
+			buf[i] = 0
+			continue
+		}
+		re := rnd.NormFloat64()
+		im := rnd.NormFloat64()
+		buf[i] = complex(am*re, am*im)
+	}
+	gc := k.genC
+	rows, cols := k.spec.Rows, k.spec.Cols
+	plan.RowPass(buf, gc, 0, k.genR, true)
+	plan.ColPass(buf, gc, k.offC, k.offC+cols, true)
+	for i := range rows {
+		src := buf[(k.offR+i)*gc+k.offC : (k.offR+i)*gc+k.offC+cols]
+		ra := a[i*sa : i*sa+cols]
+		rb := b[i*sb : i*sb+cols]
+		for j, z := range src {
+			ra[j] = real(z)
+			rb[j] = imag(z)
+		}
+	}
+}
+
+// SampleBatch fills every matrix in dst with an independent field, using all
+// cores, and returns dst; nil or empty entries are allocated. The result
+// depends only on the sampler's source, not on GOMAXPROCS: fields 2j and
+// 2j+1 come from one transform seeded by two values drawn in order from the
+// source. SampleBatch panics if an entry is not Rows×Cols. It does not
+// allocate when every entry is given.
+func (s *Sampler) SampleBatch(dst []*mat.Dense) []*mat.Dense {
+	for i := range dst {
+		dst[i] = s.checkDst(dst[i])
+	}
+	s.batchOut = dst
+	s.run(len(dst))
+	s.batchOut = nil
+	return dst
+}
+
+// Fill fills dst with len(dst)/(Rows·Cols) independent fields stored one
+// after another in row-major order, using all cores, like SampleBatch. It is
+// the entry point for machine-learning pipelines that want raw float32 or
+// float64 buffers. Fill panics if len(dst) is not a multiple of Rows·Cols.
+func Fill[T constraints.Float](s *Sampler, dst []T) {
+	n := s.k.spec.Rows * s.k.spec.Cols
+	if len(dst)%n != 0 {
+		panic(fmt.Sprintf("noise: Fill of %d values is not a whole number of %d×%d fields", len(dst), s.k.spec.Rows, s.k.spec.Cols))
+	}
+	s.fillOut = func(i int, field []float64) {
+		out := dst[i*n : (i+1)*n]
+		for j, v := range field {
+			out[j] = T(v)
+		}
+	}
+	s.run(len(dst) / n)
+	s.fillOut = nil
+}
+
+// run generates count fields in pairs across the workers.
+func (s *Sampler) run(count int) {
+	pairs := (count + 1) / 2
+	if cap(s.seeds) < 2*pairs {
+		s.seeds = make([]uint64, 2*pairs)
+	}
+	s.seeds = s.seeds[:2*pairs]
+	for i := range s.seeds {
+		s.seeds[i] = s.rnd.Uint64()
+	}
+	if s.workers == nil {
+		s.workers = make([]*pairWorker, parallel.Workers())
+	}
+	s.count = count
+	s.group.For(pairs, len(s.workers), s.batchFn)
+}
+
+func (s *Sampler) batchChunk(c, lo, hi int) {
+	w := s.workers[c]
+	k := s.k
+	n := k.spec.Rows * k.spec.Cols
+	if w == nil {
+		w = &pairWorker{
+			plan: fft.NewPlanWorkers(k.genR, k.genC, 1),
+			buf:  make([]complex128, k.genR*k.genC),
+			a:    make([]float64, n),
+			b:    make([]float64, n),
+		}
+		w.rnd = rand.New(&w.pcg)
+		s.workers[c] = w
+	}
+	cols := k.spec.Cols
+	for p := lo; p < hi; p++ {
+		w.pcg.Seed(s.seeds[2*p], s.seeds[2*p+1])
+		i0, i1 := 2*p, 2*p+1
+		if s.batchOut != nil {
+			ra := s.batchOut[i0].RawMatrix()
+			if i1 < s.count {
+				rb := s.batchOut[i1].RawMatrix()
+				k.pair(w.buf, w.plan, w.rnd, ra.Data, ra.Stride, rb.Data, rb.Stride)
+			} else {
+				k.pair(w.buf, w.plan, w.rnd, ra.Data, ra.Stride, w.b, cols)
+			}
+			continue
+		}
+		k.pair(w.buf, w.plan, w.rnd, w.a, cols, w.b, cols)
+		s.fillOut(i0, w.a[:n])
+		if i1 < s.count {
+			s.fillOut(i1, w.b[:n])
+		}
+	}
+}
+
+// Cloud returns an n×n field of cloud noise with scaling parameter delta
+// (1.5 for natural images) by the paper's construction (Spec with Pad 3),
+// drawn from the global, non-reproducible generator. For reproducible or
+// repeated sampling use NewSampler. Cloud panics with a noise: message if
+// n < 1 or delta is negative or not finite, or the padded grid would exceed
+// MaxPixels.
+func Cloud(n int, delta float64) *mat.Dense {
+	return mustSample(Spec{Rows: n, Cols: n, Delta: delta})
+}
+
+// Pink returns an n×n field of pink noise (Δ = 1); see Cloud.
+func Pink(n int) *mat.Dense { return mustSample(Spec{Rows: n, Cols: n, Delta: PinkDelta}) }
+
+// Red returns an n×n field of red (Brownian) noise (Δ = 2); see Cloud.
+func Red(n int) *mat.Dense { return mustSample(Spec{Rows: n, Cols: n, Delta: RedDelta}) }
+
+// White returns an n×n field of independent standard normal pixels from the
+// global generator. (A Spec with Delta 0 instead removes the k = 0 mode of
+// the padded grid, which leaves a pixel covariance of −1/(M−1) off the
+// diagonal.) White panics if n < 1 or n² exceeds MaxPixels.
+func White(n int) *mat.Dense {
+	if err := checkSize("noise", n, n); err != nil {
+		panic(err.Error())
+	}
+	d := make([]float64, n*n)
+	for i := range d {
+		d[i] = rand.NormFloat64()
+	}
+	return mat.NewDense(n, n, d)
+}
+
+func mustSample(spec Spec) *mat.Dense {
+	s, err := NewSampler(spec, nil)
+	if err != nil {
+		panic(err.Error())
+	}
+	return s.Sample(nil)
+}
