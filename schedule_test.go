@@ -913,3 +913,154 @@ func TestScheduleNoAllocs(t *testing.T) {
 		assert.Equal(t, 0.0, testing.AllocsPerRun(20, f), name)
 	}
 }
+
+// schedTestMoments accumulates the mean and standard error of a statistic
+// over independent replicates.
+type schedTestMoments struct {
+	n         int
+	sum, sum2 float64
+}
+
+func (m *schedTestMoments) add(v float64) { m.n++; m.sum += v; m.sum2 += v * v }
+func (m *schedTestMoments) mean() float64 { return m.sum / float64(m.n) }
+
+// se is the standard error of the mean: the sample standard deviation over
+// √n.
+func (m *schedTestMoments) se() float64 {
+	n := float64(m.n)
+	v := (m.sum2 - m.sum*m.sum/n) / (n - 1)
+	return math.Sqrt(math.Max(v, 0) / n)
+}
+
+// schedTestResidualStats returns three statistics of the normalised
+// residual r = (x − √ᾱ x0)/√(1−ᾱ) of one replicate: its projection on x0,
+// Σ r x0 / ‖x0‖ (mean 0; a wrong signal coefficient shifts it by a multiple
+// of ‖x0‖), its mean square (mean: the pixel variance of the noise) and its
+// mean horizontal lag-1 product (mean: the lag-1 covariance of the noise).
+func schedTestResidualStats(x, x0 *mat.Dense, sr, nr float64) [3]float64 {
+	rows, cols := x.Dims()
+	r := mat.NewDense(rows, cols, nil)
+	var proj, norm2, m2, c1 float64
+	for i := 0; i < rows; i++ {
+		for j := 0; j < cols; j++ {
+			v := (x.At(i, j) - sr*x0.At(i, j)) / nr
+			r.Set(i, j, v)
+			proj += v * x0.At(i, j)
+			norm2 += x0.At(i, j) * x0.At(i, j)
+			m2 += v * v
+		}
+	}
+	for i := 0; i < rows; i++ {
+		for j := 0; j+1 < cols; j++ {
+			c1 += r.At(i, j) * r.At(i, j+1)
+		}
+	}
+	return [3]float64{proj / math.Sqrt(norm2), m2 / float64(rows*cols), c1 / float64(rows*(cols-1))}
+}
+
+// schedTestSummation runs n replicates of t forward steps with fresh noise
+// from the sampler and n replicates of one jump with one noise field, and
+// checks the statistics of the two against each other and against the
+// sampler's closed forms (mean projection 0, pixel variance 1, lag-1
+// covariance Sampler.Covariance(0, 1)). A difference fails when it exceeds
+// k standard errors, the standard error of a difference of independent
+// means being √(se_a² + se_b²).
+func schedTestSummation(s *Schedule, smp *Sampler, x0 *mat.Dense, t, n int, k float64) error {
+	rows, cols := x0.Dims()
+	sr, nr := s.SignalRate(t), s.NoiseRate(t)
+	var multi, jump [3]schedTestMoments
+	x := mat.NewDense(rows, cols, nil)
+	eps := mat.NewDense(rows, cols, nil)
+	for rep := 0; rep < n; rep++ {
+		x.Copy(x0)
+		for step := 1; step <= t; step++ {
+			s.ForwardStep(x, x, smp.Sample(eps), step)
+		}
+		st := schedTestResidualStats(x, x0, sr, nr)
+		for i := range st {
+			multi[i].add(st[i])
+		}
+		s.Noisy(x, x0, smp.Sample(eps), t)
+		st = schedTestResidualStats(x, x0, sr, nr)
+		for i := range st {
+			jump[i].add(st[i])
+		}
+	}
+	names := [3]string{"projection on x0", "pixel variance", "lag-1 covariance"}
+	want := [3]float64{0, 1, smp.Covariance(0, 1)}
+	for i := range names {
+		a, b := multi[i], jump[i]
+		if d, se := a.mean()-b.mean(), math.Hypot(a.se(), b.se()); math.Abs(d) > k*se {
+			return fmt.Errorf("%s: %d steps %v ± %v, one jump %v ± %v: difference %v > %v·%v",
+				names[i], t, a.mean(), a.se(), b.mean(), b.se(), d, k, se)
+		}
+		for _, m := range []schedTestMoments{a, b} {
+			if d := m.mean() - want[i]; math.Abs(d) > k*m.se() {
+				return fmt.Errorf("%s: %v ± %v, closed form %v", names[i], m.mean(), m.se(), want[i])
+			}
+		}
+	}
+	return nil
+}
+
+// TestScheduleSummationLaw checks statistically, with cloud-noise fields
+// from the Sampler, that t forward steps with fresh noise (eq. 33) have the
+// distribution of one jump (eq. 34/35) — the summation law — for one fixed,
+// well-sampled case. Seeds are fixed, so the outcome is deterministic; the
+// tolerance of 4.5 standard errors would be crossed by chance with
+// probability below 1e-5 per statistic for a correct implementation, while
+// a wrong coefficient (√β for β, ᾱ_{t−1} for ᾱ_t) moves the statistics by
+// tens of standard errors.
+func TestScheduleSummationLaw(t *testing.T) {
+	if testing.Short() {
+		t.Skip("statistical test")
+	}
+	s := LinearSchedule(12, 0.01, 0.2)
+	for _, delta := range []float64{0, 1.5} {
+		smp, err := NewSampler(Spec{Rows: 12, Cols: 10, Delta: delta}, rand.NewPCG(1, 2))
+		require.NoError(t, err)
+		x0 := schedTestField(rand.New(rand.NewPCG(3, 4)), 12, 10)
+		x0.Scale(2, x0)
+		for _, tt := range []int{3, 12} {
+			err := schedTestSummation(s, smp, x0, tt, 2000, 4.5)
+			assert.NoError(t, err, "Δ=%v t=%d", delta, tt)
+		}
+	}
+}
+
+// TestScheduleSummationLawProperty is the rapid property version over
+// random shapes, Δ, schedules and times. rapid draws different parameters on
+// each run, so the tolerance is 6 standard errors: a chance failure has
+// probability about 1e-6 per run of 100 checks, and a coefficient error
+// still moves the statistics far beyond it.
+func TestScheduleSummationLawProperty(t *testing.T) {
+	if testing.Short() {
+		t.Skip("statistical test")
+	}
+	rapid.Check(t, func(rt *rapid.T) {
+		rows := rapid.IntRange(3, 10).Draw(rt, "rows")
+		cols := rapid.IntRange(3, 10).Draw(rt, "cols")
+		delta := rapid.SampledFrom([]float64{0, 1, 1.5, 2}).Draw(rt, "delta")
+		T := rapid.IntRange(2, 8).Draw(rt, "T")
+		var s *Schedule
+		switch rapid.IntRange(0, 2).Draw(rt, "kind") {
+		case 0:
+			b0 := rapid.Float64Range(1e-3, 0.2).Draw(rt, "beta0")
+			b1 := rapid.Float64Range(b0, 0.5).Draw(rt, "beta1")
+			s = LinearSchedule(T, b0, b1)
+		case 1:
+			s = CosineSchedule(T, 0.008)
+		default:
+			s = OffsetCosineSchedule(T, 0.95, 0.02)
+		}
+		tt := rapid.IntRange(2, T).Draw(rt, "t")
+		smp, err := NewSampler(Spec{Rows: rows, Cols: cols, Delta: delta}, rand.NewPCG(11, 12))
+		if err != nil {
+			rt.Fatalf("NewSampler: %v", err)
+		}
+		x0 := schedTestField(rand.New(rand.NewPCG(13, 14)), rows, cols)
+		if err := schedTestSummation(s, smp, x0, tt, 400, 6); err != nil {
+			rt.Fatal(err)
+		}
+	})
+}
