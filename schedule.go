@@ -42,6 +42,7 @@ const maxScheduleSteps = 1 << 22
 // input (for example a shifted view of the same backing data).
 //
 // A Schedule is immutable after construction and safe for concurrent use.
+// The zero Schedule has no tables; make one with a constructor.
 type Schedule struct {
 	beta     []float64 // β_t, t = 0..T; β_0 = 0.
 	alphaBar []float64 // ᾱ_t, t = 0..T; ᾱ_0 = 1.
@@ -637,7 +638,8 @@ func (s *Schedule) DDPMStep(dst, xt, epsHat, z *mat.Dense, t int) *mat.Dense {
 // and η = 1 has the DDPM posterior variance. prev = 0 gives x̂_0 itself
 // (ᾱ_0 = 1), which is how diffusers finishes with set_alpha_to_one.
 // Sampling with K < T steps walks t through Timesteps(K, spacing) and then
-// prev = 0.
+// prev = 0. For a model that predicts v or x_0, convert its output to ε̂
+// first with PredictEpsFromV or PredictEps.
 //
 // z may be nil only where σ = 0 (η = 0, or prev = 0). DDIMStep panics if z is
 // nil elsewhere, if η is outside [0, 1], unless 0 ≤ prev < t ≤ Steps(), or if

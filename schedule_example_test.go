@@ -2,7 +2,9 @@ package noise_test
 
 import (
 	"fmt"
+	"log"
 	"math"
+	"math/rand/v2"
 
 	"gonum.org/v1/gonum/mat"
 
@@ -113,4 +115,31 @@ func ExampleSchedule_RadialSNR() {
 	// 0.274   0.0406   0.6568
 	// 0.441   0.0082   0.6568
 	// 0.583   0.0034   0.6568
+}
+
+func ExampleSchedule_DDPMStep() {
+	// Ancestral DDPM sampling with cloud noise at every step: the noise is
+	// an argument, so any Sampler (or white noise) can be fed in.
+	const n = 16
+	s := noise.LinearSchedule(100, 1e-4, 0.02)
+	smp, err := noise.NewSampler(noise.Spec{Rows: n, Cols: n, Delta: noise.CloudDelta}, rand.NewPCG(1, 2))
+	if err != nil {
+		log.Fatal(err)
+	}
+	// A stand-in for a trained network: it predicts no noise at all.
+	model := func(xt *mat.Dense, t int) *mat.Dense { return mat.NewDense(n, n, nil) }
+
+	x := smp.Sample(nil) // x_T: pure cloud noise
+	z := mat.NewDense(n, n, nil)
+	for t := s.Steps(); t >= 1; t-- {
+		var zt *mat.Dense // the last step (t = 1) adds no noise
+		if t > 1 {
+			zt = smp.Sample(z)
+		}
+		s.DDPMStep(x, x, model(x, t), zt, t)
+	}
+	r, c := x.Dims()
+	fmt.Printf("sampled a %d×%d image in %d steps\n", r, c, s.Steps())
+	// Output:
+	// sampled a 16×16 image in 100 steps
 }

@@ -719,6 +719,10 @@ func TestScheduleDDIM(t *testing.T) {
 			}
 		}
 
+		// prev = 0 has σ = 0 for any η: nil noise is allowed, the result is x̂_0.
+		last := s.DDIMStep(nil, xt, eps, nil, T, 0, 1)
+		assert.True(t, mat.EqualApprox(last, x0, 1e-12/s.SignalRate(T)), "%s: η = 1, prev = 0", name)
+
 		for _, tt := range []int{2, T} {
 			if tt > T || tt < 2 {
 				continue
@@ -872,6 +876,7 @@ func BenchmarkScheduleNoisy(b *testing.B) {
 			dst := mat.NewDense(n, n, nil)
 			b.ReportAllocs()
 			b.SetBytes(int64(8 * n * n))
+			b.ResetTimer()
 			for i := 0; i < b.N; i++ {
 				s.Noisy(dst, x0, eps, 500)
 			}
@@ -889,6 +894,7 @@ func BenchmarkScheduleDDIMStep(b *testing.B) {
 			z := schedTestField(rnd, n, n)
 			b.ReportAllocs()
 			b.SetBytes(int64(8 * n * n))
+			b.ResetTimer()
 			for i := 0; i < b.N; i++ {
 				s.DDIMStep(xt, xt, eps, z, 500, 400, 0.5)
 			}
