@@ -489,3 +489,430 @@ func BenchmarkFromCenter(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.N*batch)/b.Elapsed().Seconds(), "distances/s")
 }
+
+// mahaRealFFTMatrix returns F_R as an explicit P×P matrix acting on images
+// flattened row-major: column p is RealFFT2 of the p-th unit image.
+func mahaRealFFTMatrix(r, c int) *mat.Dense {
+	p := r * c
+	f := mat.NewDense(p, p, nil)
+	for q := range p {
+		e := mat.NewDense(r, c, nil)
+		e.Set(q/c, q%c, 1)
+		X := RealFFT2(e)
+		for i := range p {
+			f.Set(i, q, X.At(i/c, i%c))
+		}
+	}
+	return f
+}
+
+// mahaPixelCovariance returns Fᵀ diag(g) F, the pixel-space covariance of
+// fields whose F_R coefficients are uncorrelated with variances g.
+func mahaPixelCovariance(f *mat.Dense, g []float64) *mat.SymDense {
+	p := len(g)
+	var gf mat.Dense
+	gf.Apply(func(i, j int, v float64) float64 { return g[i] * v }, f)
+	var s mat.Dense
+	s.Mul(f.T(), &gf)
+	sym := mat.NewSymDense(p, nil)
+	for i := range p {
+		for j := i; j < p; j++ {
+			sym.SetSym(i, j, (s.At(i, j)+s.At(j, i))/2)
+		}
+	}
+	return sym
+}
+
+// mahaSpectralSample returns F_R⁻¹(√g ⊙ ξ) with ξ standard normal: a field
+// whose F_R coefficients are independent with variances g.
+func mahaSpectralSample(rnd *rand.Rand, g *mat.Dense) *mat.Dense {
+	r, c := g.Dims()
+	X := mat.NewDense(r, c, nil)
+	X.Apply(func(i, j int, v float64) float64 { return math.Sqrt(v) * rnd.NormFloat64() }, g)
+	return InverseRealFFT2(X)
+}
+
+func TestExpectedSquaredWhiteExact(t *testing.T) {
+	// For white noise g = 1 the closed form is Σ_{k≠0} |k|^(2Δ)/A², here
+	// summed independently from Wavenumbers.
+	for _, size := range [][2]int{{1, 1}, {5, 4}, {8, 8}, {96, 96}} {
+		r, c := size[0], size[1]
+		m, err := NewMetric(r, c, 1.49977, 0.7)
+		require.NoError(t, err)
+		ones := mat.NewDense(r, c, nil)
+		ones.Apply(func(int, int, float64) float64 { return 1 }, ones)
+		var want float64
+		for _, k := range Wavenumbers(r, c).RawMatrix().Data {
+			if k > 0 {
+				want += math.Pow(k, 2*1.49977)
+			}
+		}
+		want /= 0.49
+		got, err := m.ExpectedSquared(ones, nil)
+		require.NoError(t, err)
+		assert.InDelta(t, want, got, 1e-12*math.Max(1, want), "%d×%d", r, c)
+		both, err := m.ExpectedSquared(ones, ones)
+		require.NoError(t, err)
+		assert.InDelta(t, 2*want, both, 1e-12*math.Max(1, want), "%d×%d, two white fields", r, c)
+	}
+}
+
+func TestExpectedSquaredMonteCarlo(t *testing.T) {
+	// x and y with independent F_R coefficients of variances g1 and g2
+	// (a steep power law and a flat-ish random spectrum). The mean of
+	// d(x, y | Q0)² over n pairs must lie within 4.5 standard errors
+	// (sample sd/√n; false-failure probability < 1e-5) of the trace formula.
+	// The same holds for Norm(x)² with g2 = nil.
+	const r, c, n = 16, 12, 2000
+	m, err := NewMetric(r, c, 1.2, 1.1)
+	require.NoError(t, err)
+	rnd := rand.New(rand.NewPCG(21, 22))
+	k := Wavenumbers(r, c)
+	g1 := mat.NewDense(r, c, nil)
+	g1.Apply(func(i, j int, v float64) float64 { return 0.3 * math.Pow(math.Max(v, 0.05), -2.4) }, k)
+	g2 := mat.NewDense(r, c, nil)
+	g2.Apply(func(int, int, float64) float64 { return 0.5 + rnd.Float64() }, g2)
+	want, err := m.ExpectedSquared(g1, g2)
+	require.NoError(t, err)
+	wantNorm, err := m.ExpectedSquared(g1, nil)
+	require.NoError(t, err)
+	sq := make([]float64, n)
+	sqn := make([]float64, n)
+	for s := range n {
+		x, y := mahaSpectralSample(rnd, g1), mahaSpectralSample(rnd, g2)
+		d := m.Distance(x, y)
+		sq[s] = d * d
+		d = m.Norm(x)
+		sqn[s] = d * d
+	}
+	mean, sd := stat.MeanStdDev(sq, nil)
+	assert.InDelta(t, want, mean, 4.5*sd/math.Sqrt(n), "E[d²]: Monte Carlo %v, trace formula %v", mean, want)
+	mean, sd = stat.MeanStdDev(sqn, nil)
+	assert.InDelta(t, wantNorm, mean, 4.5*sd/math.Sqrt(n), "E[Norm²]: Monte Carlo %v, trace formula %v", mean, wantNorm)
+}
+
+func TestExpectedSquaredBadInput(t *testing.T) {
+	m, err := NewMetric(3, 4, 1, 1)
+	require.NoError(t, err)
+	good := mat.NewDense(3, 4, []float64{1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1})
+	bad := func(v float64) *mat.Dense {
+		g := mat.DenseCopyOf(good)
+		g.Set(1, 2, v)
+		return g
+	}
+	for i, test := range []struct {
+		g1, g2 mat.Matrix
+		want   string
+	}{
+		{nil, good, "g1 is nil"},
+		{mat.NewDense(4, 3, nil), nil, "g1 is 4×3"},
+		{good, mat.NewDense(3, 5, nil), "g2 is 3×5"},
+		{bad(-1), nil, "g1 has the invalid variance -1 at (1, 2)"},
+		{good, bad(math.NaN()), "g2 has the invalid variance NaN"},
+		{bad(math.Inf(1)), good, "g1 has the invalid variance +Inf"},
+	} {
+		v, err := m.ExpectedSquared(test.g1, test.g2)
+		if err == nil || !strings.HasPrefix(err.Error(), "noise: ") || !strings.Contains(err.Error(), test.want) {
+			t.Errorf("case %d: error %v, want a noise: error containing %q", i, err, test.want)
+		}
+		assert.Equal(t, 0.0, v, "case %d", i)
+	}
+}
+
+// mahaSqrtm returns the symmetric square root of the positive semidefinite s.
+func mahaSqrtm(s *mat.SymDense) *mat.Dense {
+	var eig mat.EigenSym
+	if !eig.Factorize(s, true) {
+		panic("eigendecomposition failed")
+	}
+	vals := eig.Values(nil)
+	var vecs mat.Dense
+	eig.VectorsTo(&vecs)
+	n := len(vals)
+	d := mat.NewDense(n, n, nil)
+	for i, v := range vals {
+		d.Set(i, i, math.Sqrt(math.Max(v, 0)))
+	}
+	var out mat.Dense
+	out.Product(&vecs, d, vecs.T())
+	return &out
+}
+
+func mahaSym(a *mat.Dense) *mat.SymDense {
+	n, _ := a.Dims()
+	s := mat.NewSymDense(n, nil)
+	for i := range n {
+		for j := i; j < n; j++ {
+			s.SetSym(i, j, (a.At(i, j)+a.At(j, i))/2)
+		}
+	}
+	return s
+}
+
+func TestSpectralFrechetMatchesFullFID(t *testing.T) {
+	// The reference is the FID formula on explicit pixel-space covariances
+	// Σ_i = F_Rᵀ diag(power_i) F_R with matrix square roots from gonum's
+	// EigenSym: ‖μ1 − μ2‖² + Tr(Σ1 + Σ2 − 2(Σ1^½ Σ2 Σ1^½)^½).
+	rnd := rand.New(rand.NewPCG(31, 32))
+	for _, size := range [][2]int{{3, 4}, {4, 4}, {5, 3}} {
+		r, c := size[0], size[1]
+		p := r * c
+		f := mahaRealFFTMatrix(r, c)
+		g1, g2 := make([]float64, p), make([]float64, p)
+		for i := range g1 {
+			g1[i] = rnd.Float64() * 3
+			g2[i] = rnd.Float64()
+		}
+		mu1, mu2 := mahaRandom(rnd, r, c), mahaRandom(rnd, r, c)
+		s1, s2 := mahaPixelCovariance(f, g1), mahaPixelCovariance(f, g2)
+		r1 := mahaSqrtm(s1)
+		var inner mat.Dense
+		inner.Product(r1, s2, r1)
+		cross := mahaSqrtm(mahaSym(&inner))
+		var diff mat.Dense
+		diff.Sub(mu1, mu2)
+		want := mat.Norm(&diff, 2)*mat.Norm(&diff, 2) + mat.Trace(s1) + mat.Trace(s2) - 2*mat.Trace(cross)
+
+		got, err := SpectralFrechet(mu1, mat.NewDense(r, c, g1), mu2, mat.NewDense(r, c, g2))
+		require.NoError(t, err)
+		assert.InDelta(t, want, got, 1e-9*want, "%d×%d", r, c)
+
+		noMean, err := SpectralFrechet(nil, mat.NewDense(r, c, g1), nil, mat.NewDense(r, c, g2))
+		require.NoError(t, err)
+		assert.InDelta(t, want-mat.Norm(&diff, 2)*mat.Norm(&diff, 2), noMean, 1e-9*want, "%d×%d without means", r, c)
+
+		self, err := SpectralFrechet(mu1, mat.NewDense(r, c, g1), mu1, mat.NewDense(r, c, g1))
+		require.NoError(t, err)
+		assert.Equal(t, 0.0, self, "distance of a distribution to itself")
+	}
+}
+
+func TestSpectralFrechetBadInput(t *testing.T) {
+	g := mat.NewDense(2, 2, []float64{1, 2, 3, 4})
+	neg := mat.NewDense(2, 2, []float64{1, -2, 3, 4})
+	nan := mat.NewDense(2, 2, []float64{1, 2, math.NaN(), 4})
+	infMean := mat.NewDense(2, 2, []float64{0, math.Inf(1), 0, 0})
+	for i, test := range []struct {
+		m1, g1, m2, g2 mat.Matrix
+		want           string
+	}{
+		{nil, nil, nil, g, "nil power"},
+		{nil, g, nil, mat.NewDense(2, 3, nil), "sizes 2×2 and 2×3"},
+		{g, g, nil, g, "one mean is nil"},
+		{nil, neg, nil, g, "power1 has the invalid variance -2"},
+		{nil, g, nil, nan, "power2 has the invalid variance NaN"},
+		{g, g, mat.NewDense(3, 2, nil), g, "3×2 mean"},
+		{infMean, g, g, g, "non-finite mean difference"},
+	} {
+		v, err := SpectralFrechet(test.m1, test.g1, test.m2, test.g2)
+		if err == nil || !strings.HasPrefix(err.Error(), "noise: ") || !strings.Contains(err.Error(), test.want) {
+			t.Errorf("case %d: error %v, want a noise: error containing %q", i, err, test.want)
+		}
+		assert.Equal(t, 0.0, v, "case %d", i)
+	}
+}
+
+// mahaNaiveRAPSD bins the mean |Z_k|² of the naive orthonormal DFT (At
+// loops, unshifted frequencies) by round(L·|k|), L = min(rows, cols).
+func mahaNaiveRAPSD(xs []*mat.Dense) (freq, power []float64) {
+	r, c := xs[0].Dims()
+	l := min(r, c)
+	sum := make([]float64, l/2)
+	count := make([]float64, l/2)
+	for _, x := range xs {
+		for u := range r {
+			fu := float64(u)
+			if u > r/2 {
+				fu -= float64(r)
+			}
+			for v := range c {
+				fv := float64(v)
+				if v > c/2 {
+					fv -= float64(c)
+				}
+				b := int(math.Floor(float64(l)*math.Hypot(fu/float64(r), fv/float64(c)) + 0.5))
+				if b < 1 || b > l/2 {
+					continue
+				}
+				var z complex128
+				for i := range r {
+					for j := range c {
+						z += complex(x.At(i, j), 0) * cmplx.Exp(complex(0, -2*math.Pi*(float64(u*i)/float64(r)+float64(v*j)/float64(c))))
+					}
+				}
+				sum[b-1] += real(z*cmplx.Conj(z)) / float64(r*c)
+				count[b-1]++
+			}
+		}
+	}
+	for b := range sum {
+		freq = append(freq, float64(b+1)/float64(l))
+		power = append(power, sum[b]/count[b])
+	}
+	return freq, power
+}
+
+func TestRadialPowerMatchesNaiveDFT(t *testing.T) {
+	rnd := rand.New(rand.NewPCG(41, 42))
+	for _, size := range [][2]int{{2, 2}, {6, 8}, {7, 7}, {9, 4}, {8, 8}} {
+		r, c := size[0], size[1]
+		xs := []*mat.Dense{mahaRandom(rnd, r, c), mahaRandom(rnd, r, c), mahaRandom(rnd, r, c)}
+		freq, power, err := RadialPower(xs)
+		require.NoError(t, err)
+		wantF, wantP := mahaNaiveRAPSD(xs)
+		assert.InDeltaSlice(t, wantF, freq, 1e-15, "%d×%d freq", r, c)
+		require.Len(t, power, len(wantP))
+		for b := range power {
+			assert.InDelta(t, wantP[b], power[b], 1e-11*wantP[b], "%d×%d bin %d", r, c, b+1)
+		}
+	}
+}
+
+func TestLogSpectralError(t *testing.T) {
+	rnd := rand.New(rand.NewPCG(43, 44))
+	xs := []*mat.Dense{mahaRandom(rnd, 8, 6), mahaRandom(rnd, 8, 6)}
+	ys := []*mat.Dense{mahaRandom(rnd, 8, 6)}
+	doubled := make([]*mat.Dense, len(xs))
+	for i, x := range xs {
+		doubled[i] = mat.NewDense(8, 6, nil)
+		doubled[i].Scale(2, x)
+	}
+	self, err := LogSpectralError(xs, xs)
+	require.NoError(t, err)
+	assert.Equal(t, 0.0, self, "a set against itself")
+	// Scaling by 2 multiplies every power by 4: 10·log₁₀ 4 dB in every bin.
+	two, err := LogSpectralError(doubled, xs)
+	require.NoError(t, err)
+	assert.InDelta(t, 10*math.Log10(4), two, 1e-12)
+	// The definition, from the naive RAPSD.
+	_, px := mahaNaiveRAPSD(xs)
+	_, py := mahaNaiveRAPSD(ys)
+	var s float64
+	for b := range px {
+		d := 10 * math.Log10(px[b]/py[b])
+		s += d * d
+	}
+	got, err := LogSpectralError(xs, ys)
+	require.NoError(t, err)
+	assert.InDelta(t, math.Sqrt(s/float64(len(px))), got, 1e-10)
+}
+
+func TestLogSpectralErrorBadInput(t *testing.T) {
+	rnd := rand.New(rand.NewPCG(45, 46))
+	a, b := mahaRandom(rnd, 4, 4), mahaRandom(rnd, 4, 4)
+	nan := mat.DenseCopyOf(a)
+	nan.Set(1, 1, math.NaN())
+	constant := mat.NewDense(4, 4, []float64{2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2})
+	for i, test := range []struct {
+		xs, ys []*mat.Dense
+		want   string
+	}{
+		{nil, []*mat.Dense{a}, "xs is empty"},
+		{[]*mat.Dense{a}, nil, "ys is empty"},
+		{[]*mat.Dense{a, nil}, []*mat.Dense{b}, "xs[1] is nil"},
+		{[]*mat.Dense{a, mat.NewDense(4, 5, nil)}, []*mat.Dense{b}, "xs[1] is 4×5"},
+		{[]*mat.Dense{a}, []*mat.Dense{mat.NewDense(5, 4, nil)}, "ys[0] is 5×4"},
+		{[]*mat.Dense{a}, []*mat.Dense{nan}, "ys[0] has a non-finite pixel NaN"},
+		{[]*mat.Dense{mat.NewDense(1, 8, nil)}, []*mat.Dense{mat.NewDense(1, 8, nil)}, "no radial frequency bins"},
+		{[]*mat.Dense{a}, []*mat.Dense{constant}, "zero power"},
+	} {
+		v, err := LogSpectralError(test.xs, test.ys)
+		if err == nil || !strings.HasPrefix(err.Error(), "noise: ") || !strings.Contains(err.Error(), test.want) {
+			t.Errorf("case %d: error %v, want a noise: error containing %q", i, err, test.want)
+		}
+		assert.Equal(t, 0.0, v, "case %d", i)
+	}
+	_, _, err := RadialPower(nil)
+	assert.ErrorContains(t, err, "noise: RadialPower: xs is empty")
+}
+
+func TestCovarianceMetricMatchesGonum(t *testing.T) {
+	// Reference: gonum's stat.Mahalanobis (SolveVecTo and a dot product)
+	// on a random symmetric positive definite covariance B Bᵀ + I/2.
+	rnd := rand.New(rand.NewPCG(51, 52))
+	const n = 7
+	b := mat.NewDense(n, n, nil)
+	b.Apply(func(int, int, float64) float64 { return rnd.NormFloat64() }, b)
+	var bb mat.Dense
+	bb.Mul(b, b.T())
+	cov := mahaSym(&bb)
+	for i := range n {
+		cov.SetSym(i, i, cov.At(i, i)+0.5)
+	}
+	m, err := NewCovarianceMetric(cov)
+	require.NoError(t, err)
+	assert.Equal(t, n, m.Dim())
+	var chol mat.Cholesky
+	require.True(t, chol.Factorize(cov))
+	for range 5 {
+		x, y := mat.NewVecDense(n, nil), mat.NewVecDense(n, nil)
+		for i := range n {
+			x.SetVec(i, rnd.NormFloat64())
+			y.SetVec(i, rnd.NormFloat64())
+		}
+		want := stat.Mahalanobis(x, y, &chol)
+		assert.InDelta(t, want, m.Distance(x, y), 1e-12*want)
+	}
+	x, y := mat.NewVecDense(n, nil), mat.NewVecDense(n, nil)
+	if a := testing.AllocsPerRun(20, func() { m.Distance(x, y) }); a != 0 {
+		t.Errorf("CovarianceMetric.Distance allocates %v times per call", a)
+	}
+}
+
+func TestCovarianceMetricMatchesSpectralMetric(t *testing.T) {
+	// The spectral Metric is the full-covariance metric for
+	// Σ0 = F_Rᵀ diag(A²|k|^(−2Δ)) F_R; the k = 0 variance is free (here 1)
+	// and irrelevant for mean-free differences.
+	const r, c, delta, a = 5, 6, 1.49977, 0.8
+	f := mahaRealFFTMatrix(r, c)
+	k := Wavenumbers(r, c).RawMatrix().Data
+	g := make([]float64, r*c)
+	for p, v := range k {
+		g[p] = 1
+		if v > 0 {
+			g[p] = a * a * math.Pow(v, -2*delta)
+		}
+	}
+	full, err := NewCovarianceMetric(mahaPixelCovariance(f, g))
+	require.NoError(t, err)
+	m, err := NewMetric(r, c, delta, a)
+	require.NoError(t, err)
+	rnd := rand.New(rand.NewPCG(53, 54))
+	for range 5 {
+		x, y := mahaRandom(rnd, r, c), mahaRandom(rnd, r, c)
+		// Give y the mean of x so that the difference is mean-free.
+		shift := (mat.Sum(x) - mat.Sum(y)) / float64(r*c)
+		y.Apply(func(i, j int, v float64) float64 { return v + shift }, y)
+		want := m.Distance(x, y)
+		got := full.Distance(mat.NewVecDense(r*c, x.RawMatrix().Data), mat.NewVecDense(r*c, y.RawMatrix().Data))
+		assert.InDelta(t, want, got, 1e-9*want)
+	}
+}
+
+func TestCovarianceMetricBadInput(t *testing.T) {
+	big := mat.NewSymDense(MaxCovarianceDim+1, nil)
+	for i, test := range []struct {
+		cov  mat.Symmetric
+		want string
+	}{
+		{nil, "nil covariance"},
+		{big, "dimension 4097"},
+		{mat.NewSymDense(2, []float64{1, 2, 2, 1}), "not positive definite"},             // eigenvalues 3, −1
+		{mat.NewSymDense(2, []float64{-1, 0, 0, 1}), "not positive definite"},            // negative variance
+		{mat.NewSymDense(2, []float64{1, 1, 1, 1}), "positive definite"},                 // singular, rank 1
+		{mat.NewSymDense(2, []float64{1, 0, 0, 1e-17}), "singular to working precision"}, // condition 1e17
+		{mat.NewSymDense(2, []float64{1, math.NaN(), math.NaN(), 1}), "non-finite covariance NaN"},
+		{mat.NewSymDense(2, []float64{math.Inf(1), 0, 0, 1}), "non-finite covariance +Inf"},
+	} {
+		m, err := NewCovarianceMetric(test.cov)
+		if err == nil || m != nil || !strings.HasPrefix(err.Error(), "noise: ") || !strings.Contains(err.Error(), test.want) {
+			t.Errorf("case %d: NewCovarianceMetric = %v, %v; want a noise: error containing %q", i, m, err, test.want)
+		}
+	}
+	m, err := NewCovarianceMetric(mat.NewSymDense(2, []float64{2, 0, 0, 3}))
+	require.NoError(t, err)
+	msg := mahaPanicMessage(func() { m.Distance(mat.NewVecDense(2, nil), mat.NewVecDense(3, nil)) })
+	assert.True(t, strings.HasPrefix(msg, "noise: "), "panic %q", msg)
+	// Diagonal covariance: the distance is √Σ (x_i − y_i)²/σ_i².
+	assert.InDelta(t, math.Sqrt(1.0/2+4.0/3), m.Distance(mat.NewVecDense(2, []float64{1, 2}), mat.NewVecDense(2, nil)), 1e-15)
+}
