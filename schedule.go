@@ -140,7 +140,11 @@ func NewCosineSchedule(steps int, s float64) (*Schedule, error) {
 //	θ_t = θ_1 + (θ_steps − θ_1)(t−1)/(steps−1),  t = 1, …, steps,
 //
 // and θ_0 = 0 (clean data). A one-step schedule has θ_1 = acos(minSignal).
-// The paper's defaults are maxSignal = 0.95 and minSignal = 0.02.
+// The paper's defaults are maxSignal = 0.95 and minSignal = 0.02. That code
+// (after Foster, "Generative Deep Learning", 2nd ed.) uses a continuous
+// diffusion time u in [0, 1] with θ = θ(0) + u (θ(1) − θ(0)); here
+// u = (t−1)/(steps−1), so both ends of its range are steps of the table,
+// and t = 0 is added as the clean data the continuous version never reaches.
 //
 // OffsetCosineSchedule panics if steps < 1 or steps is absurdly large, if
 // either bound is outside (0, 1], or if minSignal ≥ maxSignal while
