@@ -55,7 +55,9 @@ func axisFreq(u, n int) float64 {
 	return float64(u) / float64(n)
 }
 
-func newKernel(spec Spec) (*kernel, error) {
+// newKernel builds the kernel of a normalised spec; embed allows the
+// circulant embedding (tests turn it off to compare both constructions).
+func newKernel(spec Spec, embed bool) (*kernel, error) {
 	k := &kernel{spec: spec}
 	k.padR = padSize(spec.Rows, spec.Pad)
 	k.padC = padSize(spec.Cols, spec.Pad)
@@ -99,7 +101,7 @@ func newKernel(spec Spec) (*kernel, error) {
 		k.cov[i] = real(z) / sum
 	}
 
-	if k.tryEmbedding() {
+	if embed && k.tryEmbedding() {
 		return k, nil
 	}
 	// The paper's construction, cropped at the centre.

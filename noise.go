@@ -76,7 +76,7 @@ func kernelFor(spec Spec) (*kernel, error) {
 	if k, ok := kernels.Load(spec); ok {
 		return k.(*kernel), nil
 	}
-	k, err := newKernel(spec)
+	k, err := newKernel(spec, true)
 	if err != nil {
 		return nil, err
 	}
