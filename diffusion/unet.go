@@ -1,0 +1,389 @@
+package diffusion
+
+import (
+	"fmt"
+	"math/rand/v2"
+
+	"github.com/cloud-diffusion/noise/internal/nn"
+)
+
+// UNet is the ε-prediction network of the diffusion model, the Go twin of
+// the PyTorch UNet in shared/anchors/torch_unet.py. For an image batch
+// x [N, Channels, Size, Size] (NCHW, flat) and diffusion times t [N] in
+// [0, 1], with L = len(Mults) levels, C_i = Base·Mults[i]:
+//
+//	e   = Linear(SiLU(Linear(sinusoidal(1000·t))))       [N, 4·Base]
+//	h   = conv3×3(x)                                       Base channels
+//	down, level i = 0…L−1, resolution Size/2^i:
+//	      h = Res(h, e) (ResBlocks times, to C_i channels); skip_i = h
+//	      h = conv3×3 stride 2 (h)                         if i < L−1
+//	mid:  h = Res(h, e) [then h = h + Attention(GN(h)) if Attention]
+//	up, level i = L−1…0:
+//	      h = Res(concat(h, skip_i), e) (then ResBlocks−1 more Res(h, e))
+//	      h = conv3×3(nearest2×(h))                        if i > 0
+//	out = conv3×3(SiLU(GN(h)))                             Channels channels
+//
+// where Res(x, e) = conv(SiLU(GN(h'))) + skip(x), h' = conv(SiLU(GN(x))) +
+// Linear(e) per channel. Every parameter lives in one flat slice (Params),
+// named and ordered like the twin's state_dict; gradients (Grads) use the
+// same layout, as should optimiser moments.
+//
+// # Buffers and concurrency
+//
+// A UNet owns its activations: Forward caches what Backward needs, in
+// buffers sized for the batch of the call and reused by later calls with the
+// same batch size (a new batch size reallocates them), so steady-state
+// training does not allocate activation memory. Caching costs memory, not
+// time: inference uses the same Forward. Layers split each batch across
+// GOMAXPROCS goroutines; results do not depend on the number of cores.
+// A UNet is not safe for concurrent use; use Clone for a second one.
+type UNet struct {
+	cfg    Config
+	layout nn.Layout
+	params []float64
+	grads  []float64
+	te     int // width of the time embedding after the MLP, 4·Base
+
+	t1w, t1b, t2w, t2b nn.View
+	inc                *unetConv
+	down               [][]*resBlock // [level][block]
+	ds                 []*unetConv   // [level], nil at the last level
+	mid                *resBlock
+	attn               *attnBlock    // nil without attention
+	up                 [][]*resBlock // [level][block], level as on the way down
+	us                 []*unetConv   // [level], nil at level 0
+	outN               unetNorm
+	outC               *unetConv
+
+	// Buffers for the current batch size (0: none yet).
+	batch     int
+	bufs      unetBuffers
+	forwarded bool
+	x         []float64 // copy of the input [N, Channels, Size, Size]
+	emb       []float64 // sinusoidal embedding [N, Base]
+	u1, u2    []float64 // time MLP hidden layer before and after SiLU [N, 4·Base]
+	du1, du2  []float64
+	e, de     []float64 // time embedding [N, 4·Base]
+	cat, dcat [][]float64
+	catA      [][]float64 // per up level, the tensor concatenated before the skip
+	dcatA     [][]float64
+	skip      [][]float64 // per level, the skip tensor and its gradient
+	dskip     [][]float64
+	upv, dupv [][]float64 // per up level i > 0, the upsampled tensor
+	last      []float64   // output of the last up level [N, Base·Mults[0], Size, Size]
+	dlast     []float64
+	outA      []float64 // final GN output
+	doutA     []float64
+	dout      []float64 // copy of the output gradient
+}
+
+// NewUNet returns a UNet for cfg with parameters initialised like PyTorch's
+// defaults from src (a nil src uses a non-reproducible source). It returns
+// an error, and no UNet, if cfg is invalid: channels other than 1 or 3, a
+// size not divisible by 2^(levels−1), non-positive or odd Base, empty or
+// non-positive Mults, no ResBlocks, or Groups not dividing every channel
+// count. The configuration is copied.
+func NewUNet(cfg Config, src rand.Source) (*UNet, error) {
+	if err := cfg.validate(); err != nil {
+		return nil, err
+	}
+	u := newUNetLayout(cfg.clone())
+	u.params = make([]float64, u.layout.Len())
+	u.grads = make([]float64, u.layout.Len())
+	u.layout.Initialize(u.params, src)
+	return u, nil
+}
+
+// newUNetLayout builds the modules and parameter layout of a valid config.
+func newUNetLayout(cfg Config) *UNet {
+	u := &UNet{cfg: cfg, te: 4 * cfg.Base}
+	l := &u.layout
+	b, te, g := cfg.Base, u.te, cfg.Groups
+	u.t1w = l.Add("temb.0.weight", te*b, nn.FanIn(b))
+	u.t1b = l.Add("temb.0.bias", te, nn.FanIn(b))
+	u.t2w = l.Add("temb.2.weight", te*te, nn.FanIn(te))
+	u.t2b = l.Add("temb.2.bias", te, nn.FanIn(te))
+	u.inc = newUnetConv(l, "inc", cfg.Channels, b, cfg.Size, 3, 1)
+	levels := len(cfg.Mults)
+	u.down = make([][]*resBlock, levels)
+	u.ds = make([]*unetConv, levels)
+	c, k := b, 0
+	for i, m := range cfg.Mults {
+		size := cfg.Size >> i
+		for j := 0; j < cfg.ResBlocks; j++ {
+			u.down[i] = append(u.down[i], newResBlock(l, fmt.Sprintf("down.%d", k), c, b*m, size, g, te))
+			c = b * m
+			k++
+		}
+	}
+	for i := 0; i < levels-1; i++ {
+		c := b * cfg.Mults[i]
+		u.ds[i] = newUnetConv(l, fmt.Sprintf("ds.%d", i), c, c, cfg.Size>>i, 3, 2)
+	}
+	low := cfg.Size >> (levels - 1)
+	u.mid = newResBlock(l, "mid", c, c, low, g, te)
+	if cfg.Attention {
+		u.attn = newAttnBlock(l, "attn", c, low, g)
+	}
+	u.up = make([][]*resBlock, levels)
+	u.us = make([]*unetConv, levels)
+	k = 0
+	for i := levels - 1; i >= 0; i-- {
+		size := cfg.Size >> i
+		co := b * cfg.Mults[i]
+		for j := 0; j < cfg.ResBlocks; j++ {
+			ci := co
+			if j == 0 {
+				ci = c + co
+			}
+			u.up[i] = append(u.up[i], newResBlock(l, fmt.Sprintf("up.%d", k), ci, co, size, g, te))
+			k++
+		}
+		c = co
+	}
+	for i, j := levels-1, 0; i > 0; i, j = i-1, j+1 {
+		c := b * cfg.Mults[i]
+		u.us[i] = newUnetConv(l, fmt.Sprintf("us.%d", j), c, c, cfg.Size>>(i-1), 3, 1)
+	}
+	u.outN = newUnetNorm(l, "out.0", b*cfg.Mults[0], g, cfg.Size*cfg.Size)
+	u.outC = newUnetConv(l, "out.2", b*cfg.Mults[0], cfg.Channels, cfg.Size, 3, 1)
+	return u
+}
+
+// alloc sizes and wires all activation buffers for batch samples.
+func (u *UNet) alloc(batch int) {
+	cfg := u.cfg
+	a := &u.bufs
+	*a = unetBuffers{batch: batch}
+	u.batch = batch
+	u.forwarded = false
+	s2 := cfg.Size * cfg.Size
+	u.x = a.val(batch * cfg.Channels * s2)
+	u.emb = a.val(batch * cfg.Base)
+	u.u1, u.du1 = a.val(batch*u.te), a.grad(batch*u.te)
+	u.u2, u.du2 = a.val(batch*u.te), a.grad(batch*u.te)
+	u.e, u.de = a.val(batch*u.te), a.grad(batch*u.te)
+
+	u.inc.in, u.inc.din = u.x, nil
+	u.inc.out, u.inc.dout = a.val(batch*cfg.Base*s2), a.grad(batch*cfg.Base*s2)
+	h, dh := u.inc.out, u.inc.dout
+	levels := len(cfg.Mults)
+	u.skip, u.dskip = make([][]float64, levels), make([][]float64, levels)
+	for i := 0; i < levels; i++ {
+		for _, r := range u.down[i] {
+			r.alloc(a, h, dh)
+			h, dh = r.out, r.dout
+		}
+		u.skip[i], u.dskip[i] = h, dh
+		if d := u.ds[i]; d != nil {
+			d.in, d.din = h, dh
+			n := batch * d.conv.OutLen()
+			d.out, d.dout = a.val(n), a.grad(n)
+			h, dh = d.out, d.dout
+		}
+	}
+	u.mid.alloc(a, h, dh)
+	h, dh = u.mid.out, u.mid.dout
+	if u.attn != nil {
+		u.attn.alloc(a, h, dh)
+		h, dh = u.attn.out, u.attn.dout
+	}
+	u.cat, u.dcat = make([][]float64, levels), make([][]float64, levels)
+	u.catA, u.dcatA = make([][]float64, levels), make([][]float64, levels)
+	u.upv, u.dupv = make([][]float64, levels), make([][]float64, levels)
+	for i := levels - 1; i >= 0; i-- {
+		n := batch * u.up[i][0].ci * (cfg.Size >> i) * (cfg.Size >> i)
+		u.catA[i], u.dcatA[i] = h, dh
+		u.cat[i], u.dcat[i] = a.val(n), a.grad(n)
+		h, dh = u.cat[i], u.dcat[i]
+		for _, r := range u.up[i] {
+			r.alloc(a, h, dh)
+			h, dh = r.out, r.dout
+		}
+		if c := u.us[i]; c != nil {
+			n := 4 * len(h)
+			u.upv[i], u.dupv[i] = a.val(n), a.grad(n)
+			c.in, c.din = u.upv[i], u.dupv[i]
+			c.out, c.dout = a.val(n), a.grad(n)
+			h, dh = c.out, c.dout
+		}
+	}
+	u.outA, u.doutA = a.val(len(h)), a.grad(len(h))
+	u.outC.in, u.outC.din = a.val(len(h)), a.grad(len(h))
+	u.outC.out = a.val(batch * cfg.Channels * s2)
+	u.dout = a.val(batch * cfg.Channels * s2)
+	u.outC.dout = u.dout
+	u.last, u.dlast = h, dh
+}
+
+// Forward computes the network's output (the predicted noise ε) for batch
+// images x [batch, Channels, Size, Size] at diffusion times t [batch] in
+// [0, 1] (the time embedding uses 1000·t, like the twin) and writes it to out
+// [batch, Channels, Size, Size]. It caches the activations Backward needs
+// (x is copied, so the caller may reuse it). out may alias x. Forward
+// allocates only when batch differs from the previous call. It panics if
+// batch is not positive or a length does not match.
+func (u *UNet) Forward(out, x, t []float64, batch int) {
+	cfg := u.cfg
+	n := cfg.Channels * cfg.Size * cfg.Size
+	if batch <= 0 {
+		panic(fmt.Sprintf("diffusion: UNet.Forward batch %d is not positive", batch))
+	}
+	if len(x) != batch*n || len(out) != batch*n || len(t) != batch {
+		panic(fmt.Sprintf("diffusion: UNet.Forward lengths x %d, out %d, t %d; want %d, %d, %d",
+			len(x), len(out), len(t), batch*n, batch*n, batch))
+	}
+	if batch != u.batch {
+		u.alloc(batch)
+	}
+	copy(u.x, x)
+	p := u.params
+	nn.TimeEmbedding(u.emb, t, cfg.Base)
+	nn.LinearForward(u.u1, u.emb, u.t1w.Of(p), u.t1b.Of(p), batch, cfg.Base, u.te)
+	nn.SiLUForward(u.u2, u.u1)
+	nn.LinearForward(u.e, u.u2, u.t2w.Of(p), u.t2b.Of(p), batch, u.te, u.te)
+
+	u.inc.forward(u)
+	levels := len(cfg.Mults)
+	for i := 0; i < levels; i++ {
+		for _, r := range u.down[i] {
+			r.forward(u)
+		}
+		if d := u.ds[i]; d != nil {
+			d.forward(u)
+		}
+	}
+	u.mid.forward(u)
+	if u.attn != nil {
+		u.attn.forward(u)
+	}
+	for i := levels - 1; i >= 0; i-- {
+		r0 := u.up[i][0]
+		hw := r0.hw
+		ca := len(u.catA[i]) / (batch * hw)
+		nn.ConcatForward(u.cat[i], u.catA[i], u.skip[i], batch, ca, r0.ci-ca, hw)
+		for _, r := range u.up[i] {
+			r.forward(u)
+		}
+		if c := u.us[i]; c != nil {
+			s := cfg.Size >> i
+			nn.Upsample2xForward(u.upv[i], u.up[i][len(u.up[i])-1].out, batch*c.conv.InC, s, s)
+			c.forward(u)
+		}
+	}
+	u.outN.forward(u, u.outA, u.last)
+	nn.SiLUForward(u.outC.in, u.outA)
+	u.outC.forward(u)
+	copy(out, u.outC.out)
+	u.forwarded = true
+}
+
+// Backward accumulates into Grads the gradient of a loss L with respect to
+// the parameters, given dOut = ∂L/∂out [batch, Channels, Size, Size] for the
+// output of the latest Forward (batch as in that call). If dx is not nil,
+// ∂L/∂x is accumulated into it too ([batch, Channels, Size, Size]); the
+// network takes no gradient with respect to t. Backward allocates nothing.
+// It panics if Forward has not been called or a length does not match.
+func (u *UNet) Backward(dx, dOut []float64) {
+	if !u.forwarded {
+		panic("diffusion: UNet.Backward called before Forward")
+	}
+	cfg := u.cfg
+	batch := u.batch
+	n := batch * cfg.Channels * cfg.Size * cfg.Size
+	if len(dOut) != n || (dx != nil && len(dx) != n) {
+		panic(fmt.Sprintf("diffusion: UNet.Backward lengths dx %d, dOut %d; want %d", len(dx), len(dOut), n))
+	}
+	for _, g := range u.bufs.grads {
+		clear(g)
+	}
+	copy(u.dout, dOut)
+	u.outC.backward(u)
+	nn.SiLUBackward(u.doutA, u.outC.din, u.outA)
+	u.outN.backward(u, u.dlast, u.doutA, u.last)
+	levels := len(cfg.Mults)
+	for i := 0; i < levels; i++ {
+		if c := u.us[i]; c != nil {
+			s := cfg.Size >> i
+			c.backward(u)
+			nn.Upsample2xBackward(u.up[i][len(u.up[i])-1].dout, u.dupv[i], batch*c.conv.InC, s, s)
+		}
+		for j := len(u.up[i]) - 1; j >= 0; j-- {
+			u.up[i][j].backward(u)
+		}
+		r0 := u.up[i][0]
+		hw := r0.hw
+		ca := len(u.catA[i]) / (batch * hw)
+		nn.ConcatBackward(u.dcatA[i], u.dskip[i], u.dcat[i], batch, ca, r0.ci-ca, hw)
+	}
+	if u.attn != nil {
+		u.attn.backward(u)
+	}
+	u.mid.backward(u)
+	for i := levels - 1; i >= 0; i-- {
+		if d := u.ds[i]; d != nil {
+			d.backward(u)
+		}
+		for j := len(u.down[i]) - 1; j >= 0; j-- {
+			u.down[i][j].backward(u)
+		}
+	}
+	u.inc.din = dx
+	u.inc.backward(u)
+	u.inc.din = nil
+	p, g := u.params, u.grads
+	nn.LinearBackward(u.du2, u.t2w.Of(g), u.t2b.Of(g), u.de, u.u2, u.t2w.Of(p), batch, u.te, u.te)
+	nn.SiLUBackward(u.du1, u.du2, u.u1)
+	nn.LinearBackward(nil, u.t1w.Of(g), u.t1b.Of(g), u.du1, u.emb, u.t1w.Of(p), batch, cfg.Base, u.te)
+}
+
+// Params returns the flat parameter slice. It aliases the network's
+// parameters: writing it (an optimiser step, loading a checkpoint) changes
+// the network.
+func (u *UNet) Params() []float64 { return u.params }
+
+// Grads returns the flat gradient slice, in the layout of Params, which
+// Backward accumulates into. It aliases the network's gradients.
+func (u *UNet) Grads() []float64 { return u.grads }
+
+// ZeroGrad sets all gradients to zero.
+func (u *UNet) ZeroGrad() { clear(u.grads) }
+
+// NumParams returns the number of parameters, len(Params()).
+func (u *UNet) NumParams() int { return len(u.params) }
+
+// Config returns a copy of the network's configuration.
+func (u *UNet) Config() Config { return u.cfg.clone() }
+
+// ParamTensor names one parameter tensor: Params()[Offset : Offset+Len].
+type ParamTensor struct {
+	Name   string // as in the PyTorch twin's state_dict, e.g. "down.0.c1.weight"
+	Offset int
+	Len    int
+}
+
+// ParamTensors lists the parameter tensors in layout order (the order of
+// the twin's parameters()). It allocates a new slice.
+func (u *UNet) ParamTensors() []ParamTensor {
+	vs := u.layout.Views()
+	ts := make([]ParamTensor, len(vs))
+	for i, v := range vs {
+		ts[i] = ParamTensor{Name: v.Name, Offset: v.Off, Len: v.Len}
+	}
+	return ts
+}
+
+// Clone returns an independent copy of u with the same configuration and
+// parameters, zero gradients and no buffers, for example to hold EMA weights
+// or to run inference concurrently with training.
+func (u *UNet) Clone() *UNet {
+	v := newUNetLayout(u.cfg.clone())
+	v.params = append([]float64(nil), u.params...)
+	v.grads = make([]float64, len(u.grads))
+	return v
+}
+
+// ActivationFloats returns the number of float64s held in activation and
+// activation-gradient buffers for the current batch size (0 before the
+// first Forward); multiply by 8 for bytes. Layer scratch (im2col) is extra.
+func (u *UNet) ActivationFloats() int { return u.bufs.total }

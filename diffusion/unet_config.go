@@ -1,0 +1,112 @@
+package diffusion
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Config describes a UNet. The defaults (DefaultConfig) are the PyTorch twin
+// in shared/anchors/torch_unet.py, with 694 561 parameters.
+type Config struct {
+	// Channels is the number of image channels, 1 (grey) or 3 (RGB).
+	// Default 1.
+	Channels int
+	// Size is the image height and width in pixels; images are square.
+	// It must be divisible by 2^(len(Mults)−1), one halving per level
+	// below the first. Default 32.
+	Size int
+	// Base is the number of feature channels at the first level, and the
+	// dimension of the sinusoidal time embedding, whose MLP widens it to
+	// 4·Base. It must be even. Default 32.
+	Base int
+	// Mults are the channel multipliers of the levels: level i has
+	// Base·Mults[i] channels at resolution Size/2^i. Default [1, 2, 2].
+	Mults []int
+	// ResBlocks is the number of residual blocks per level on the way down
+	// and on the way up. Default 1. With more than one, the skip connection
+	// of a level is taken after its last block on the way down and joins
+	// before its first block on the way up.
+	ResBlocks int
+	// Groups is the number of GroupNorm groups; it must divide every channel
+	// count of the network (Base·Mults[i] and the concatenations on the way
+	// up). Default 8.
+	Groups int
+	// Attention adds single-head self-attention (with its own GroupNorm and a
+	// residual connection) after the middle residual block, at the lowest
+	// resolution. Default false (the twin has none).
+	Attention bool
+}
+
+// DefaultConfig returns the configuration of the PyTorch twin: 1 channel,
+// 32×32, Base 32, Mults [1, 2, 2], one ResBlock per level, GroupNorm(8), no
+// attention.
+func DefaultConfig() Config {
+	return Config{Channels: 1, Size: 32, Base: 32, Mults: []int{1, 2, 2}, ResBlocks: 1, Groups: 8}
+}
+
+// Limits that keep a configuration from exhausting memory.
+const (
+	unetMaxSize     = 4096 // pixels per side
+	unetMaxChannels = 4096 // feature channels at any level
+	unetMaxLevels   = 12
+	unetMaxBlocks   = 16
+)
+
+// validate returns an error describing the first problem with c.
+func (c Config) validate() error {
+	switch {
+	case c.Channels != 1 && c.Channels != 3:
+		return fmt.Errorf("diffusion: UNet needs 1 or 3 image channels, got %d", c.Channels)
+	case c.Size <= 0 || c.Size > unetMaxSize:
+		return fmt.Errorf("diffusion: UNet image size %d out of range [1, %d]", c.Size, unetMaxSize)
+	case c.Base <= 0 || c.Base%2 != 0:
+		return fmt.Errorf("diffusion: UNet base channels must be positive and even, got %d", c.Base)
+	case len(c.Mults) == 0:
+		return errors.New("diffusion: UNet needs at least one level (empty Mults)")
+	case len(c.Mults) > unetMaxLevels:
+		return fmt.Errorf("diffusion: UNet has %d levels, at most %d allowed", len(c.Mults), unetMaxLevels)
+	case c.ResBlocks <= 0 || c.ResBlocks > unetMaxBlocks:
+		return fmt.Errorf("diffusion: UNet residual blocks per level %d out of range [1, %d]", c.ResBlocks, unetMaxBlocks)
+	case c.Groups <= 0:
+		return fmt.Errorf("diffusion: UNet GroupNorm groups must be positive, got %d", c.Groups)
+	}
+	for i, m := range c.Mults {
+		if m <= 0 {
+			return fmt.Errorf("diffusion: UNet channel multiplier Mults[%d] = %d is not positive", i, m)
+		}
+		if c.Base*m > unetMaxChannels {
+			return fmt.Errorf("diffusion: UNet level %d has %d channels, at most %d allowed", i, c.Base*m, unetMaxChannels)
+		}
+	}
+	if d := 1 << (len(c.Mults) - 1); c.Size%d != 0 {
+		return fmt.Errorf("diffusion: UNet image size %d is not divisible by 2^(levels−1) = %d", c.Size, d)
+	}
+	for _, ch := range c.channelCounts() {
+		if ch%c.Groups != 0 {
+			return fmt.Errorf("diffusion: UNet GroupNorm groups %d do not divide channel count %d", c.Groups, ch)
+		}
+	}
+	return nil
+}
+
+// channelCounts lists every channel count that meets a GroupNorm: the level
+// widths and the concatenations on the way up.
+func (c Config) channelCounts() []int {
+	cs := []int{c.Base}
+	ch := c.Base
+	for _, m := range c.Mults {
+		ch = c.Base * m
+		cs = append(cs, ch)
+	}
+	for i := len(c.Mults) - 1; i >= 0; i-- {
+		cs = append(cs, ch+c.Base*c.Mults[i])
+		ch = c.Base * c.Mults[i]
+	}
+	return cs
+}
+
+// clone returns a copy of c that shares no memory with it.
+func (c Config) clone() Config {
+	c.Mults = append([]int(nil), c.Mults...)
+	return c
+}

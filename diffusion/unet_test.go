@@ -1,0 +1,365 @@
+package diffusion
+
+import (
+	"math"
+	"math/rand/v2"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"gonum.org/v1/gonum/diff/fd"
+	"gonum.org/v1/gonum/floats/scalar"
+)
+
+func TestUNetParamCount(t *testing.T) {
+	u, err := NewUNet(DefaultConfig(), rand.NewPCG(1, 2))
+	require.NoError(t, err)
+	// 694561 is printed by the twin, /usr/bin/python3 shared/anchors/torch_unet.py
+	// ("params 694561", torch 1.13).
+	assert.Equal(t, 694561, u.NumParams())
+	assert.Len(t, u.Params(), 694561)
+	assert.Len(t, u.Grads(), 694561)
+	ts := u.ParamTensors()
+	// First, a middle and the last tensor of the twin's named_parameters().
+	assert.Equal(t, ParamTensor{Name: "temb.0.weight", Offset: 0, Len: 4096}, ts[0])
+	assert.Equal(t, ParamTensor{Name: "out.2.bias", Offset: 694560, Len: 1}, ts[len(ts)-1])
+	want := map[string]int{"down.1.skip.weight": 2048, "ds.1.weight": 36864, "up.0.c1.weight": 73728, "up.2.skip.weight": 3072, "us.1.weight": 36864}
+	for _, tn := range ts {
+		if n, ok := want[tn.Name]; ok {
+			assert.Equal(t, n, tn.Len, tn.Name)
+			delete(want, tn.Name)
+		}
+	}
+	assert.Empty(t, want, "tensors missing")
+	// Names in order, from the twin's named_parameters() (torch 1.13 via /usr/bin/python3).
+	want2 := strings.Fields(unetTwinNames)
+	require.Len(t, ts, len(want2))
+	for i, tn := range ts {
+		assert.Equal(t, want2[i], tn.Name, "tensor %d", i)
+	}
+}
+
+const unetTwinNames = `temb.0.weight temb.0.bias temb.2.weight temb.2.bias inc.weight inc.bias down.0.n1.weight down.0.n1.bias down.0.c1.weight down.0.c1.bias down.0.t.weight down.0.t.bias down.0.n2.weight down.0.n2.bias down.0.c2.weight down.0.c2.bias down.1.n1.weight down.1.n1.bias down.1.c1.weight down.1.c1.bias down.1.t.weight down.1.t.bias down.1.n2.weight down.1.n2.bias down.1.c2.weight down.1.c2.bias down.1.skip.weight down.1.skip.bias down.2.n1.weight down.2.n1.bias down.2.c1.weight down.2.c1.bias down.2.t.weight down.2.t.bias down.2.n2.weight down.2.n2.bias down.2.c2.weight down.2.c2.bias ds.0.weight ds.0.bias ds.1.weight ds.1.bias mid.n1.weight mid.n1.bias mid.c1.weight mid.c1.bias mid.t.weight mid.t.bias mid.n2.weight mid.n2.bias mid.c2.weight mid.c2.bias up.0.n1.weight up.0.n1.bias up.0.c1.weight up.0.c1.bias up.0.t.weight up.0.t.bias up.0.n2.weight up.0.n2.bias up.0.c2.weight up.0.c2.bias up.0.skip.weight up.0.skip.bias up.1.n1.weight up.1.n1.bias up.1.c1.weight up.1.c1.bias up.1.t.weight up.1.t.bias up.1.n2.weight up.1.n2.bias up.1.c2.weight up.1.c2.bias up.1.skip.weight up.1.skip.bias up.2.n1.weight up.2.n1.bias up.2.c1.weight up.2.c1.bias up.2.t.weight up.2.t.bias up.2.n2.weight up.2.n2.bias up.2.c2.weight up.2.c2.bias up.2.skip.weight up.2.skip.bias us.0.weight us.0.bias us.1.weight us.1.bias out.0.weight out.0.bias out.2.weight out.2.bias`
+
+// unetGolden fills the parameters the way /tmp/golden_unet.py did for the
+// torch golden values: p_i = 0.05·sin(0.37·i + 0.1) over the flat layout, plus
+// 1 for group-norm scales.
+func unetGolden(u *UNet) {
+	p := u.Params()
+	for i := range p {
+		p[i] = 0.05 * math.Sin(0.37*float64(i)+0.1)
+	}
+	for _, tn := range u.ParamTensors() {
+		if strings.HasSuffix(tn.Name, "n1.weight") || strings.HasSuffix(tn.Name, "n2.weight") || tn.Name == "out.0.weight" {
+			for i := tn.Offset; i < tn.Offset+tn.Len; i++ {
+				p[i]++
+			}
+		}
+	}
+}
+
+func TestUNetMatchesTorch(t *testing.T) {
+	// Golden values from the twin's UNet class in float64 (torch 1.13 via
+	// /usr/bin/python3) with the parameters of unetGolden, input
+	// x_j = sin(0.21·j) over [2, 1, 32, 32], t = (0.25, 0.8), and loss
+	// L = Σ_j out_j·cos(0.13·j) for the gradients.
+	u, err := NewUNet(DefaultConfig(), rand.NewPCG(1, 2))
+	require.NoError(t, err)
+	unetGolden(u)
+	const batch, n = 2, 1024
+	x := make([]float64, batch*n)
+	w := make([]float64, batch*n)
+	for j := range x {
+		x[j] = math.Sin(0.21 * float64(j))
+		w[j] = math.Cos(0.13 * float64(j))
+	}
+	out := make([]float64, batch*n)
+	u.Forward(out, x, []float64{0.25, 0.8}, batch)
+	sum, ss := 0.0, 0.0
+	for _, v := range out {
+		sum += v
+		ss += v * v
+	}
+	// Both sides are float64 with different summation orders: agreement to
+	// ~1e-12 relative is expected; 1e-9 leaves margin.
+	const tol = 1e-9
+	eq := func(want, got float64, what string) {
+		t.Helper()
+		assert.True(t, scalar.EqualWithinAbsOrRel(got, want, tol, tol), "%s: got %v, torch %v", what, got, want)
+	}
+	eq(-238.08610919341731, sum, "output sum")
+	eq(30.286898066584847, ss, "output sum of squares")
+	for k, want := range map[int]float64{0: -0.10991429052047892, 1: -0.14222280949290853, 100: -0.15958235454886519,
+		1023: -0.02024291192244863, 1024: -0.11045748228671076, 2047: -0.021622178356214803} {
+		eq(want, out[k], "output element")
+	}
+
+	dx := make([]float64, batch*n)
+	u.ZeroGrad()
+	u.Backward(dx, w)
+	g := u.Grads()
+	proj, gss := 0.0, 0.0
+	for i, v := range g {
+		proj += v * math.Sin(0.11*float64(i))
+		gss += v * v
+	}
+	eq(181.9232231568803, proj, "gradient projection")
+	eq(9362020.058793683, gss, "gradient sum of squares")
+	golden := map[string][2]float64{ // name: sum, sum of squares of the gradient
+		"temb.0.weight":      {-1.9543329242511804, 1.0295767517137402},
+		"inc.weight":         {-2.316118775339075, 2.9599866829714676},
+		"down.1.skip.weight": {-0.2919557377497586, 25.787369930196597},
+		"ds.1.bias":          {0.16539770525685427, 5063.532040517493},
+		"up.0.c1.weight":     {14.056460351737199, 14.935851806469364},
+		"us.1.weight":        {-0.6991479368739606, 138.5523129688431},
+		"out.0.weight":       {6.3626195205458895, 458.30127692064417},
+		"out.2.bias":         {6.335550914651194, 40.13920539213758},
+	}
+	for _, tn := range u.ParamTensors() {
+		want, ok := golden[tn.Name]
+		if !ok {
+			continue
+		}
+		s, q := 0.0, 0.0
+		for _, v := range g[tn.Offset : tn.Offset+tn.Len] {
+			s += v
+			q += v * v
+		}
+		// Sums of gradients of mixed sign cancel: compare them against the
+		// scale √(Len·Σg²) of the terms.
+		assert.InDelta(t, want[0], s, tol*math.Sqrt(float64(tn.Len)*want[1]), tn.Name)
+		eq(want[1], q, tn.Name+" sum of squares")
+	}
+	s, q := 0.0, 0.0
+	for _, v := range dx {
+		s += v
+		q += v * v
+	}
+	eq(-0.7366855469036544, s, "dx sum")
+	eq(0.008402407143438503, q, "dx sum of squares")
+}
+
+// unetTinyConfigs are small networks for finite-difference checks: the
+// brief's 8×8, Base 8, Groups 2 net, plus attention, three channels, two
+// blocks per level and three levels.
+func unetTinyConfigs() []Config {
+	return []Config{
+		{Channels: 1, Size: 8, Base: 8, Mults: []int{1, 2}, ResBlocks: 1, Groups: 2},
+		{Channels: 3, Size: 4, Base: 4, Mults: []int{1, 2, 1}, ResBlocks: 2, Groups: 2, Attention: true},
+	}
+}
+
+func TestUNetGradient(t *testing.T) {
+	// L = Σ r ⊙ UNet(x, t). Central differences with step 1e-5 have
+	// truncation error ~h²·|L'''| ≈ 1e-10 and rounding error
+	// ~ε·|L|/h ≈ 1e-16·10/1e-5 = 1e-10; GroupNorm with ε = 1e-5 on tiny groups
+	// can make L''' larger, so the tolerance is 1e-6, absolute or relative.
+	// Every parameter tensor is checked at random entries (2 per tensor in
+	// -short mode, 20 otherwise), and the input gradient in full.
+	const tol = 1e-6
+	const batch = 2
+	for ci, cfg := range unetTinyConfigs() {
+		u, err := NewUNet(cfg, rand.NewPCG(uint64(ci), 7))
+		require.NoError(t, err)
+		rnd := rand.New(rand.NewPCG(uint64(ci), 8))
+		p := u.Params()
+		for i := range p {
+			p[i] += 0.1 * rnd.NormFloat64() // move GroupNorm off 1/0 so its parameters matter
+		}
+		n := batch * cfg.Channels * cfg.Size * cfg.Size
+		x := make([]float64, n)
+		r := make([]float64, n)
+		for i := range x {
+			x[i] = rnd.NormFloat64()
+			r[i] = rnd.NormFloat64()
+		}
+		ts := []float64{0.13, 0.91}
+		out := make([]float64, n)
+		loss := func() float64 {
+			u.Forward(out, x, ts, batch)
+			s := 0.0
+			for i, v := range out {
+				s += r[i] * v
+			}
+			return s
+		}
+		loss()
+		u.ZeroGrad()
+		dx := make([]float64, n)
+		u.Backward(dx, r)
+		grad := append([]float64(nil), u.Grads()...)
+
+		// Check perTensor random entries of every parameter tensor.
+		perTensor := 20
+		if testing.Short() {
+			perTensor = 2
+		}
+		var idx []int
+		for _, tn := range u.ParamTensors() {
+			for k := 0; k < min(perTensor, tn.Len); k++ {
+				idx = append(idx, tn.Offset+rnd.IntN(tn.Len))
+			}
+		}
+		set := &fd.Settings{Formula: fd.Central, Step: 1e-5}
+		bad := 0
+		for _, i := range idx {
+			orig := p[i]
+			want := fd.Derivative(func(v float64) float64 { p[i] = v; return loss() }, orig, set)
+			p[i] = orig
+			if !scalar.EqualWithinAbsOrRel(grad[i], want, tol, tol) {
+				if bad < 5 {
+					t.Errorf("config %d: ∂L/∂p[%d] = %v, finite differences %v", ci, i, grad[i], want)
+				}
+				bad++
+			}
+		}
+		assert.Zero(t, bad, "config %d: wrong parameter gradients", ci)
+		xc := append([]float64(nil), x...)
+		wantDx := fd.Gradient(nil, func(v []float64) float64 { copy(x, v); return loss() }, xc, set)
+		copy(x, xc)
+		for i := range wantDx {
+			if !scalar.EqualWithinAbsOrRel(dx[i], wantDx[i], tol, tol) {
+				t.Errorf("config %d: ∂L/∂x[%d] = %v, finite differences %v", ci, i, dx[i], wantDx[i])
+				break
+			}
+		}
+	}
+}
+
+func TestUNetConfigErrors(t *testing.T) {
+	mod := func(f func(c *Config)) Config {
+		c := DefaultConfig()
+		f(&c)
+		return c
+	}
+	for i, tc := range []struct {
+		cfg  Config
+		want string
+	}{
+		{mod(func(c *Config) { c.Size = 30 }), "divisible"}, // 30 % 4 ≠ 0
+		{mod(func(c *Config) { c.Size = 0 }), "size"},
+		{mod(func(c *Config) { c.Size = -32 }), "size"},
+		{mod(func(c *Config) { c.Channels = 0 }), "channels"},
+		{mod(func(c *Config) { c.Channels = -1 }), "channels"},
+		{mod(func(c *Config) { c.Channels = 2 }), "channels"},
+		{mod(func(c *Config) { c.Base = 0 }), "base"},
+		{mod(func(c *Config) { c.Base = -8 }), "base"},
+		{mod(func(c *Config) { c.Base = 31 }), "base"},
+		{mod(func(c *Config) { c.Groups = 5 }), "groups"}, // 5 ∤ 32
+		{mod(func(c *Config) { c.Groups = 0 }), "groups"},
+		{mod(func(c *Config) { c.Base = 6; c.Groups = 4; c.Mults = []int{2} }), "groups"}, // 4 | 12 but 4 ∤ 6 (input of the first block)
+		{mod(func(c *Config) { c.Base = 2; c.Groups = 2; c.Mults = []int{1, 1} }), ""},
+		{mod(func(c *Config) { c.Mults = nil }), "Mults"},
+		{mod(func(c *Config) { c.Mults = []int{1, 0} }), "Mults[1]"},
+		{mod(func(c *Config) { c.ResBlocks = 0 }), "blocks"},
+		{mod(func(c *Config) { c.Size = 1 << 20 }), "size"},
+		{mod(func(c *Config) { c.Mults = []int{1, 1000} }), "channels"},
+	} {
+		u, err := NewUNet(tc.cfg, rand.NewPCG(1, 1))
+		if tc.want == "" {
+			// Base 2, Groups 2: every channel count is even.
+			assert.NoError(t, err, "case %d", i)
+			assert.NotNil(t, u, "case %d", i)
+			continue
+		}
+		if assert.Error(t, err, "case %d", i) {
+			assert.Contains(t, err.Error(), "diffusion: ", "case %d", i)
+			assert.Contains(t, strings.ToLower(err.Error()), strings.ToLower(tc.want), "case %d", i)
+		}
+		assert.True(t, u == nil, "case %d: UNet returned with an error", i)
+	}
+}
+
+func TestUNetDeterminismAndBuffers(t *testing.T) {
+	cfg := unetTinyConfigs()[0]
+	u1, err := NewUNet(cfg, rand.NewPCG(3, 4))
+	require.NoError(t, err)
+	u2, err := NewUNet(cfg, rand.NewPCG(3, 4))
+	require.NoError(t, err)
+	assert.Equal(t, u1.Params(), u2.Params(), "same seed, same parameters")
+	u3, err := NewUNet(cfg, rand.NewPCG(3, 5))
+	require.NoError(t, err)
+	assert.NotEqual(t, u1.Params(), u3.Params())
+	for _, g := range u1.Grads() {
+		require.Zero(t, g)
+	}
+
+	rnd := rand.New(rand.NewPCG(9, 9))
+	n := cfg.Channels * cfg.Size * cfg.Size
+	const batch = 3
+	x := unetTestRand(rnd, batch*n)
+	ts := []float64{0, 0.5, 1}
+	xc := append([]float64(nil), x...)
+	out := make([]float64, batch*n)
+	u1.Forward(out, x, ts, batch)
+	assert.Equal(t, xc, x, "input modified")
+	for _, v := range out {
+		require.False(t, math.IsNaN(v))
+	}
+
+	// Each sample is processed independently: a batch of one gives the
+	// same output for it, bit for bit (same operations in the same order),
+	// after the buffers were resized.
+	one := make([]float64, n)
+	u1.Forward(one, x[n:2*n], ts[1:2], 1)
+	assert.Equal(t, out[n:2*n], one)
+	// Back to the first batch size: identical to the first call.
+	again := make([]float64, batch*n)
+	u1.Forward(again, x, ts, batch)
+	assert.Equal(t, out, again)
+
+	// Aliasing out and x is allowed.
+	y := append([]float64(nil), x...)
+	u1.Forward(y, y, ts, batch)
+	assert.Equal(t, out, y)
+
+	// Backward accumulates: two calls give twice the gradient.
+	d := unetTestRand(rnd, batch*n)
+	u1.Forward(out, x, ts, batch)
+	u1.Backward(nil, d)
+	g1 := append([]float64(nil), u1.Grads()...)
+	u1.Backward(nil, d)
+	for i, g := range u1.Grads() {
+		require.InDelta(t, 2*g1[i], g, 1e-12*math.Max(1, math.Abs(g)))
+	}
+	u1.ZeroGrad()
+	for _, g := range u1.Grads() {
+		require.Zero(t, g)
+	}
+
+	// Clone: same function, independent parameters.
+	c := u1.Clone()
+	cout := make([]float64, batch*n)
+	c.Forward(cout, x, ts, batch)
+	assert.Equal(t, out, cout)
+	c.Params()[0]++
+	assert.NotEqual(t, c.Params()[0], u1.Params()[0])
+	cc := c.Config()
+	cc.Mults[0] = 99
+	assert.Equal(t, cfg.Mults, c.Config().Mults, "Config returns a copy")
+	assert.Greater(t, u1.ActivationFloats(), 0)
+}
+
+func TestUNetPanics(t *testing.T) {
+	cfg := unetTinyConfigs()[0]
+	u, err := NewUNet(cfg, rand.NewPCG(3, 4))
+	require.NoError(t, err)
+	n := cfg.Channels * cfg.Size * cfg.Size
+	assert.PanicsWithValue(t, "diffusion: UNet.Backward called before Forward", func() { u.Backward(nil, make([]float64, n)) })
+	assert.Panics(t, func() { u.Forward(make([]float64, n), make([]float64, n), []float64{0}, 0) })
+	assert.Panics(t, func() { u.Forward(make([]float64, n), make([]float64, n+1), []float64{0}, 1) })
+	assert.Panics(t, func() { u.Forward(make([]float64, n), make([]float64, n), []float64{0, 1}, 1) })
+	u.Forward(make([]float64, n), make([]float64, n), []float64{0}, 1)
+	assert.Panics(t, func() { u.Backward(nil, make([]float64, 2*n)) })
+	assert.Panics(t, func() { u.Backward(make([]float64, 1), make([]float64, n)) })
+}
+
+// unetTestRand returns n standard normal values.
+func unetTestRand(rnd *rand.Rand, n int) []float64 {
+	x := make([]float64, n)
+	for i := range x {
+		x[i] = rnd.NormFloat64()
+	}
+	return x
+}
