@@ -682,7 +682,7 @@ func (s *Schedule) DDIMStep(dst, xt, epsHat, z *mat.Dense, t, prev int, eta floa
 // Spacing selects how Timesteps places K < T sampling steps among the T
 // training steps. The names and formulas are those of diffusers'
 // timestep_spacing (Lin et al. 2024, "Common diffusion noise schedules and
-// sample steps are flawed", Table 2).
+// sample steps are flawed", compare them).
 type Spacing int
 
 const (
