@@ -134,8 +134,8 @@ func TestDistanceTablePhotos(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, opts := range []*noise.TableOptions{
-		{Delta: 1.49977, A: noise.PaperAmplitude},           // the paper's Δ, on the published scale
-		{Fit: &noise.FitOptions{}}, // Δ fitted to the photos, A = UnitAmplitude
+		{Delta: 1.49977, A: noise.PaperAmplitude}, // the paper's Δ, on the published scale
+		{Fit: &noise.FitOptions{}},                // Δ fitted to the photos, A = UnitAmplitude
 	} {
 		tab, err := noise.DistanceTable(photos, opts, rand.NewPCG(1, 2))
 		if err != nil {
