@@ -1,0 +1,193 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"strings"
+
+	"gonum.org/v1/gonum/mat"
+
+	"github.com/cloud-diffusion/noise"
+	"github.com/cloud-diffusion/noise/internal/plotting"
+)
+
+const fitExamples = `  cloudnoise fit photos/                          # Δ, A, errors, R² with the paper's method
+  cloudnoise fit -size 96 -plot spectrum.png photos/ more.png
+  cloudnoise fit -method whittle -json stack.npy  # one JSON object on stdout
+  cloudnoise fit -cross -1 -kmin 0.05 -kmax 0.4 photos/
+`
+
+// fitFlags are the flags shared by fit and distance to choose the
+// frequencies and the estimator.
+type fitFlags struct {
+	cross      *int
+	kmin, kmax *float64
+	method     *string
+	bins       *int
+}
+
+func addFitFlags(fs *cmdFlags) *fitFlags {
+	return &fitFlags{
+		cross:  fs.Int("cross", 0, "mask the central cross |kx| < C or |ky| < C (lattice units); 0 means 4 (the paper's), -1 no mask"),
+		kmin:   fs.Float64("kmin", 0, "smallest |k| of the fit, cycles per pixel (0: no bound)"),
+		kmax:   fs.Float64("kmax", 0, "largest |k| of the fit, cycles per pixel (0: no bound)"),
+		method: fs.String("method", "ols", "estimator: ols (the paper's unbinned least squares), binned (weighted, radial log bins) or whittle (maximum likelihood)"),
+		bins:   fs.Int("bins", 0, "radial bins of -method binned (0: 16)"),
+	}
+}
+
+// options validates the flags and returns the fit options; images is the
+// number of images whose mean periodogram is fitted (for Whittle's errors).
+func (f *fitFlags) options(images int) (*noise.FitOptions, error) {
+	o := &noise.FitOptions{Cross: *f.cross, KMin: *f.kmin, KMax: *f.kmax, Bins: *f.bins, Samples: max(images-1, 1)}
+	switch strings.ToLower(*f.method) {
+	case "ols", "":
+		o.Method = noise.FitOLS
+	case "binned":
+		o.Method = noise.FitBinned
+	case "whittle":
+		o.Method = noise.FitWhittle
+	default:
+		return nil, fmt.Errorf("-method %q: want ols, binned or whittle", *f.method)
+	}
+	switch {
+	case !(*f.kmin >= 0) || math.IsInf(*f.kmin, 0):
+		return nil, fmt.Errorf("-kmin %v must be finite and ≥ 0", *f.kmin)
+	case !(*f.kmax >= 0) || math.IsInf(*f.kmax, 0):
+		return nil, fmt.Errorf("-kmax %v must be finite and ≥ 0", *f.kmax)
+	case *f.kmax > 0 && *f.kmax <= *f.kmin:
+		return nil, fmt.Errorf("-kmax %v must exceed -kmin %v", *f.kmax, *f.kmin)
+	case *f.bins < 0:
+		return nil, fmt.Errorf("-bins %d must not be negative", *f.bins)
+	}
+	return o, nil
+}
+
+// spectrumFit is the power spectrum of an image set and its power-law fit.
+type spectrumFit struct {
+	Power      *mat.Dense
+	Fit        noise.PowerLaw
+	Images     int
+	Rows, Cols int
+}
+
+// fitSpectrum accumulates the power spectrum of imgs (noise.Spectrum, on
+// all cores) and fits the power law with opts.
+func fitSpectrum(imgs []*mat.Dense, opts *noise.FitOptions) (*spectrumFit, error) {
+	if len(imgs) == 0 {
+		return nil, fmt.Errorf("no images")
+	}
+	rows, cols := imgs[0].Dims()
+	s := noise.NewSpectrum(rows, cols)
+	if err := s.AddBatch(imgs); err != nil {
+		return nil, err
+	}
+	power, err := s.Power()
+	if err != nil {
+		return nil, err
+	}
+	fit, err := noise.FitPowerLaw(power, opts)
+	if err != nil {
+		return nil, fmt.Errorf("fitting the spectrum of %d images of %d×%d: %w", len(imgs), rows, cols, err)
+	}
+	return &spectrumFit{Power: power, Fit: fit, Images: len(imgs), Rows: rows, Cols: cols}, nil
+}
+
+// fitJSON is the JSON output of fit.
+type fitJSON struct {
+	Delta    float64 `json:"delta"`
+	DeltaErr float64 `json:"delta_err"`
+	A        float64 `json:"a"`
+	AErr     float64 `json:"a_err"`
+	R2       float64 `json:"r2"`
+	Points   int     `json:"points"`
+	Method   string  `json:"method"`
+	Images   int     `json:"images"`
+	Rows     int     `json:"rows"`
+	Cols     int     `json:"cols"`
+	Cross    int     `json:"cross"`
+	KMin     float64 `json:"kmin"`
+	KMax     float64 `json:"kmax"`
+}
+
+func powerLawJSON(f noise.PowerLaw) fitJSON {
+	return fitJSON{Delta: f.Delta, DeltaErr: f.DeltaErr, A: f.A, AErr: f.AErr, R2: f.R2, Points: f.Points, Method: strings.ToLower(f.Method.String())}
+}
+
+// runFit fits Γ(k) = A²/|k|^(2Δ) to the power spectrum of an image set.
+func runFit(_ context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("fit", "[flags] PATH...\n\nPATH is an image file (PNG, JPEG, GIF), a folder of them, or a .npy stack\n(H,W), (N,H,W) or (N,1,H,W). All images must have one size unless -size is given.", fitExamples)
+	size := fs.Int("size", 0, "centre-crop and resize every image to `S`×S pixels (0: keep sizes, which must agree)")
+	ff := addFitFlags(fs)
+	asJSON := fs.Bool("json", false, "print one JSON object (delta, delta_err, a, a_err, r2, points, method, images, rows, cols, …)")
+	plotPath := fs.String("plot", "", "draw the log-log spectrum with masked points and the fitted line (paper Figure 9) to `FILE` (.png, .svg, .pdf)")
+	if ok, err := fs.parse(args, stdout, stderr); !ok {
+		return err
+	}
+	if fs.NArg() == 0 {
+		return fs.misuse(stderr, "no PATH given: name image files, folders or .npy stacks")
+	}
+	if *size < 0 {
+		return fs.misuse(stderr, "-size %d must not be negative", *size)
+	}
+	if _, err := ff.options(2); err != nil {
+		return fs.misuse(stderr, "%v", err)
+	}
+	if *plotPath != "" {
+		if err := checkOutput(*plotPath); err != nil {
+			return fmt.Errorf("-plot: %w", err)
+		}
+	}
+	imgs, err := loadImages(fs.Args(), *size)
+	if err != nil {
+		return err
+	}
+	opts, _ := ff.options(len(imgs))
+	sf, err := fitSpectrum(imgs, opts)
+	if err != nil {
+		return err
+	}
+	if *plotPath != "" {
+		title := fmt.Sprintf("Power spectrum of %d images, %d×%d", sf.Images, sf.Rows, sf.Cols)
+		if err := saveSpectrumPlot(*plotPath, sf, opts, title); err != nil {
+			return err
+		}
+	}
+	if *asJSON {
+		j := powerLawJSON(sf.Fit)
+		j.Images, j.Rows, j.Cols = sf.Images, sf.Rows, sf.Cols
+		j.Cross, j.KMin, j.KMax = opts.Cross, opts.KMin, opts.KMax
+		if j.Cross == 0 {
+			j.Cross = 4
+		}
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(j)
+	}
+	printFit(stdout, sf)
+	if *plotPath != "" {
+		fmt.Fprintf(stdout, "wrote %s\n", *plotPath)
+	}
+	return nil
+}
+
+// printFit prints the fit for people.
+func printFit(w io.Writer, sf *spectrumFit) {
+	f := sf.Fit
+	fmt.Fprintf(w, "%d images of %d×%d\n", sf.Images, sf.Rows, sf.Cols)
+	fmt.Fprintf(w, "Δ  = %.4f ± %.4f\n", f.Delta, f.DeltaErr)
+	fmt.Fprintf(w, "A  = %.4g ± %.2g (cycles per pixel units)\n", f.A, f.AErr)
+	fmt.Fprintf(w, "R² = %.4f (%s, %d points)\n", f.R2, f.Method, f.Points)
+}
+
+// saveSpectrumPlot draws the paper's Figure 9 for sf.
+func saveSpectrumPlot(path string, sf *spectrumFit, opts *noise.FitOptions, title string) error {
+	p, err := plotting.Spectrum(sf.Power, sf.Fit, opts, title)
+	if err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	return plotting.Save(path, p, plotting.Width, plotting.Height)
+}
