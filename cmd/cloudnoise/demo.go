@@ -84,7 +84,7 @@ func runDemo(_ context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(w, "Power law Γ(k) = A²/|k|^(2Δ), the paper's fit (OLS of log Γ on log |k|, central cross |k| < 4 masked):\n")
+	fmt.Fprintf(w, "Power law Γ(k) = A²/|k|^(2Δ), the paper's fit (OLS of log Γ on log |k|, central cross |kx| < 4 or |ky| < 4 masked):\n")
 	fmt.Fprintf(w, "  Δ = %.4f ± %.4f   A = %.4g ± %.2g   R² = %.3f   (%d points)\n", sf.Fit.Delta, sf.Fit.DeltaErr, sf.Fit.A, sf.Fit.AErr, sf.Fit.R2, sf.Fit.Points)
 	for _, m := range []noise.FitMethod{noise.FitBinned, noise.FitWhittle} {
 		f, err := noise.FitPowerLaw(sf.Power, &noise.FitOptions{Method: m, Samples: len(imgs) - 1})
