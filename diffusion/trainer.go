@@ -1,0 +1,382 @@
+package diffusion
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"time"
+
+	"gonum.org/v1/gonum/mat"
+
+	"github.com/cloud-diffusion/noise"
+	"github.com/cloud-diffusion/noise/imageio"
+	"github.com/cloud-diffusion/noise/internal/nn"
+	"github.com/cloud-diffusion/noise/internal/parallel"
+)
+
+// Trainer trains a UNet to predict the noise ε of the diffusion process
+//
+//	x_t = cos θ_t x_0 + sin θ_t ε,   t uniform in 1…T,
+//
+// on normalised training images x_0 (Normalizer), with ε white or cloud
+// noise (NoiseSpec), the MSE or spectral loss, AdamW with warm-up and decay
+// (TrainConfig.LearningRate), gradient clipping and an exponential moving
+// average (EMA) of the weights, which the samplers use.
+//
+// A step draws, in this order and all from one random stream (a *rand.PCG
+// seeded by TrainConfig.Seed): the batch's image indices, its timesteps,
+// and its noise. The state of a run is the weights, the AdamW moments, the
+// EMA weights, the step and that stream's state; a checkpoint (Save) holds
+// all of it, so Resume continues a run bit for bit. The network uses all
+// cores; results do not depend on their number.
+//
+// A Trainer is not safe for concurrent use.
+type Trainer struct {
+	cfg   TrainConfig
+	net   *UNet
+	ema   *UNet
+	norm  *Normalizer
+	sched *noise.Schedule
+	ns    NoiseSpec
+	fit   *noise.PowerLaw // Δ fitted to the data, nil if given or unused
+
+	data  []float64 // normalised images [n, C, S, S]
+	n     int       // number of images
+	plane int       // C·S·S
+
+	pcg   *rand.PCG
+	rnd   *rand.Rand
+	noise *NoiseSource
+	m, v  []float64
+	step  int
+	opt   nn.AdamW
+
+	// Step buffers.
+	idx, ts          []int     // image index and timestep of each batch entry
+	tc               []float64 // t/T, the network's continuous time
+	eps, xt, out     []float64
+	dOut             []float64
+	losses           []*noise.SpectralLoss // one per worker
+	planeLoss        []float64
+	noiseHook        func(eps []float64) // tests: sees the noise of each step
+	lastLoss, lastLR float64
+	lastNorm         float64
+	group            parallel.Group
+	specLossFn       func(c, lo, hi int)
+}
+
+// Progress reports one finished training step to the callback of Train.
+type Progress struct {
+	Step, Steps  int     // the step just finished (1-based) and the total
+	Loss         float64 // the loss of the step's batch
+	LR           float64 // the learning rate of the step
+	GradNorm     float64 // the gradient norm before clipping
+	ImagesPerSec float64 // training throughput since Train was called
+	Elapsed      time.Duration
+	ETA          time.Duration // estimated time to reach Steps
+}
+
+// NewTrainer returns a trainer for net on the training images, one
+// Size×Size *mat.Dense per channel, image i in planes
+// images[C·i : C·i+C] for a net of C channels (the layout of
+// imageio.LoadDir with Options.Color). The trainer takes ownership of net
+// (it updates its weights) and copies the images after normalising them
+// (cfg.Normalize); with cloud noise or the spectral loss and cfg.Delta = 0
+// it fits Δ to the normalised images with noise.FitPowerLaw.
+//
+// Everything is checked before any step: NewTrainer returns an error, and
+// no trainer, if cfg is invalid, net is nil, the images are empty, not a
+// whole number of images, of a size other than the net's, or hold NaN or
+// Inf, or Δ cannot be fitted.
+func NewTrainer(net *UNet, images []*mat.Dense, cfg TrainConfig) (*Trainer, error) {
+	if net == nil {
+		return nil, fmt.Errorf("diffusion: NewTrainer with a nil UNet")
+	}
+	if err := cfg.validate(); err != nil {
+		return nil, err
+	}
+	mc := net.Config()
+	norm, err := FitNormalizer(images, mc.Channels, mc.Size, cfg.Normalize)
+	if err != nil {
+		return nil, err
+	}
+	tr := &Trainer{cfg: cfg, net: net, ema: net.Clone(), norm: norm}
+	tr.loadData(images)
+	if cfg.needsDelta() && cfg.Delta == 0 {
+		fit, err := fitDelta(tr.data, mc.Size)
+		if err != nil {
+			return nil, err
+		}
+		tr.fit = &fit
+		tr.cfg.Delta = fit.Delta
+	}
+	tr.m = make([]float64, net.NumParams())
+	tr.v = make([]float64, net.NumParams())
+	tr.pcg = rand.NewPCG(cfg.Seed, cfg.Seed^0x9e3779b97f4a7c15)
+	if err := tr.init(); err != nil {
+		return nil, err
+	}
+	return tr, nil
+}
+
+// LoadImages loads the training images of a directory with the library's
+// loader (imageio.LoadDir), resized to size×size, in colour when channels
+// is 3, in the layout NewTrainer expects. Errors name the folder or file.
+func LoadImages(dir string, channels, size int) ([]*mat.Dense, error) {
+	if channels != 1 && channels != 3 {
+		return nil, fmt.Errorf("diffusion: images need 1 or 3 channels, got %d", channels)
+	}
+	imgs, _, err := imageio.LoadDir(dir, &imageio.Options{Size: size, Color: channels == 3})
+	return imgs, err
+}
+
+// fitDelta fits the power law of the normalised images (planes of
+// size×size) with the paper's method.
+func fitDelta(data []float64, size int) (noise.PowerLaw, error) {
+	hw := size * size
+	sp := noise.NewSpectrum(size, size)
+	for p := 0; p < len(data)/hw; p++ {
+		if err := sp.Add(mat.NewDense(size, size, data[p*hw:(p+1)*hw])); err != nil {
+			return noise.PowerLaw{}, fmt.Errorf("diffusion: fitting Δ to the training images: %w", err)
+		}
+	}
+	pw, err := sp.Power()
+	if err == nil {
+		var fit noise.PowerLaw
+		fit, err = noise.FitPowerLaw(pw, nil)
+		if err == nil && !(fit.Delta >= 0) {
+			err = fmt.Errorf("fitted Δ = %v is negative", fit.Delta)
+		}
+		if err == nil {
+			return fit, nil
+		}
+	}
+	return noise.PowerLaw{}, fmt.Errorf("diffusion: fitting Δ to the training images: %w (set TrainConfig.Delta instead)", err)
+}
+
+// loadData normalises and stores the images (already checked).
+func (tr *Trainer) loadData(images []*mat.Dense) {
+	mc := tr.net.Config()
+	tr.plane = mc.Channels * mc.Size * mc.Size
+	tr.n = len(images) / mc.Channels
+	tr.data = tr.norm.Normalize(nil, images)
+}
+
+// init builds what follows from the configuration and the random stream:
+// schedule, noise source, optimiser and step buffers.
+func (tr *Trainer) init() error {
+	cfg := &tr.cfg
+	var err error
+	if tr.sched, err = NewSchedule(cfg.Schedule, cfg.TimeSteps); err != nil {
+		return err
+	}
+	mc := tr.net.Config()
+	tr.ns = cfg.noiseSpec()
+	tr.rnd = rand.New(tr.pcg)
+	if tr.noise, err = NewNoiseSource(tr.ns, mc.Size, tr.pcg); err != nil {
+		return err
+	}
+	tr.opt = nn.AdamW{LR: cfg.LR, Beta1: cfg.Beta1, Beta2: cfg.Beta2, Eps: cfg.Eps, WeightDecay: cfg.WeightDecay}
+	b := cfg.Batch
+	tr.idx = make([]int, b)
+	tr.ts = make([]int, b)
+	tr.tc = make([]float64, b)
+	tr.eps = make([]float64, b*tr.plane)
+	tr.xt = make([]float64, b*tr.plane)
+	tr.out = make([]float64, b*tr.plane)
+	tr.dOut = make([]float64, b*tr.plane)
+	if cfg.Loss == LossSpectral {
+		tr.losses = make([]*noise.SpectralLoss, parallel.Workers())
+		for i := range tr.losses {
+			if tr.losses[i], err = noise.NewSpectralLoss(mc.Size, mc.Size, cfg.Delta); err != nil {
+				return fmt.Errorf("diffusion: spectral loss: %w", err)
+			}
+		}
+		tr.planeLoss = make([]float64, b*mc.Channels)
+		tr.specLossFn = tr.spectralChunk
+	}
+	return nil
+}
+
+// Config returns the trainer's configuration, with Δ resolved (fitted if it
+// was 0 and needed).
+func (tr *Trainer) Config() TrainConfig { return tr.cfg }
+
+// Model returns the network being trained (its current weights).
+func (tr *Trainer) Model() *UNet { return tr.net }
+
+// EMA returns the network holding the EMA weights. It aliases the
+// trainer's: train further and it changes.
+func (tr *Trainer) EMA() *UNet { return tr.ema }
+
+// Normalizer returns the normalisation of the training images.
+func (tr *Trainer) Normalizer() *Normalizer { return tr.norm }
+
+// Noise returns the noise of the run.
+func (tr *Trainer) Noise() NoiseSpec { return tr.ns }
+
+// Schedule returns the noise schedule of the run.
+func (tr *Trainer) Schedule() *noise.Schedule { return tr.sched }
+
+// DeltaFit returns the power law fitted to the training images, and false
+// if Δ was given in the configuration (or not needed).
+func (tr *Trainer) DeltaFit() (noise.PowerLaw, bool) {
+	if tr.fit == nil {
+		return noise.PowerLaw{}, false
+	}
+	return *tr.fit, true
+}
+
+// StepCount returns the number of steps taken so far.
+func (tr *Trainer) StepCount() int { return tr.step }
+
+// Step takes one training step and returns its loss: draw a batch, its
+// timesteps and its noise, compute x_t, the loss of the network's ε̂ and its
+// gradient, clip it, update the weights with AdamW at the step's learning
+// rate and update the EMA. If the loss or the gradient is NaN or infinite,
+// Step returns an error naming the step and leaves the trainer exactly as
+// it was before the call (weights, moments, EMA, step and random stream),
+// so the last good state can still be saved.
+func (tr *Trainer) Step() (float64, error) {
+	s := tr.step + 1
+	saved := *tr.pcg
+	fail := func(what string, v float64) (float64, error) {
+		*tr.pcg = saved
+		tr.net.ZeroGrad()
+		return math.NaN(), fmt.Errorf("diffusion: training stopped at step %d: %s is %v", s, what, v)
+	}
+	b, T := tr.cfg.Batch, tr.sched.Steps()
+	for i := range tr.idx {
+		tr.idx[i] = tr.rnd.IntN(tr.n)
+	}
+	for i := range tr.ts {
+		tr.ts[i] = 1 + tr.rnd.IntN(T)
+		tr.tc[i] = float64(tr.ts[i]) / float64(T)
+	}
+	tr.noise.Fill(tr.eps)
+	if tr.noiseHook != nil {
+		tr.noiseHook(tr.eps)
+	}
+	p := tr.plane
+	for i, k := range tr.idx {
+		a, c := tr.sched.SignalRate(tr.ts[i]), tr.sched.NoiseRate(tr.ts[i])
+		x0 := tr.data[k*p : (k+1)*p]
+		eps := tr.eps[i*p : (i+1)*p]
+		xt := tr.xt[i*p : (i+1)*p]
+		for j, v := range x0 {
+			xt[j] = a*v + c*eps[j]
+		}
+	}
+	tr.net.ZeroGrad()
+	tr.net.Forward(tr.out, tr.xt, tr.tc, b)
+	loss := tr.loss()
+	if math.IsNaN(loss) || math.IsInf(loss, 0) {
+		return fail("the loss", loss)
+	}
+	tr.net.Backward(nil, tr.dOut)
+	norm := nn.ClipGradNorm(tr.net.Grads(), tr.cfg.ClipNorm)
+	if math.IsNaN(norm) || math.IsInf(norm, 0) {
+		return fail("the gradient norm", norm)
+	}
+	lr := tr.cfg.LearningRate(s)
+	opt := tr.opt
+	opt.LR = lr
+	opt.Step(tr.net.Params(), tr.net.Grads(), tr.m, tr.v, s)
+	d := min(tr.cfg.EMADecay, float64(1+s)/float64(10+s))
+	ep := tr.ema.Params()
+	for j, w := range tr.net.Params() {
+		ep[j] = d*ep[j] + (1-d)*w
+	}
+	tr.step = s
+	tr.lastLoss, tr.lastLR, tr.lastNorm = loss, lr, norm
+	return loss, nil
+}
+
+// loss computes the loss of tr.out against tr.eps and its gradient in
+// tr.dOut.
+func (tr *Trainer) loss() float64 {
+	if tr.cfg.Loss == LossMSE {
+		// L = (1/n) Σ (ε̂ − ε)², ∂L/∂ε̂ = 2(ε̂ − ε)/n.
+		n := float64(len(tr.out))
+		var s float64
+		for i, o := range tr.out {
+			r := o - tr.eps[i]
+			s += r * r
+			tr.dOut[i] = 2 * r / n
+		}
+		return s / n
+	}
+	// L = (1/planes) Σ_planes SpectralLoss(ε̂ − ε), planes in parallel, summed
+	// in order so the result does not depend on the number of workers.
+	tr.group.For(len(tr.planeLoss), len(tr.losses), tr.specLossFn)
+	var s float64
+	for _, l := range tr.planeLoss {
+		s += l
+	}
+	return s / float64(len(tr.planeLoss))
+}
+
+// spectralChunk computes the spectral loss and gradient of planes [lo, hi).
+func (tr *Trainer) spectralChunk(c, lo, hi int) {
+	size := tr.net.cfg.Size
+	hw := size * size
+	inv := 1 / float64(len(tr.planeLoss))
+	l := tr.losses[c]
+	for q := lo; q < hi; q++ {
+		r := tr.dOut[q*hw : (q+1)*hw]
+		for j := range r {
+			r[j] = tr.out[q*hw+j] - tr.eps[q*hw+j]
+		}
+		m := mat.NewDense(size, size, r)
+		v, _ := l.Gradient(m, m)
+		tr.planeLoss[q] = v
+		for j := range r {
+			r[j] *= inv
+		}
+	}
+}
+
+// Train takes steps until StepCount reaches Config().Steps, saving a
+// checkpoint to CheckpointPath (if set) every CheckpointEvery steps and at
+// the end, and calls progress (if not nil) after every step. Before each
+// step it checks ctx: if ctx is done, Train returns ctx.Err() with the
+// trainer in the consistent state after the last finished step (nothing is
+// saved; call Save to keep it). A NaN or infinite loss stops Train with
+// Step's error; the trainer keeps its last good state and the checkpoint
+// file its last good checkpoint.
+func (tr *Trainer) Train(ctx context.Context, progress func(Progress)) error {
+	start := time.Now()
+	first := tr.step
+	saved := -1
+	for tr.step < tr.cfg.Steps {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		loss, err := tr.Step()
+		if err != nil {
+			return err
+		}
+		if progress != nil {
+			el := time.Since(start)
+			done := tr.step - first
+			rate := float64(done) / el.Seconds()
+			pr := Progress{Step: tr.step, Steps: tr.cfg.Steps, Loss: loss, LR: tr.lastLR, GradNorm: tr.lastNorm,
+				ImagesPerSec: rate * float64(tr.cfg.Batch), Elapsed: el}
+			if rate > 0 && !math.IsInf(rate, 0) {
+				pr.ETA = time.Duration(float64(tr.cfg.Steps-tr.step) / rate * float64(time.Second))
+			}
+			progress(pr)
+		}
+		if tr.cfg.CheckpointPath != "" && tr.cfg.CheckpointEvery > 0 && tr.step%tr.cfg.CheckpointEvery == 0 {
+			if err := tr.Save(tr.cfg.CheckpointPath); err != nil {
+				return err
+			}
+			saved = tr.step
+		}
+	}
+	if tr.cfg.CheckpointPath != "" && saved != tr.step {
+		return tr.Save(tr.cfg.CheckpointPath)
+	}
+	return nil
+}

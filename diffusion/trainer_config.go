@@ -1,0 +1,233 @@
+package diffusion
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/cloud-diffusion/noise"
+)
+
+// Names of TrainConfig.Schedule (see NewSchedule).
+const (
+	ScheduleOffsetCosine = "offset-cosine"
+	ScheduleCosine       = "cosine"
+	ScheduleLinear       = "linear"
+)
+
+// Names of TrainConfig.Decay.
+const (
+	DecayCosine   = "cosine"
+	DecayLinear   = "linear"
+	DecayConstant = "constant"
+)
+
+// Names of TrainConfig.Loss.
+const (
+	// LossMSE is the mean squared error of the predicted noise,
+	// mean (ε̂ − ε)² over pixels, channels and images.
+	LossMSE = "mse"
+	// LossSpectral is the spectral (Mahalanobis) loss of noise.SpectralLoss
+	// with the Δ of the run: mean over planes of
+	// (1/P) Σ_k w(k) (F_R(ε̂ − ε))_k², w ∝ |k|^(2Δ) with mean 1. It equals
+	// LossMSE for Δ = 0.
+	LossSpectral = "spectral"
+)
+
+// TrainConfig holds every setting of a training run, nanoGPT style. Start
+// from DefaultTrainConfig and change what you need; NewTrainer rejects
+// invalid values with an error (zero values are not replaced by defaults).
+// The configuration is stored in checkpoints, so a resumed run continues
+// with the same settings.
+type TrainConfig struct {
+	// Steps is the total number of optimiser steps; Train stops there and
+	// the learning-rate decay ends there. Default 10000.
+	Steps int
+	// Batch is the number of images per step, drawn uniformly with
+	// replacement from the training set. Default 32 (the benchmark's).
+	Batch int
+
+	// LR is the peak AdamW learning rate, reached at the end of warm-up.
+	// Default 1e-3, the rate of the paper's Keras code (after Foster,
+	// "Generative Deep Learning", 2nd ed.), also PyTorch's AdamW default.
+	LR float64
+	// MinLR is the learning rate at step Steps, the end of the decay.
+	// Default 1e-4 (LR/10, as nanoGPT).
+	MinLR float64
+	// Warmup is the number of steps of linear warm-up: step s ≤ Warmup uses
+	// LR·s/Warmup. Default 100.
+	Warmup int
+	// Decay shapes the learning rate from LR after warm-up to MinLR at
+	// Steps: DecayCosine (default), DecayLinear or DecayConstant (stays LR).
+	Decay string
+	// WeightDecay is AdamW's decoupled weight decay. Default 1e-4 (the
+	// paper's code).
+	WeightDecay float64
+	// Beta1, Beta2 and Eps are AdamW's moment decays and denominator
+	// offset. Defaults 0.9, 0.999 and 1e-8 (PyTorch's).
+	Beta1, Beta2, Eps float64
+	// ClipNorm is the maximum Euclidean norm of the gradient (PyTorch's
+	// clip_grad_norm_); 0 disables clipping. Default 1.
+	ClipNorm float64
+	// EMADecay is the decay d of the exponential moving average of the
+	// weights used for sampling; at step s the average moves with
+	// min(d, (1+s)/(10+s)), so short runs are not dominated by the initial
+	// weights. 0 makes the average equal the weights. Default 0.999.
+	EMADecay float64
+
+	// Schedule is the noise schedule (see NewSchedule): ScheduleOffsetCosine
+	// (default: the paper's, signal rates from 0.95 down to 0.02),
+	// ScheduleCosine (s = 0.008) or ScheduleLinear (β from 1e-4 to 0.02).
+	Schedule string
+	// TimeSteps is the number of diffusion steps T of the schedule;
+	// training draws t uniformly from 1…T. Default 1000.
+	TimeSteps int
+
+	// Noise is the kind of ε: CloudNoise (default) or WhiteNoise.
+	Noise string
+	// Delta is the scaling parameter Δ of cloud noise and of the spectral
+	// loss. 0 means fit it to the normalised training set with
+	// noise.FitPowerLaw (the paper's method) when it is needed; the fitted
+	// value is stored in the trainer's configuration and checkpoints.
+	// Default 0 (fit).
+	Delta float64
+	// Loss is LossMSE (default) or LossSpectral.
+	Loss string
+	// Normalize is the normalisation of the images: PixelNorm (default, the
+	// paper's eq. 19), GlobalNorm or NoNorm.
+	Normalize string
+
+	// Seed seeds the trainer's random stream (batches, timesteps, noise):
+	// the same seed, model and data give the same run, bit for bit, on any
+	// number of cores. Default 1.
+	Seed uint64
+
+	// CheckpointPath, if not empty, is where Train saves checkpoints
+	// (atomically): every CheckpointEvery steps (0: only at the end) and
+	// when it reaches Steps. Default "".
+	CheckpointPath  string
+	CheckpointEvery int
+}
+
+// DefaultTrainConfig returns the defaults documented on TrainConfig.
+func DefaultTrainConfig() TrainConfig {
+	return TrainConfig{
+		Steps: 10000, Batch: 32,
+		LR: 1e-3, MinLR: 1e-4, Warmup: 100, Decay: DecayCosine,
+		WeightDecay: 1e-4, Beta1: 0.9, Beta2: 0.999, Eps: 1e-8,
+		ClipNorm: 1, EMADecay: 0.999,
+		Schedule: ScheduleOffsetCosine, TimeSteps: 1000,
+		Noise: CloudNoise, Delta: 0, Loss: LossMSE, Normalize: PixelNorm,
+		Seed: 1,
+	}
+}
+
+// Limits on user-supplied sizes, so that a configuration cannot exhaust
+// memory before a step.
+const (
+	trainMaxBatch     = 1 << 16
+	trainMaxTimeSteps = 1 << 20
+)
+
+// validate returns an error describing the first invalid setting.
+func (c *TrainConfig) validate() error {
+	finite := func(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
+	switch {
+	case c.Steps < 1:
+		return fmt.Errorf("diffusion: training steps %d must be at least 1", c.Steps)
+	case c.Batch < 1 || c.Batch > trainMaxBatch:
+		return fmt.Errorf("diffusion: batch %d outside [1, %d]", c.Batch, trainMaxBatch)
+	case !(c.LR > 0) || !finite(c.LR):
+		return fmt.Errorf("diffusion: learning rate %v must be positive and finite", c.LR)
+	case !(c.MinLR >= 0 && c.MinLR <= c.LR):
+		return fmt.Errorf("diffusion: minimum learning rate %v outside [0, LR = %v]", c.MinLR, c.LR)
+	case c.Warmup < 0:
+		return fmt.Errorf("diffusion: warm-up steps %d are negative", c.Warmup)
+	case c.Decay != DecayCosine && c.Decay != DecayLinear && c.Decay != DecayConstant:
+		return fmt.Errorf("diffusion: unknown learning-rate decay %q (want %q, %q or %q)", c.Decay, DecayCosine, DecayLinear, DecayConstant)
+	case !(c.WeightDecay >= 0) || !finite(c.WeightDecay):
+		return fmt.Errorf("diffusion: weight decay %v must be finite and ≥ 0", c.WeightDecay)
+	case !(c.Beta1 >= 0 && c.Beta1 < 1) || !(c.Beta2 >= 0 && c.Beta2 < 1):
+		return fmt.Errorf("diffusion: AdamW betas %v, %v outside [0, 1)", c.Beta1, c.Beta2)
+	case !(c.Eps > 0) || !finite(c.Eps):
+		return fmt.Errorf("diffusion: AdamW eps %v must be positive and finite", c.Eps)
+	case !(c.ClipNorm >= 0) || !finite(c.ClipNorm):
+		return fmt.Errorf("diffusion: gradient clipping norm %v must be finite and ≥ 0", c.ClipNorm)
+	case !(c.EMADecay >= 0 && c.EMADecay < 1):
+		return fmt.Errorf("diffusion: EMA decay %v outside [0, 1)", c.EMADecay)
+	case c.TimeSteps < 1 || c.TimeSteps > trainMaxTimeSteps:
+		return fmt.Errorf("diffusion: diffusion time steps %d outside [1, %d]", c.TimeSteps, trainMaxTimeSteps)
+	case c.Noise != CloudNoise && c.Noise != WhiteNoise:
+		return fmt.Errorf("diffusion: unknown noise kind %q (want %q or %q)", c.Noise, CloudNoise, WhiteNoise)
+	case !(c.Delta >= 0) || !finite(c.Delta):
+		return fmt.Errorf("diffusion: Δ = %v must be finite and ≥ 0 (0 fits it to the data)", c.Delta)
+	case c.Loss != LossMSE && c.Loss != LossSpectral:
+		return fmt.Errorf("diffusion: unknown loss %q (want %q or %q)", c.Loss, LossMSE, LossSpectral)
+	case c.Normalize != PixelNorm && c.Normalize != GlobalNorm && c.Normalize != NoNorm:
+		return fmt.Errorf("diffusion: unknown normalisation %q (want %q, %q or %q)", c.Normalize, PixelNorm, GlobalNorm, NoNorm)
+	case c.CheckpointEvery < 0:
+		return fmt.Errorf("diffusion: checkpoint interval %d is negative", c.CheckpointEvery)
+	}
+	if _, err := NewSchedule(c.Schedule, c.TimeSteps); err != nil {
+		return err
+	}
+	return nil
+}
+
+// needsDelta reports whether the run uses Δ (cloud noise or spectral loss).
+func (c *TrainConfig) needsDelta() bool { return c.Noise == CloudNoise || c.Loss == LossSpectral }
+
+// noiseSpec returns the noise of the run (Delta resolved).
+func (c *TrainConfig) noiseSpec() NoiseSpec {
+	if c.Noise == CloudNoise {
+		return NoiseSpec{Kind: CloudNoise, Delta: c.Delta}
+	}
+	return NoiseSpec{Kind: WhiteNoise}
+}
+
+// LearningRate returns the learning rate of step s (1 for the first step):
+// linear warm-up LR·s/Warmup for s ≤ Warmup, then the decay from LR to MinLR
+// at s = Steps, with progress p = (s − Warmup)/(Steps − Warmup) in [0, 1]:
+// cosine MinLR + (LR − MinLR)(1 + cos πp)/2, linear LR + (MinLR − LR)p, or
+// constant LR. After Steps it stays at the final value.
+func (c *TrainConfig) LearningRate(s int) float64 {
+	if s <= c.Warmup {
+		return c.LR * float64(s) / float64(c.Warmup)
+	}
+	p := 1.0
+	if c.Steps > c.Warmup {
+		p = min(float64(s-c.Warmup)/float64(c.Steps-c.Warmup), 1)
+	}
+	switch c.Decay {
+	case DecayCosine:
+		return c.MinLR + (c.LR-c.MinLR)*(1+math.Cos(math.Pi*p))/2
+	case DecayLinear:
+		return c.LR + (c.MinLR-c.LR)*p
+	}
+	return c.LR
+}
+
+// NewSchedule returns the noise schedule named name with the given number
+// of steps T: ScheduleOffsetCosine (the paper's, noise.OffsetCosineSchedule
+// with signal rates 0.95 to 0.02), ScheduleCosine (Nichol & Dhariwal,
+// s = 0.008) or ScheduleLinear (DDPM, β from 1e-4 to 0.02). It returns an
+// error for an unknown name or invalid steps.
+func NewSchedule(name string, steps int) (*noise.Schedule, error) {
+	var (
+		s   *noise.Schedule
+		err error
+	)
+	switch name {
+	case ScheduleOffsetCosine:
+		s, err = noise.NewOffsetCosineSchedule(steps, 0.95, 0.02)
+	case ScheduleCosine:
+		s, err = noise.NewCosineSchedule(steps, 0.008)
+	case ScheduleLinear:
+		s, err = noise.NewLinearSchedule(steps, 1e-4, 0.02)
+	default:
+		return nil, fmt.Errorf("diffusion: unknown schedule %q (want %q, %q or %q)", name, ScheduleOffsetCosine, ScheduleCosine, ScheduleLinear)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("diffusion: schedule %s: %w", name, err)
+	}
+	return s, nil
+}
