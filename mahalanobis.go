@@ -286,7 +286,8 @@ func (m *Metric) FromCenterErr(xs []*mat.Dense) (Estimate, error) {
 //     (the same *mat.Dense) for every i, as when the same slice is passed
 //     twice, the pairs are (xs[0], xs[1]), (xs[2], xs[3]), …: N = len(xs)/2
 //     pairs of distinct elements, never an element with itself (which would
-//     add zeros and bias the estimate down).
+//     add zeros and bias the estimate down); a pair holding the same matrix
+//     twice is an error.
 //   - Otherwise the pairs are (xs[i], ys[i]) for i < min(len(xs), len(ys)),
 //     and the surplus of the longer set is unused. A pair with xs[i] ==
 //     ys[i] is then an error.
@@ -309,6 +310,11 @@ func (m *Metric) BetweenErr(xs, ys []*mat.Dense) (Estimate, error) {
 	if sameSet(xs, ys) {
 		if len(xs) < 2 {
 			return Estimate{}, errors.New("noise: Between of a set with itself needs at least 2 elements to pair distinct elements")
+		}
+		for i := 0; i+1 < len(xs); i += 2 {
+			if xs[i] == xs[i+1] {
+				return Estimate{}, fmt.Errorf("noise: Between: xs[%d] and xs[%d], paired as distinct elements of one set, are the same matrix", i, i+1)
+			}
 		}
 		return m.run(xs, nil, true, len(xs)/2), nil
 	}

@@ -392,6 +392,7 @@ func TestMetricBatchBadInput(t *testing.T) {
 		{[]*mat.Dense{a, b}, []*mat.Dense{inf, c}, "ys[0] has a non-finite pixel -Inf at (0, 1)"},
 		{[]*mat.Dense{a}, []*mat.Dense{a}, "at least 2 elements"}, // the same set of one
 		{[]*mat.Dense{a, b}, []*mat.Dense{c, b}, "xs[1] and ys[1] are the same matrix"},
+		{[]*mat.Dense{a, a, b}, []*mat.Dense{a, a, b}, "xs[0] and xs[1], paired as distinct elements of one set, are the same matrix"},
 	} {
 		got, err := m.BetweenErr(test.xs, test.ys)
 		if err == nil || !strings.HasPrefix(err.Error(), "noise: ") || !strings.Contains(err.Error(), test.want) {
