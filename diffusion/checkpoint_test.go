@@ -1,0 +1,216 @@
+package diffusion
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"hash/crc32"
+	"math"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"gonum.org/v1/gonum/mat"
+)
+
+// ckTestTrainer returns a trainer with every kind of state in use: cloud
+// noise, the spectral loss, and 3 steps taken.
+func ckTestTrainer(t *testing.T) (*Trainer, []*mat.Dense) {
+	t.Helper()
+	imgs := trainTestImages(5, 8, 21)
+	tc := trainTestTC()
+	tc.Noise = CloudNoise
+	tc.Delta = 1.2
+	tc.Loss = LossSpectral
+	tr, err := NewTrainer(trainTestNet(t, 1), imgs, tc)
+	require.NoError(t, err)
+	for range 3 {
+		_, err := tr.Step()
+		require.NoError(t, err)
+	}
+	return tr, imgs
+}
+
+func TestCheckpointRoundTrip(t *testing.T) {
+	tr, _ := ckTestTrainer(t)
+	path := filepath.Join(t.TempDir(), "a.ckpt")
+	require.NoError(t, tr.Save(path))
+	got, err := ReadCheckpoint(path)
+	require.NoError(t, err)
+	want := tr.Checkpoint()
+	assert.Equal(t, want, got)
+	assert.Equal(t, 3, got.Step)
+	assert.Equal(t, NoiseSpec{Kind: CloudNoise, Delta: 1.2}, got.Noise)
+	// Every parameter array is stored bit for bit.
+	for i, v := range want.V {
+		require.Equal(t, math.Float64bits(v), math.Float64bits(got.V[i]))
+	}
+	// Saving again over the file replaces it atomically.
+	_, err = tr.Step()
+	require.NoError(t, err)
+	require.NoError(t, tr.Save(path))
+	got, err = ReadCheckpoint(path)
+	require.NoError(t, err)
+	assert.Equal(t, 4, got.Step)
+}
+
+// Resuming is exact: 10 steps in one go equal 5 steps, save, load and 5
+// more steps, bit for bit, for every part of the state.
+func TestCheckpointExactResume(t *testing.T) {
+	for _, loss := range []string{LossMSE, LossSpectral} {
+		imgs := trainTestImages(5, 8, 22)
+		tc := trainTestTC()
+		tc.Steps = 10
+		tc.Noise = CloudNoise
+		tc.Delta = 1.5
+		tc.Loss = loss
+		one, err := NewTrainer(trainTestNet(t, 1), imgs, tc)
+		require.NoError(t, err)
+		require.NoError(t, one.Train(context.Background(), nil))
+
+		path := filepath.Join(t.TempDir(), "half.ckpt")
+		half, err := NewTrainer(trainTestNet(t, 1), imgs, tc)
+		require.NoError(t, err)
+		for range 5 {
+			_, err := half.Step()
+			require.NoError(t, err)
+		}
+		require.NoError(t, half.Save(path))
+		half = nil
+		resumed, err := Resume(path, imgs)
+		require.NoError(t, err)
+		assert.Equal(t, 5, resumed.StepCount())
+		require.NoError(t, resumed.Train(context.Background(), nil))
+
+		a, b := one.Checkpoint(), resumed.Checkpoint()
+		assert.Equal(t, 10, b.Step)
+		assert.Equal(t, a.RNG, b.RNG, loss)
+		for _, p := range []struct {
+			name string
+			x, y []float64
+		}{{"params", a.Params, b.Params}, {"EMA", a.EMA, b.EMA}, {"M", a.M, b.M}, {"V", a.V, b.V}} {
+			same := len(p.x) == len(p.y)
+			for i := 0; same && i < len(p.x); i++ {
+				same = math.Float64bits(p.x[i]) == math.Float64bits(p.y[i])
+			}
+			assert.True(t, same, "%s: %s differ after resuming", loss, p.name)
+		}
+		assert.Equal(t, a, b)
+	}
+}
+
+// ckTestRewrite patches a valid checkpoint and recomputes its checksum, to
+// reach the checks that follow the checksum.
+func ckTestRewrite(data []byte, patch func([]byte)) []byte {
+	d := append([]byte(nil), data...)
+	patch(d)
+	n := len(d) - 4
+	binary.LittleEndian.PutUint32(d[n:], crc32.Checksum(d[:n], checkpointCRC))
+	return d
+}
+
+func TestCheckpointCorrupt(t *testing.T) {
+	tr, imgs := ckTestTrainer(t)
+	var buf bytes.Buffer
+	n, err := tr.Checkpoint().WriteTo(&buf)
+	require.NoError(t, err)
+	good := buf.Bytes()
+	require.Equal(t, int64(len(good)), n)
+	_, err = DecodeCheckpoint(good)
+	require.NoError(t, err)
+
+	flip := func(i int) []byte {
+		d := append([]byte(nil), good...)
+		d[i] ^= 0x10
+		return d
+	}
+	cases := []struct {
+		name string
+		data []byte
+		want string
+	}{
+		{"empty", nil, "not a diffusion checkpoint"},
+		{"foreign", []byte("\x89PNG\r\n\x1a\n plus some more bytes of a picture"), "not a diffusion checkpoint"},
+		{"magic only", good[:8], "truncated"},
+		{"truncated header", good[:30], "truncated"},
+		{"truncated middle", good[:len(good)/2], "truncated"},
+		{"truncated checksum", good[:len(good)-2], "truncated"},
+		{"trailing bytes", append(append([]byte(nil), good...), 0, 0, 0, 0, 0), "corrupted"},
+		{"flipped weight byte", flip(len(good) / 2), "checksum"},
+		{"flipped checksum", flip(len(good) - 1), "checksum"},
+		{"flipped version", flip(8), "checksum"},
+		{"wrong version", ckTestRewrite(good, func(d []byte) { binary.LittleEndian.PutUint32(d[8:], 2) }), "format version 2, this build reads version 1"},
+		{"renamed section", ckTestRewrite(good, func(d []byte) { copy(d[16:20], "XXXX") }), "lacks section \"MCFG\""},
+		{"bad model JSON", ckTestRewrite(good, func(d []byte) { d[28] = '!' }), "section \"MCFG\""},
+	}
+	dir := t.TempDir()
+	for _, c := range cases {
+		_, err := DecodeCheckpoint(c.data)
+		if assert.Error(t, err, c.name) {
+			assert.Contains(t, err.Error(), c.want, c.name)
+		}
+		path := filepath.Join(dir, "bad.ckpt")
+		require.NoError(t, os.WriteFile(path, c.data, 0o644))
+		_, err = ReadCheckpoint(path)
+		if assert.Error(t, err, c.name) {
+			assert.Contains(t, err.Error(), c.want, c.name)
+			assert.Contains(t, err.Error(), path, c.name)
+		}
+		_, err = Resume(path, imgs)
+		assert.Error(t, err, c.name)
+	}
+	_, err = ReadCheckpoint(filepath.Join(dir, "missing.ckpt"))
+	assert.ErrorContains(t, err, "diffusion: reading checkpoint")
+	_, err = ReadCheckpoint(dir)
+	assert.ErrorContains(t, err, "not a regular file")
+}
+
+func TestCheckpointInconsistent(t *testing.T) {
+	tr, imgs := ckTestTrainer(t)
+	cases := []struct {
+		name string
+		edit func(*Checkpoint)
+		want string
+	}{
+		{"short params", func(c *Checkpoint) { c.Params = c.Params[1:] }, "weights"},
+		{"NaN EMA", func(c *Checkpoint) { c.EMA[7] = math.NaN() }, "EMA weights entry 7 is NaN"},
+		{"bad model", func(c *Checkpoint) { c.Model.Groups = 3 }, "checkpoint model"},
+		{"bad train", func(c *Checkpoint) { c.Train.Loss = "l1" }, "training configuration"},
+		{"bad noise", func(c *Checkpoint) { c.Noise.Kind = "pink" }, "checkpoint noise"},
+		{"bad norm", func(c *Checkpoint) { c.Norm.Std[0] = 0 }, "normaliser entry 0"},
+		{"bad rng", func(c *Checkpoint) { c.RNG = []byte("pcg") }, "random state"},
+		{"negative step", func(c *Checkpoint) { c.Step = -1 }, "negative"},
+	}
+	for _, c := range cases {
+		ck := tr.Checkpoint()
+		c.edit(ck)
+		_, err := ck.WriteTo(&bytes.Buffer{})
+		if assert.Error(t, err, c.name) {
+			assert.Contains(t, err.Error(), c.want, c.name)
+		}
+		_, err = ResumeFrom(ck, imgs)
+		assert.Error(t, err, c.name)
+	}
+	// A failed save keeps the previous file and leaves no temporary file.
+	dir := t.TempDir()
+	path := filepath.Join(dir, "run.ckpt")
+	require.NoError(t, tr.Save(path))
+	before, err := os.ReadFile(path)
+	require.NoError(t, err)
+	ck := tr.Checkpoint()
+	ck.M[0] = math.Inf(1)
+	assert.Error(t, ck.Save(path))
+	after, err := os.ReadFile(path)
+	require.NoError(t, err)
+	assert.Equal(t, before, after)
+	entries, err := os.ReadDir(dir)
+	require.NoError(t, err)
+	assert.Len(t, entries, 1)
+	assert.Error(t, tr.Save(filepath.Join(dir, "no", "such", "dir.ckpt")))
+
+	// Resume checks the images against the model.
+	_, err = ResumeFrom(tr.Checkpoint(), trainTestImages(3, 16, 1))
+	assert.ErrorContains(t, err, "the model wants 8×8")
+}
