@@ -1,0 +1,281 @@
+package diffusion
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+
+	"gonum.org/v1/gonum/mat"
+
+	"github.com/cloud-diffusion/noise"
+)
+
+// Sampling methods of SampleOptions.Method.
+const (
+	// DDIM is the sampler of Song, Meng & Ermon (2021) (noise.DDIMStep),
+	// deterministic for η = 0.
+	DDIM = "ddim"
+	// DDPM is ancestral sampling (Ho et al. 2020, noise.DDPMStep): with
+	// K = T steps each step draws fresh noise with the posterior variance
+	// β̃_t; with K < T it is DDIM with η = 1, which has the DDPM posterior
+	// variance for the larger strides.
+	DDPM = "ddpm"
+)
+
+// SampleOptions configures Sampler.Sample. The zero value is 50-step
+// deterministic DDIM (or T steps if T < 50) with linspace spacing.
+type SampleOptions struct {
+	// Method is DDIM (default, also for "") or DDPM.
+	Method string
+	// Steps is the number K of network evaluations, 1 ≤ K ≤ T; 0 means T
+	// for DDPM and min(50, T) for DDIM.
+	Steps int
+	// Eta is DDIM's η in [0, 1] (0: deterministic; 1: DDPM variance).
+	// Ignored by DDPM.
+	Eta float64
+	// Spacing places the K times among the T training steps
+	// (noise.Schedule.Timesteps); the zero value is noise.Linspace, which
+	// starts at t = T.
+	Spacing noise.Spacing
+	// Batch is the number of images per network call; 0 means 16. It does
+	// not change the results, only memory and speed.
+	Batch int
+	// Trajectory keeps the prediction x̂_0 of every step; Frames keeps the
+	// state x_t at the start of every step (both denormalised).
+	Trajectory, Frames bool
+}
+
+// Samples are the results of Sampler.Sample: N images of C channels, each
+// channel one Size×Size matrix in image units (denormalised), image i in
+// planes [C·i, C·i+C) of every slice of planes.
+type Samples struct {
+	Images []*mat.Dense   // the clean outputs at t = 0
+	Times  []int          // the K times visited, from noisiest to cleanest
+	X0     [][]*mat.Dense // X0[k]: x̂_0 predicted at Times[k] (with Trajectory)
+	Frames [][]*mat.Dense // Frames[k]: x_t at Times[k], before step k (with Frames)
+}
+
+// Sampler draws images from a trained network: it starts from noise of the
+// model's kind (white or cloud, NoiseSpec) at the first time of the
+// sampling schedule, takes K steps of DDIM or DDPM down to t = 0, feeding
+// fresh noise of the same kind at every stochastic step, and maps the
+// result back to image units with the training set's Normalizer.
+//
+// A Sampler owns its network and is not safe for concurrent use; the
+// network uses all cores.
+type Sampler struct {
+	net   *UNet
+	sched *noise.Schedule
+	norm  *Normalizer
+	ns    NoiseSpec
+
+	noiseHook func(step int, z []float64) // tests: sees every noise draw, step −1 the start
+}
+
+// NewSampler returns a sampler for net (used as is, not copied) with the
+// schedule it was trained with, the normaliser of its training images and
+// its noise. It returns an error if an argument is nil, the normaliser does
+// not fit the network or the noise spec is invalid.
+func NewSampler(net *UNet, sched *noise.Schedule, norm *Normalizer, ns NoiseSpec) (*Sampler, error) {
+	if net == nil || sched == nil {
+		return nil, fmt.Errorf("diffusion: NewSampler needs a network and a schedule")
+	}
+	cfg := net.Config()
+	if err := norm.validate(cfg.Channels, cfg.Size); err != nil {
+		return nil, err
+	}
+	if err := ns.validate(); err != nil {
+		return nil, err
+	}
+	return &Sampler{net: net, sched: sched, norm: norm, ns: ns}, nil
+}
+
+// Sampler returns a sampler with a copy of the trainer's EMA weights, its
+// schedule, normaliser and noise.
+func (tr *Trainer) Sampler() *Sampler {
+	return &Sampler{net: tr.ema.Clone(), sched: tr.sched, norm: tr.norm.clone(), ns: tr.ns}
+}
+
+// NewSamplerFromCheckpoint returns a sampler for the model of a checkpoint,
+// with its EMA weights, or its raw weights if raw is true.
+func NewSamplerFromCheckpoint(ck *Checkpoint, raw bool) (*Sampler, error) {
+	if err := ck.validate(); err != nil {
+		return nil, err
+	}
+	w := ck.EMA
+	if raw {
+		w = ck.Params
+	}
+	net, err := newUNetFromParams(ck.Model, w)
+	if err != nil {
+		return nil, err
+	}
+	sched, err := NewSchedule(ck.Train.Schedule, ck.Train.TimeSteps)
+	if err != nil {
+		return nil, err
+	}
+	return NewSampler(net, sched, ck.Norm.clone(), ck.Noise)
+}
+
+// LoadSampler reads the checkpoint at path (ReadCheckpoint) and returns a
+// sampler with its EMA weights.
+func LoadSampler(path string) (*Sampler, error) {
+	ck, err := ReadCheckpoint(path)
+	if err != nil {
+		return nil, err
+	}
+	return NewSamplerFromCheckpoint(ck, false)
+}
+
+// Model returns the sampler's network.
+func (s *Sampler) Model() *UNet { return s.net }
+
+// Schedule returns the sampler's noise schedule.
+func (s *Sampler) Schedule() *noise.Schedule { return s.sched }
+
+// Normalizer returns the normalisation the outputs are mapped back with.
+func (s *Sampler) Normalizer() *Normalizer { return s.norm }
+
+// Noise returns the noise the sampler starts from and feeds at every
+// stochastic step.
+func (s *Sampler) Noise() NoiseSpec { return s.ns }
+
+// Sample draws n images. All randomness (the starting noise and the noise
+// of every stochastic step, for all n images at once, in step order) comes
+// from src, so the same src state gives the same images for any Batch and
+// number of cores; a nil src is non-reproducible. For times
+// t_1 > … > t_K from Timesteps(K, Spacing) and t_{K+1} = 0, step k computes
+// ε̂ = net(x_{t_k}, t_k/T), x̂_0 = PredictX0(x_{t_k}, ε̂) and x_{t_{k+1}} by
+// DDIMStep (η = Eta) or, for DDPM, DDPMStep when t_{k+1} = t_k − 1 and
+// DDIMStep with η = 1 otherwise. The last step lands on t = 0, where
+// x_0 = x̂_0.
+//
+// Sample checks ctx before every step and returns ctx.Err() if it is done.
+// It returns an error if n < 1, or opts has an unknown method, Steps
+// outside 0…T, η outside [0, 1] or a negative Batch, or the spacing is
+// unknown.
+func (s *Sampler) Sample(ctx context.Context, n int, opts SampleOptions, src rand.Source) (*Samples, error) {
+	T := s.sched.Steps()
+	method := opts.Method
+	if method == "" {
+		method = DDIM
+	}
+	k := opts.Steps
+	switch {
+	case n < 1:
+		return nil, fmt.Errorf("diffusion: sample count %d must be at least 1", n)
+	case method != DDIM && method != DDPM:
+		return nil, fmt.Errorf("diffusion: unknown sampling method %q (want %q or %q)", opts.Method, DDIM, DDPM)
+	case k < 0 || k > T:
+		return nil, fmt.Errorf("diffusion: %d sampling steps outside 1…%d (the training steps)", k, T)
+	case !(opts.Eta >= 0 && opts.Eta <= 1):
+		return nil, fmt.Errorf("diffusion: DDIM η = %v outside [0, 1]", opts.Eta)
+	case opts.Batch < 0:
+		return nil, fmt.Errorf("diffusion: sampling batch %d is negative", opts.Batch)
+	case opts.Spacing != noise.Linspace && opts.Spacing != noise.Leading && opts.Spacing != noise.Trailing:
+		return nil, fmt.Errorf("diffusion: unknown timestep spacing %v", opts.Spacing)
+	}
+	if k == 0 {
+		k = T
+		if method == DDIM {
+			k = min(50, T)
+		}
+	}
+	eta := opts.Eta
+	if method == DDPM {
+		eta = 1
+	}
+	batch := opts.Batch
+	if batch == 0 {
+		batch = 16
+	}
+	batch = min(batch, n)
+
+	cfg := s.net.Config()
+	size := cfg.Size
+	hw := size * size
+	planes := n * cfg.Channels
+	src0 := src
+	if src0 == nil {
+		src0 = rand.NewPCG(rand.Uint64(), rand.Uint64())
+	}
+	ns, err := NewNoiseSource(s.ns, size, src0)
+	if err != nil {
+		return nil, err
+	}
+	x := make([]float64, planes*hw)
+	eps := make([]float64, planes*hw)
+	z := make([]float64, planes*hw)
+	tc := make([]float64, batch)
+	view := func(buf []float64) []*mat.Dense {
+		v := make([]*mat.Dense, planes)
+		for p := range v {
+			v[p] = mat.NewDense(size, size, buf[p*hw:(p+1)*hw])
+		}
+		return v
+	}
+	xv, ev, zv := view(x), view(eps), view(z)
+	var (
+		x0  []float64
+		x0v []*mat.Dense
+	)
+	if opts.Trajectory {
+		x0 = make([]float64, planes*hw)
+		x0v = view(x0)
+	}
+
+	ns.Fill(x)
+	if s.noiseHook != nil {
+		s.noiseHook(-1, x)
+	}
+	out := &Samples{Times: s.sched.Timesteps(k, opts.Spacing)}
+	per := cfg.Channels * hw
+	for i, t := range out.Times {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		prev := 0
+		if i+1 < len(out.Times) {
+			prev = out.Times[i+1]
+		}
+		if opts.Frames {
+			out.Frames = append(out.Frames, s.norm.Denormalize(nil, x))
+		}
+		for b0 := 0; b0 < n; b0 += batch {
+			bs := min(batch, n-b0)
+			for j := range tc[:bs] {
+				tc[j] = float64(t) / float64(T)
+			}
+			s.net.Forward(eps[b0*per:(b0+bs)*per], x[b0*per:(b0+bs)*per], tc[:bs], bs)
+		}
+		if opts.Trajectory {
+			for p := range x0v {
+				s.sched.PredictX0(x0v[p], xv[p], ev[p], t)
+			}
+			out.X0 = append(out.X0, s.norm.Denormalize(nil, x0))
+		}
+		ddpm := method == DDPM && prev == t-1
+		// Fresh noise where the step is stochastic: DDPM's posterior
+		// variance is 0 only at t = 1, DDIM's σ only for η = 0 or prev = 0.
+		stochastic := prev > 0 && (ddpm || eta > 0)
+		if stochastic {
+			ns.Fill(z)
+			if s.noiseHook != nil {
+				s.noiseHook(i, z)
+			}
+		}
+		for p := range xv {
+			var zp *mat.Dense
+			if stochastic {
+				zp = zv[p]
+			}
+			if ddpm {
+				s.sched.DDPMStep(xv[p], xv[p], ev[p], zp, t)
+			} else {
+				s.sched.DDIMStep(xv[p], xv[p], ev[p], zp, t, prev, eta)
+			}
+		}
+	}
+	out.Images = s.norm.Denormalize(nil, x)
+	return out, nil
+}
