@@ -33,7 +33,7 @@ func dtabCropPower(s *Sampler) *mat.Dense {
 	w := mat.NewDense(2*r-1, 2*c-1, nil)
 	for dy := -(r - 1); dy < r; dy++ {
 		for dx := -(c - 1); dx < c; dx++ {
-			w.Set(dy+r-1, dx+c-1, s.Covariance(dy, dx)*float64((r-abs(dy))*(c-abs(dx)))/float64(r*c))
+			w.Set(dy+r-1, dx+c-1, s.Covariance(dy, dx)*float64((r-dtabAbs(dy))*(c-dtabAbs(dx)))/float64(r*c))
 		}
 	}
 	basis := func(n int) (cos, sin *mat.Dense) {
@@ -57,7 +57,7 @@ func dtabCropPower(s *Sampler) *mat.Dense {
 	return &a
 }
 
-func abs(x int) int {
+func dtabAbs(x int) int {
 	if x < 0 {
 		return -x
 	}
