@@ -18,6 +18,9 @@ type command struct {
 	run     func(ctx context.Context, args []string, stdout, stderr io.Writer) error
 }
 
+// commandsFn is commands; tests replace it to add a failing command.
+var commandsFn = commands
+
 // commands lists the subcommands in the order of the usage text.
 func commands() []command {
 	return []command{
@@ -79,7 +82,7 @@ func runContext(ctx context.Context, args []string, stdout, stderr io.Writer) (e
 		writeMainUsage(stdout)
 		return nil
 	}
-	for _, c := range commands() {
+	for _, c := range commandsFn() {
 		if c.name == name {
 			return c.run(ctx, args[1:], stdout, stderr)
 		}

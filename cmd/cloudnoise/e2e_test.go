@@ -1,0 +1,76 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// TestEndToEnd builds the binary and runs the README's main command,
+// "cloudnoise demo" with no arguments, in a fresh folder, then checks the
+// exit status of a failure and of misuse. Building and the full-size demo
+// take several seconds, so it is skipped under -short.
+func TestEndToEnd(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary and runs the full demo: skipped under -short")
+	}
+	bin := filepath.Join(t.TempDir(), "cloudnoise")
+	build := exec.Command("go", "build", "-o", bin, ".")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	work := t.TempDir()
+	exe := func(args ...string) (stdout, stderr string, code int) {
+		cmd := exec.Command(bin, args...)
+		cmd.Dir = work
+		var o, e bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &o, &e
+		err := cmd.Run()
+		var ee *exec.ExitError
+		switch {
+		case err == nil:
+		case errors.As(err, &ee):
+			code = ee.ExitCode()
+		default:
+			t.Fatalf("running %v: %v", args, err)
+		}
+		return o.String(), e.String(), code
+	}
+
+	stdout, stderr, code := exe("demo")
+	require.Equal(t, 0, code, "demo failed: %s", stderr)
+	assert.Contains(t, stdout, "256 dead-leaves images of 96×96")
+	assert.Contains(t, stdout, "Mahalanobis distances, 96×96")
+	for _, name := range []string{demoGallery, demoSpectrum, demoBars, demoSNR, demoSummary} {
+		fi, err := os.Stat(filepath.Join(work, "cloudnoise-demo", name))
+		require.NoError(t, err, name)
+		assert.Greater(t, fi.Size(), int64(100), name)
+	}
+	cliDecodePNG(t, filepath.Join(work, "cloudnoise-demo", demoGallery))
+
+	// Failure: exit 1, one "cloudnoise: " line naming the path, no trace.
+	_, stderr, code = exe("fit", "missing-folder")
+	assert.Equal(t, 1, code)
+	assert.Equal(t, 1, strings.Count(stderr, "\n"), stderr)
+	assert.True(t, strings.HasPrefix(stderr, "cloudnoise: "), stderr)
+	assert.Contains(t, stderr, "missing-folder")
+	assert.NotContains(t, stderr, "goroutine")
+
+	// Misuse: exit 2, usage then the error line.
+	_, stderr, code = exe("sample", "-bits", "3")
+	assert.Equal(t, 2, code)
+	assert.Contains(t, stderr, "Usage: cloudnoise sample")
+	assert.Contains(t, stderr, "cloudnoise: sample: -bits 3")
+
+	// Help: exit 0.
+	stdout, _, code = exe("fit", "-h")
+	assert.Equal(t, 0, code)
+	assert.Contains(t, stdout, "Usage: cloudnoise fit")
+}

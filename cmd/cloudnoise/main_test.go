@@ -1,0 +1,498 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"image"
+	"image/png"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"gonum.org/v1/gonum/mat"
+
+	"github.com/cloud-diffusion/noise"
+	"github.com/cloud-diffusion/noise/imageio"
+)
+
+// cliRun runs the command with args and returns its stdout, stderr, error
+// and the exit status main would use.
+func cliRun(t *testing.T, args ...string) (stdout, stderr string, err error, code int) {
+	t.Helper()
+	var o, e bytes.Buffer
+	err = run(args, &o, &e)
+	return o.String(), e.String(), err, exitCode(err)
+}
+
+// cliDeadLeaves returns n deterministic dead-leaves images of size×size.
+func cliDeadLeaves(t *testing.T, n, size int, seed uint64) []*mat.Dense {
+	t.Helper()
+	imgs, err := noise.DeadLeaves{Rows: size, Cols: size}.Images(n, source(seed))
+	require.NoError(t, err)
+	return imgs
+}
+
+// cliPNGFolder writes images as 8-bit PNGs img-000.png, … into a new folder.
+func cliPNGFolder(t *testing.T, imgs []*mat.Dense) string {
+	t.Helper()
+	dir := t.TempDir()
+	for i, m := range imgs {
+		require.NoError(t, imageio.SavePNG(filepath.Join(dir, "img-"+string(rune('a'+i/26))+string(rune('a'+i%26))+".png"), m, 0, 1, 8))
+	}
+	return dir
+}
+
+// cliDecodePNG decodes the PNG at path.
+func cliDecodePNG(t *testing.T, path string) image.Image {
+	t.Helper()
+	f, err := os.Open(path)
+	require.NoError(t, err)
+	defer f.Close()
+	img, err := png.Decode(f)
+	require.NoError(t, err, "decoding %s", path)
+	return img
+}
+
+// cliCheckError checks a failed run: the exit status and that the error
+// line is one line starting with "cloudnoise: " and containing each of
+// want.
+func cliCheckError(t *testing.T, err error, code, wantCode int, want ...string) {
+	t.Helper()
+	require.Error(t, err)
+	assert.Equal(t, wantCode, code, "exit status for %v", err)
+	line := errorLine(err)
+	assert.True(t, strings.HasPrefix(line, "cloudnoise: "), line)
+	assert.NotContains(t, line, "\n")
+	assert.NotContains(t, line, "noise: noise:")
+	for _, w := range want {
+		assert.Contains(t, line, w)
+	}
+}
+
+func TestMainUsage(t *testing.T) {
+	_, stderr, err, code := cliRun(t)
+	cliCheckError(t, err, code, 2, "no command")
+	assert.Contains(t, stderr, "Commands:")
+
+	_, stderr, err, code = cliRun(t, "frobnicate")
+	cliCheckError(t, err, code, 2, `unknown command "frobnicate"`)
+	assert.Contains(t, stderr, "demo")
+
+	stdout, _, err, code := cliRun(t, "-h")
+	require.NoError(t, err)
+	assert.Equal(t, 0, code)
+	for _, c := range commands() {
+		assert.Contains(t, stdout, c.name)
+	}
+}
+
+func TestHelpEveryCommand(t *testing.T) {
+	for _, c := range commands() {
+		stdout, stderr, err, code := cliRun(t, c.name, "-h")
+		require.NoError(t, err, c.name)
+		assert.Equal(t, 0, code)
+		assert.Empty(t, stderr, c.name)
+		assert.Contains(t, stdout, "Usage: cloudnoise "+c.name, c.name)
+		assert.Contains(t, stdout, "Examples:", c.name)
+		assert.Contains(t, stdout, "cloudnoise "+c.name+" ", c.name, "an example line")
+	}
+}
+
+func TestBadFlagEveryCommand(t *testing.T) {
+	for _, c := range commands() {
+		_, stderr, err, code := cliRun(t, c.name, "-no-such-flag")
+		cliCheckError(t, err, code, 2, c.name, "no-such-flag")
+		assert.Contains(t, stderr, "Usage: cloudnoise "+c.name)
+	}
+}
+
+func TestPanicIsInternalError(t *testing.T) {
+	saved := commandsFn
+	t.Cleanup(func() { commandsFn = saved })
+	commandsFn = func() []command {
+		return []command{{name: "boom", run: func(context.Context, []string, io.Writer, io.Writer) error {
+			var m *mat.Dense
+			m.At(0, 0) // nil pointer dereference
+			return nil
+		}}}
+	}
+	_, _, err, code := cliRun(t, "boom")
+	cliCheckError(t, err, code, 1, "internal error")
+	assert.NotContains(t, errorLine(err), "goroutine", "no stack trace")
+}
+
+func TestErrorLine(t *testing.T) {
+	for i, c := range []struct{ in, want string }{
+		{"noise: x.png: bad", "cloudnoise: x.png: bad"},
+		{"fit: noise: x: y", "cloudnoise: fit: x: y"},
+		{"two\nlines", "cloudnoise: two lines"},
+	} {
+		assert.Equal(t, c.want, errorLine(errorString(c.in)), "case %d", i)
+	}
+}
+
+type errorString string
+
+func (e errorString) Error() string { return string(e) }
+
+func TestSample(t *testing.T) {
+	dir := t.TempDir()
+
+	// One PNG: the field of the library's sampler with the same seed,
+	// mapped from [-3, 3] to [0, 255].
+	out := filepath.Join(dir, "one.png")
+	stdout, _, err, _ := cliRun(t, "sample", "-n", "24", "-seed", "7", "-o", out)
+	require.NoError(t, err)
+	assert.Contains(t, stdout, "wrote "+out)
+	got, err := imageio.Load(out, nil)
+	require.NoError(t, err)
+	s, err := noise.NewSampler(noise.Spec{Rows: 24, Cols: 24, Delta: 1.5}, source(7))
+	require.NoError(t, err)
+	want := s.SampleBatch(make([]*mat.Dense, 1))[0]
+	for i := range 24 {
+		for j := range 24 {
+			// The PNG holds round(255 (v+3)/6) clipped: within half a grey level.
+			v := min(max(want.At(i, j), -3), 3)
+			assert.InDelta(t, (v+3)/6, got.At(i, j), 0.5/255+1e-12, "pixel %d,%d", i, j)
+		}
+	}
+
+	// The .npy stack holds the same fields exactly, in order.
+	npy := filepath.Join(dir, "f.npy")
+	_, _, err, _ = cliRun(t, "sample", "-rows", "8", "-cols", "12", "-delta", "2", "-pad", "1", "-count", "3", "-seed", "3", "-o", npy)
+	require.NoError(t, err)
+	fields, err := imageio.LoadNPY(npy)
+	require.NoError(t, err)
+	require.Len(t, fields, 3)
+	s, err = noise.NewSampler(noise.Spec{Rows: 8, Cols: 12, Delta: 2, Pad: 1}, source(3))
+	require.NoError(t, err)
+	for k, w := range s.SampleBatch(make([]*mat.Dense, 3)) {
+		assert.True(t, mat.Equal(w, fields[k]), "field %d", k)
+	}
+
+	// A grid of 5 fields of 10×10: 3 columns, 2 rows, 2-pixel gaps.
+	grid := filepath.Join(dir, "grid.png")
+	_, _, err, _ = cliRun(t, "sample", "-n", "10", "-count", "5", "-o", grid)
+	require.NoError(t, err)
+	b := cliDecodePNG(t, grid).Bounds()
+	assert.Equal(t, 3*12-2, b.Dx())
+	assert.Equal(t, 2*12-2, b.Dy())
+
+	// One file per field, 16-bit.
+	split := filepath.Join(dir, "sub", "f.png")
+	stdout, _, err, _ = cliRun(t, "sample", "-n", "6", "-count", "3", "-split", "-bits", "16", "-o", split)
+	require.NoError(t, err)
+	assert.Contains(t, stdout, "(3 files)")
+	for _, name := range []string{"f-000.png", "f-001.png", "f-002.png"} {
+		img := cliDecodePNG(t, filepath.Join(dir, "sub", name))
+		_, ok := img.(*image.Gray16)
+		assert.True(t, ok, "%s is %T, want 16-bit grey", name, img)
+	}
+
+	// Same seed, same bytes.
+	again := filepath.Join(dir, "again.png")
+	_, _, err, _ = cliRun(t, "sample", "-n", "24", "-seed", "7", "-o", again)
+	require.NoError(t, err)
+	b1, _ := os.ReadFile(out)
+	b2, _ := os.ReadFile(again)
+	assert.Equal(t, b1, b2)
+}
+
+func TestSampleMisuse(t *testing.T) {
+	dir := t.TempDir()
+	o := filepath.Join(dir, "x.png")
+	for i, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"-bits", "12"}, "-bits"},
+		{[]string{"-n", "0"}, "-n"},
+		{[]string{"-rows", "5"}, "-rows"},
+		{[]string{"-count", "0"}, "-count"},
+		{[]string{"-range", "0"}, "-range"},
+		{[]string{"-grid", "-1"}, "-grid"},
+		{[]string{"-delta", "-1"}, "Delta"},
+		{[]string{"-pad", "0.5"}, "ad"},
+		{[]string{"-n", "abc"}, "-n"},
+		{[]string{"-o", filepath.Join(dir, "x.txt")}, "x.txt"},
+		{[]string{"extra"}, `"extra"`},
+		{[]string{"-n", "100000", "-count", "100000"}, "-count"},
+	} {
+		_, _, err, code := cliRun(t, append([]string{"sample", "-o", o}, c.args...)...)
+		cliCheckError(t, err, code, 2, c.want)
+		_ = i
+	}
+	_, statErr := os.Stat(o)
+	assert.True(t, os.IsNotExist(statErr), "nothing written on misuse")
+}
+
+func TestUnwritableOutput(t *testing.T) {
+	// A regular file where a folder should be: creating anything under it
+	// fails, even for root (permission bits would not stop root).
+	dir := t.TempDir()
+	file := filepath.Join(dir, "file")
+	require.NoError(t, os.WriteFile(file, []byte("x"), 0o644))
+	npy := filepath.Join(dir, "s.npy")
+	_, _, err, _ := cliRun(t, "sample", "-n", "16", "-count", "4", "-o", npy)
+	require.NoError(t, err)
+	bad := filepath.Join(file, "out.png")
+	for _, args := range [][]string{
+		{"sample", "-o", bad},
+		{"fit", "-plot", bad, npy},
+		{"distance", "-delta", "1.5", "-plot", bad, npy},
+		{"snr", "-plot", bad},
+		{"demo", "-size", "16", "-images", "4", "-o", filepath.Join(file, "demo")},
+	} {
+		_, _, err, code := cliRun(t, args...)
+		cliCheckError(t, err, code, 1, file)
+	}
+}
+
+// cliNPY writes n cloud-noise fields of size×size with Δ = delta to a
+// .npy stack and returns its path and the fields.
+func cliNPY(t *testing.T, n, size int, delta float64, seed uint64) (string, []*mat.Dense) {
+	t.Helper()
+	s, err := noise.NewSampler(noise.Spec{Rows: size, Cols: size, Delta: delta}, source(seed))
+	require.NoError(t, err)
+	fields := s.SampleBatch(make([]*mat.Dense, n))
+	path := filepath.Join(t.TempDir(), "fields.npy")
+	require.NoError(t, imageio.SaveNPY(path, fields))
+	return path, fields
+}
+
+func TestFitJSON(t *testing.T) {
+	path, fields := cliNPY(t, 40, 32, 1.5, 11)
+	for _, method := range []struct {
+		flag string
+		m    noise.FitMethod
+	}{{"ols", noise.FitOLS}, {"binned", noise.FitBinned}, {"whittle", noise.FitWhittle}} {
+		stdout, _, err, _ := cliRun(t, "fit", "-json", "-method", method.flag, path)
+		require.NoError(t, err)
+		var raw map[string]any
+		require.NoError(t, json.Unmarshal([]byte(stdout), &raw), stdout)
+		for _, k := range []string{"delta", "a", "delta_err", "r2", "images"} {
+			assert.Contains(t, raw, k)
+		}
+		var got fitJSON
+		require.NoError(t, json.Unmarshal([]byte(stdout), &got))
+
+		// Reference: the library called directly on the same fields.
+		spec := noise.NewSpectrum(32, 32)
+		for _, f := range fields {
+			require.NoError(t, spec.Add(f))
+		}
+		power, err := spec.Power()
+		require.NoError(t, err)
+		want, err := noise.FitPowerLaw(power, &noise.FitOptions{Method: method.m, Samples: 39})
+		require.NoError(t, err)
+		// Add and AddBatch agree to rounding (noise's tests); JSON keeps
+		// every digit.
+		assert.InDelta(t, want.Delta, got.Delta, 1e-9, method.flag)
+		assert.InDelta(t, want.DeltaErr, got.DeltaErr, 1e-9)
+		assert.InDelta(t, want.A, got.A, 1e-9*want.A)
+		assert.InDelta(t, want.R2, got.R2, 1e-9)
+		assert.Equal(t, want.Points, got.Points)
+		assert.Equal(t, 40, got.Images)
+		assert.Equal(t, 32, got.Rows)
+		assert.Equal(t, method.flag, got.Method)
+		// 40 fields of Δ = 1.5: the estimate is within 10 standard errors
+		// plus the construction's documented bias (< 0.05 at 32×32).
+		assert.InDelta(t, 1.5, got.Delta, 10*got.DeltaErr+0.05)
+	}
+}
+
+func TestFitFolderTextAndPlot(t *testing.T) {
+	dir := cliPNGFolder(t, cliDeadLeaves(t, 12, 40, 5))
+	plot := filepath.Join(t.TempDir(), "spectrum.png")
+	// Flags after the path are accepted too.
+	stdout, _, err, _ := cliRun(t, "fit", dir, "-size", "32", "-plot", plot)
+	require.NoError(t, err)
+	assert.Contains(t, stdout, "12 images of 32×32")
+	assert.Contains(t, stdout, "Δ  = ")
+	assert.Contains(t, stdout, "wrote "+plot)
+	b := cliDecodePNG(t, plot).Bounds()
+	assert.Equal(t, 576, b.Dx(), "6 inches at 96 dpi")
+}
+
+func TestFitInputErrors(t *testing.T) {
+	dir := t.TempDir()
+	missing := filepath.Join(dir, "no-such-folder")
+
+	corrupt := t.TempDir()
+	require.NoError(t, imageio.SavePNG(filepath.Join(corrupt, "a.png"), mat.NewDense(8, 8, nil), 0, 1, 8))
+	require.NoError(t, os.WriteFile(filepath.Join(corrupt, "b.png"), []byte("not a png at all"), 0o644))
+
+	mixed := t.TempDir()
+	require.NoError(t, imageio.SavePNG(filepath.Join(mixed, "small.png"), mat.NewDense(8, 8, nil), 0, 1, 8))
+	require.NoError(t, imageio.SavePNG(filepath.Join(mixed, "large.png"), mat.NewDense(16, 16, nil), 0, 1, 8))
+
+	empty := t.TempDir()
+
+	constant := t.TempDir()
+	for _, n := range []string{"a.png", "b.png"} {
+		require.NoError(t, imageio.SavePNG(filepath.Join(constant, n), mat.NewDense(16, 16, nil), 0, 1, 8))
+	}
+
+	for _, cmd := range []string{"fit", "distance", "snr"} {
+		for i, c := range []struct {
+			path string
+			want []string
+		}{
+			{missing, []string{"no-such-folder"}},
+			{corrupt, []string{"b.png"}},
+			{mixed, []string{"16×16", "8×8"}},
+			{empty, []string{empty, "no PNG"}},
+			{constant, []string{"variance"}},
+		} {
+			_, _, err, code := cliRun(t, cmd, c.path)
+			cliCheckError(t, err, code, 1, c.want...)
+			_ = i
+		}
+	}
+}
+
+func TestFitMisuse(t *testing.T) {
+	path, _ := cliNPY(t, 4, 16, 1.5, 1)
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"fit"}, "no PATH"},
+		{[]string{"fit", "-method", "magic", path}, "-method"},
+		{[]string{"fit", "-kmin", "0.3", "-kmax", "0.2", path}, "-kmax"},
+		{[]string{"fit", "-kmin", "-1", path}, "-kmin"},
+		{[]string{"fit", "-size", "-3", path}, "-size"},
+		{[]string{"fit", "-bins", "-3", path}, "-bins"},
+		{[]string{"distance"}, "no PATH"},
+		{[]string{"distance", "-samples", "1", path}, "-samples"},
+		{[]string{"distance", "-a", "-2", path}, "-a"},
+		{[]string{"distance", "-a", "2", "-paper", path}, "-paper"},
+		{[]string{"snr", "-t", "0"}, "-t"},
+		{[]string{"snr", "-t", "1,x"}, "-t"},
+		{[]string{"snr", "-schedule", "quadratic"}, "-schedule"},
+		{[]string{"snr", "-bins", "0"}, "-bins"},
+		{[]string{"snr", "-n", "1"}, "-n"},
+		{[]string{"demo", "-size", "8"}, "-size"},
+		{[]string{"demo", "-images", "1"}, "-images"},
+	} {
+		_, _, err, code := cliRun(t, c.args...)
+		cliCheckError(t, err, code, 2, c.want)
+	}
+	// A fit with too few frequencies left is a failure, not misuse.
+	_, _, err, code := cliRun(t, "fit", "-kmin", "0.49", "-kmax", "0.5", path)
+	cliCheckError(t, err, code, 1, "fitting")
+}
+
+func TestDistanceJSON(t *testing.T) {
+	imgs := cliDeadLeaves(t, 16, 24, 9)
+	path := filepath.Join(t.TempDir(), "imgs.npy")
+	require.NoError(t, imageio.SaveNPY(path, imgs))
+	plot := filepath.Join(t.TempDir(), "bars.png")
+	stdout, _, err, _ := cliRun(t, "distance", "-json", "-delta", "1.5", "-seed", "4", "-plot", plot, path)
+	require.NoError(t, err)
+	var got tableJSON
+	require.NoError(t, json.Unmarshal([]byte(stdout), &got), stdout)
+
+	// Reference: the library called directly with the same source.
+	want, err := noise.DistanceTable(imgs, &noise.TableOptions{Delta: 1.5}, source(4))
+	require.NoError(t, err)
+	assert.Equal(t, 1.5, got.Delta)
+	assert.Equal(t, want.A, got.A)
+	assert.Equal(t, 16, got.Images)
+	assert.Nil(t, got.Fit)
+	require.Len(t, got.Distances, 9)
+	for _, e := range distanceEntries(want) {
+		g, ok := got.Distances[e.key]
+		require.True(t, ok, e.key)
+		assert.Equal(t, e.e.Mean, g.Mean, e.key)
+		assert.Equal(t, e.e.StdErr, g.StdErr, e.key)
+		assert.Equal(t, e.e.N, g.N, e.key)
+		assert.Greater(t, g.Mean, 0.0, e.key)
+	}
+	// The paper's ordering: white noise is far from Q0, cloud noise near.
+	assert.Greater(t, got.Distances["white"].Mean, 3*got.Distances["cloud"].Mean)
+	cliDecodePNG(t, plot)
+
+	// Fitted Δ and the paper's scale, as text.
+	stdout, _, err, _ = cliRun(t, "distance", "-paper", path)
+	require.NoError(t, err)
+	assert.Contains(t, stdout, "fitted Δ = ")
+	assert.Contains(t, stdout, "A = 1.3918")
+	assert.Contains(t, stdout, "d(white|Q0)/d(cloud|Q0)")
+}
+
+func TestSNR(t *testing.T) {
+	plot := filepath.Join(t.TempDir(), "snr.png")
+	stdout, _, err, _ := cliRun(t, "snr", "-json", "-n", "32", "-delta", "1.2", "-t", "10,500,990", "-bins", "8", "-plot", plot)
+	require.NoError(t, err)
+	var got snrResult
+	require.NoError(t, json.Unmarshal([]byte(stdout), &got), stdout)
+	require.Len(t, got.Curves, 6)
+	sched := noise.CosineSchedule(1000, 0.008)
+	for _, c := range got.Curves {
+		require.NotEmpty(t, c.SNR)
+		ab := sched.AlphaBar(c.T)
+		assert.Equal(t, ab, c.AlphaBar)
+		switch c.Noise {
+		case "cloud":
+			// Data and noise share the spectrum: SNR(k, t) = ᾱ/(1−ᾱ)
+			// at every k (closed form).
+			for b, v := range c.SNR {
+				assert.InDelta(t, ab/(1-ab), v, 1e-9*ab/(1-ab), "t %d bin %d", c.T, b)
+			}
+		case "white":
+			// SNR = ᾱ/(1−ᾱ)·⟨A²|k|^(−2Δ)⟩ over the bin: falls with k.
+			for b := 1; b < len(c.SNR); b++ {
+				assert.Less(t, c.SNR[b], c.SNR[b-1], "t %d bin %d", c.T, b)
+			}
+		default:
+			t.Fatalf("unknown noise %q", c.Noise)
+		}
+	}
+	cliDecodePNG(t, plot)
+
+	// With images: text output, cloud Δ fitted.
+	path, _ := cliNPY(t, 8, 32, 1.5, 2)
+	stdout, _, err, _ = cliRun(t, "snr", path, "-t", "100,900")
+	require.NoError(t, err)
+	assert.Contains(t, stdout, "8 images data")
+	assert.Contains(t, stdout, "   100 ")
+	assert.Contains(t, stdout, "   900 ")
+}
+
+func TestDemoSmall(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "demo")
+	stdout, _, err, _ := cliRun(t, "demo", "-size", "32", "-images", "16", "-o", out)
+	require.NoError(t, err)
+	for _, want := range []string{"16 dead-leaves images of 32×32", "Δ = ", "Mahalanobis distances", "d(white|Q0)/d(cloud|Q0)", "SNR(k, t)"} {
+		assert.Contains(t, stdout, want)
+	}
+	for _, name := range []string{demoGallery, demoSpectrum, demoBars, demoSNR} {
+		cliDecodePNG(t, filepath.Join(out, name))
+	}
+	summary, err := os.ReadFile(filepath.Join(out, demoSummary))
+	require.NoError(t, err)
+	assert.Equal(t, stdout, string(summary), "summary.txt is what was printed")
+	// No temporary files are left behind.
+	entries, err := os.ReadDir(out)
+	require.NoError(t, err)
+	assert.Len(t, entries, 5)
+
+	// Deterministic: the same seed prints the same numbers.
+	out2 := filepath.Join(t.TempDir(), "demo")
+	stdout2, _, err, _ := cliRun(t, "demo", "-size", "32", "-images", "16", "-o", out2)
+	require.NoError(t, err)
+	cut := func(s string) string { return s[:strings.Index(s, "Wrote to")] }
+	assert.Equal(t, cut(stdout), cut(stdout2))
+
+	// The demo on a folder of images.
+	dir := cliPNGFolder(t, cliDeadLeaves(t, 6, 20, 1))
+	stdout, _, err, _ = cliRun(t, "demo", "-size", "16", "-o", filepath.Join(t.TempDir(), "d"), dir)
+	require.NoError(t, err)
+	assert.Contains(t, stdout, "6 images of 16×16 from "+dir)
+}

@@ -1,0 +1,206 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/schollz/progressbar/v3"
+	"golang.org/x/term"
+	"gonum.org/v1/gonum/mat"
+
+	"github.com/cloud-diffusion/noise/diffusion"
+	"github.com/cloud-diffusion/noise/imageio"
+)
+
+const trainExamples = `  cloudnoise train -data photos/ -size 32 -noise cloud -steps 2000 -ckpt cloud.ckpt
+  cloudnoise train -data photos/ -size 32 -noise white -steps 2000 -ckpt white.ckpt
+  cloudnoise train -data photos/ -ckpt cloud.ckpt -resume -steps 4000   # continue to step 4000
+  cloudnoise train -data stack.npy -size 16 -base 16 -steps 200 -batch 8 -ckpt tiny.ckpt
+Ctrl-C (or SIGTERM) stops after the current step, writes the checkpoint and exits 0;
+-resume continues exactly where it stopped.
+`
+
+// runTrain trains the reference UNet of package diffusion.
+func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("train", "-data PATH [flags]\n\nTrains the reference UNet (package diffusion) to predict the noise ε of\nx_t = cos θ_t x_0 + sin θ_t ε, with white or cloud noise ε, and writes checkpoints.\nPATH is a folder of images, image files or .npy stacks (as for fit).", trainExamples)
+	data := fs.String("data", "", "training images: a folder, image files (comma-separated) or a .npy stack")
+	size := fs.Int("size", 32, "centre-crop and resize the images to `S`×S (a multiple of 4)")
+	color := fs.Bool("color", false, "train on RGB images (3 channels) instead of grey")
+	kind := fs.String("noise", diffusion.CloudNoise, "noise ε: white or cloud")
+	delta := fs.Float64("delta", 0, "Δ of cloud noise; 0 fits it to the training images (paper's method)")
+	steps := fs.Int("steps", 2000, "total optimiser steps (with -resume: the new total)")
+	batch := fs.Int("batch", 16, "images per step")
+	lr := fs.Float64("lr", 1e-3, "peak AdamW learning rate (cosine decay to lr/10)")
+	seed := fs.Uint64("seed", 1, "random seed of the weights, batches, times and noise")
+	ckpt := fs.String("ckpt", "model.ckpt", "checkpoint `file`, written atomically every -every steps, at the end and on Ctrl-C")
+	every := fs.Int("every", 200, "steps between checkpoints (0: only at the end)")
+	resume := fs.Bool("resume", false, "continue the run saved in -ckpt (same data; its settings except -steps)")
+	base := fs.Int("base", 32, "UNet width: feature channels of the first level (even, a multiple of 8)")
+	sched := fs.String("schedule", diffusion.ScheduleOffsetCosine, "noise schedule: offset-cosine (the paper's), cosine or linear")
+	loss := fs.String("loss", diffusion.LossMSE, "loss: mse or spectral (Mahalanobis weights |k|^(2Δ))")
+	if ok, err := fs.parse(args, stdout, stderr); !ok {
+		return err
+	}
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	switch {
+	case fs.NArg() > 0:
+		return fs.misuse(stderr, "unexpected argument %q (give the images with -data)", fs.Arg(0))
+	case *data == "":
+		return fs.misuse(stderr, "-data is required: a folder of training images")
+	case *size < 4 || *size%4 != 0:
+		return fs.misuse(stderr, "-size %d must be a positive multiple of 4 (the UNet halves it twice)", *size)
+	case *kind != diffusion.CloudNoise && *kind != diffusion.WhiteNoise:
+		return fs.misuse(stderr, "-noise %q: want white or cloud", *kind)
+	case !(*delta >= 0) || math.IsInf(*delta, 0):
+		return fs.misuse(stderr, "-delta %v must be finite and ≥ 0", *delta)
+	case *steps < 1:
+		return fs.misuse(stderr, "-steps %d must be at least 1", *steps)
+	case *batch < 1:
+		return fs.misuse(stderr, "-batch %d must be at least 1", *batch)
+	case !(*lr > 0) || math.IsInf(*lr, 0):
+		return fs.misuse(stderr, "-lr %v must be positive", *lr)
+	case *every < 0:
+		return fs.misuse(stderr, "-every %d must not be negative", *every)
+	case *ckpt == "":
+		return fs.misuse(stderr, "-ckpt must name a file")
+	case *base < 8 || *base%8 != 0:
+		return fs.misuse(stderr, "-base %d must be a positive multiple of 8", *base)
+	}
+	if _, err := diffusion.NewSchedule(*sched, 1000); err != nil {
+		return fs.misuse(stderr, "-schedule %q: want offset-cosine, cosine or linear", *sched)
+	}
+	if *loss != diffusion.LossMSE && *loss != diffusion.LossSpectral {
+		return fs.misuse(stderr, "-loss %q: want mse or spectral", *loss)
+	}
+	if err := checkOutput(*ckpt); err != nil {
+		return fmt.Errorf("-ckpt: %w", err)
+	}
+
+	channels := 1
+	if *color {
+		channels = 3
+	}
+	imgs, _, err := imageio.LoadPaths(strings.Split(*data, ","), &imageio.Options{Size: *size, Color: *color})
+	if err != nil {
+		return err
+	}
+
+	var tr *diffusion.Trainer
+	if *resume {
+		ck, err := diffusion.ReadCheckpoint(*ckpt)
+		if err != nil {
+			return err
+		}
+		if set["steps"] {
+			ck.Train.Steps = *steps
+		}
+		if ck.Step >= ck.Train.Steps {
+			return fmt.Errorf("-resume: %s is already at step %d of %d: give a larger -steps to go on", *ckpt, ck.Step, ck.Train.Steps)
+		}
+		ck.Train.CheckpointPath = *ckpt
+		ck.Train.CheckpointEvery = *every
+		if tr, err = diffusion.ResumeFrom(ck, imgs); err != nil {
+			return fmt.Errorf("-resume %s: %w", *ckpt, err)
+		}
+	} else {
+		mc := diffusion.DefaultConfig()
+		mc.Channels, mc.Size, mc.Base = channels, *size, *base
+		net, err := diffusion.NewUNet(mc, source(*seed))
+		if err != nil {
+			return err
+		}
+		tc := diffusion.DefaultTrainConfig()
+		tc.Steps, tc.Batch, tc.LR, tc.MinLR = *steps, *batch, *lr, *lr/10
+		tc.Warmup = min(tc.Warmup, max(*steps/10, 1))
+		tc.Noise, tc.Delta, tc.Seed = *kind, *delta, *seed
+		tc.Schedule, tc.Loss = *sched, *loss
+		tc.CheckpointPath, tc.CheckpointEvery = *ckpt, *every
+		if tr, err = diffusion.NewTrainer(net, imgs, tc); err != nil {
+			return err
+		}
+	}
+	cfg := tr.Config()
+	fmt.Fprintf(stdout, "training a %d-parameter UNet on %d images of %d×%d×%d: noise %v, %s schedule, %s loss, batch %d, steps %d→%d\n",
+		tr.Model().NumParams(), len(imgs)/channels, channels, *size, *size, noiseName(tr.Noise()), cfg.Schedule, cfg.Loss, cfg.Batch, tr.StepCount(), cfg.Steps)
+	if fit, ok := tr.DeltaFit(); ok {
+		fmt.Fprintf(stdout, "Δ fitted to the training images: %.4f ± %.4f\n", fit.Delta, fit.DeltaErr)
+	}
+
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	progress, finish := trainProgress(stdout, tr.StepCount(), cfg.Steps)
+	err = tr.Train(ctx, progress)
+	finish()
+	switch {
+	case err == nil:
+		fmt.Fprintf(stdout, "done: step %d, checkpoint %s\n", tr.StepCount(), *ckpt)
+		return nil
+	case errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded):
+		if err := tr.Save(*ckpt); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "interrupted at step %d of %d: checkpoint written to %s (continue with -resume)\n", tr.StepCount(), cfg.Steps, *ckpt)
+		return nil
+	}
+	return err
+}
+
+// trainProgress returns the progress callback of Trainer.Train and a
+// function to call when training ends. On a terminal it draws a progress
+// bar; otherwise (a file, a pipe, a test) it prints a plain line about
+// twenty times per run and at the last step.
+func trainProgress(stdout io.Writer, first, steps int) (func(diffusion.Progress), func()) {
+	if f, ok := stdout.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		bar := progressbar.NewOptions(steps-first,
+			progressbar.OptionSetWriter(f),
+			progressbar.OptionSetDescription("training"),
+			progressbar.OptionShowCount(),
+			progressbar.OptionSetPredictTime(true),
+			progressbar.OptionSetElapsedTime(true),
+			progressbar.OptionThrottle(100*time.Millisecond),
+			progressbar.OptionSetWidth(30),
+		)
+		return func(p diffusion.Progress) {
+				bar.Describe(fmt.Sprintf("step %d/%d loss %.4f", p.Step, p.Steps, p.Loss))
+				_ = bar.Add(1)
+			}, func() {
+				_ = bar.Exit()
+				fmt.Fprintln(f)
+			}
+	}
+	every := max((steps-first)/20, 1)
+	return func(p diffusion.Progress) {
+		if (p.Step-first)%every == 0 || p.Step == p.Steps {
+			fmt.Fprintf(stdout, "step %d/%d  loss %.5f  lr %.3g  %.1f img/s  elapsed %s  eta %s\n",
+				p.Step, p.Steps, p.Loss, p.LR, p.ImagesPerSec, p.Elapsed.Round(time.Second), p.ETA.Round(time.Second))
+		}
+	}, func() {}
+}
+
+// planeImages groups planes (channels consecutive planes per image) for
+// writing: each image is its grey plane or its three RGB planes.
+func planeImages(planes []*mat.Dense, channels int) [][]*mat.Dense {
+	out := make([][]*mat.Dense, 0, len(planes)/channels)
+	for i := 0; i+channels <= len(planes); i += channels {
+		out = append(out, planes[i:i+channels])
+	}
+	return out
+}
+
+// noiseName describes the noise of a model: "white" or "cloud (Δ = 1.5000)".
+func noiseName(ns diffusion.NoiseSpec) string {
+	if ns.Kind == diffusion.CloudNoise {
+		return fmt.Sprintf("cloud (Δ = %.4f)", ns.Delta)
+	}
+	return ns.Kind
+}
