@@ -4,7 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"math/bits"
+	"sort"
 
 	"github.com/cloud-diffusion/noise/internal/fft"
 )
@@ -23,11 +23,16 @@ import (
 // fields.
 //
 // The paper's construction ("direct") generates on the padded grid M with
-// amp_k² = S_k²/(M v), S_k = |k|^(−Δ), and crops the centre. The circulant
-// embedding ("embedded") generates on a smaller torus L ≥ 2n−2 per axis
-// whose covariance c̃(d) = c(min(d, L−d)) per axis equals the covariance c
-// of the paper's crop at every lag inside the window; amp_k² = λ_k/L with
-// λ = DFT(c̃). It is exact when λ ≥ 0, which NewSampler checks.
+// amp_k² = S_k²/(M v), S_k = |k|^(−Δ), and crops the centre. A circulant
+// embedding ("embedded") generates instead on a torus L, smaller or faster
+// to transform than M, whose covariance c̃ equals the covariance c of the
+// paper's crop at every lag inside the window (|dy| < rows, |dx| < cols);
+// amp_k² = λ_k/L with λ = DFT(c̃) ≥ 0. The lags outside the window are free:
+// the even reflection c̃(d) = c(min(d, L−d)) serves for small Δ (white, pink),
+// and for larger Δ alternating projections search for free values that make
+// λ ≥ 0 (see embed). The window's covariance is then reproduced to within
+// embedExact (1e-12) at every lag: the two constructions give the same
+// distribution up to rounding.
 type kernel struct {
 	spec       Spec
 	padR, padC int // the paper's grid M
@@ -127,24 +132,26 @@ func padSize(n int, pad float64) int {
 	return int(math.Ceil(pad*float64(n) - 1e-9))
 }
 
-// embedSizes returns candidate torus lengths for a window of n pixels: the
-// next power of two (fast radix transforms) and the next 5-smooth length,
-// cheapest first, all below the padded length m.
+// embedSizes returns candidate torus lengths for a window of n pixels, below
+// the padded length m: every power of two from 2n−2 up (fast radix
+// transforms) and the smallest 5-smooth length, cheapest first.
 func embedSizes(n, m int) []int {
 	need := max(1, 2*n-2)
 	var out []int
-	p2 := 1 << bits.Len(uint(need-1))
-	if need == 1 {
-		p2 = 1
-	}
 	s := need
 	for !smooth5(s) {
 		s++
 	}
-	if p2 < m && p2 <= 2*s {
-		out = append(out, p2)
+	for p := 1; p < m; p *= 2 {
+		if p >= need {
+			if s < p && s < m {
+				out = append(out, s)
+				s = m // once
+			}
+			out = append(out, p)
+		}
 	}
-	if s < m && s != p2 {
+	if s < m {
 		out = append(out, s)
 	}
 	return out
@@ -159,54 +166,150 @@ func smooth5(n int) bool {
 	return n == 1
 }
 
+// pairCost estimates the relative cost of one pair of fields generated on a
+// gr×gc grid: the pruned row and column passes plus the normal deviates.
+func pairCost(gr, gc, rows, cols int) float64 {
+	return float64(gr)*fft.PrunedCost(gc, cols) + float64(cols)*fft.PrunedCost(gr, rows) + 4*float64(gr*gc)
+}
+
 // tryEmbedding looks for a nonnegative circulant embedding of the window's
-// covariance on a torus smaller than the padded grid, and installs it.
+// covariance on a torus cheaper than the padded grid, and installs it.
 func (k *kernel) tryEmbedding() bool {
-	rs := embedSizes(k.spec.Rows, k.padR)
-	cs := embedSizes(k.spec.Cols, k.padC)
-	for _, lr := range rs {
-		for _, lc := range cs {
-			if amp, err := k.embed(lr, lc); err == nil {
-				k.embedded = true
-				k.genR, k.genC, k.offR, k.offC = lr, lc, 0, 0
-				k.amp = amp
-				return true
+	type cand struct {
+		lr, lc int
+		cost   float64
+	}
+	var cands []cand
+	rows, cols := k.spec.Rows, k.spec.Cols
+	direct := pairCost(k.padR, k.padC, rows, cols)
+	for _, lr := range embedSizes(rows, k.padR) {
+		for _, lc := range embedSizes(cols, k.padC) {
+			if c := pairCost(lr, lc, rows, cols); c < 0.8*direct {
+				cands = append(cands, cand{lr, lc, c})
 			}
+		}
+	}
+	sort.Slice(cands, func(i, j int) bool { return cands[i].cost < cands[j].cost })
+	for _, c := range cands {
+		if amp, err := k.embed(c.lr, c.lc); err == nil {
+			k.embedded = true
+			k.genR, k.genC, k.offR, k.offC = c.lr, c.lc, 0, 0
+			k.amp = amp
+			return true
 		}
 	}
 	return false
 }
 
-var errNotNonnegative = errors.New("noise: circulant embedding is not nonnegative")
+var errNotNonnegative = errors.New("noise: no nonnegative circulant embedding found")
 
-// embed returns the amplitudes of the circulant embedding on an lr×lc torus,
-// or an error if its spectrum has negative eigenvalues beyond round-off.
+// Parameters of the search for an embedding. The covariance c̃ on the torus
+// must equal c at the lags inside the window; the other lags are free. The
+// even reflection c̃(d) = c(min(d, L−d)) is tried first. When its spectrum λ
+// has negative values, alternating projections look for free lags that make
+// λ ≥ 0: clip λ at 0, transform back, restore the window lags, with
+// over-relaxation ω. The covariance realised at window lags then differs
+// from c by at most Σ λ⁻/L (the clipped mass), which must fall below
+// embedExact. A search that has not halved that mass in embedStall
+// iterations is abandoned.
+const (
+	embedExact    = 1e-12
+	embedMinRatio = 2.5     // projections only for tori ≥ 2.5× the window per axis
+	embedMaxGrid  = 1 << 16 // and of at most 256² points, to bound set-up time
+	embedMaxIter  = 300
+	embedStall    = 25
+	embedRelax    = 1.9
+	embedTolRound = 1e-13 // round-off allowance on λ, relative to Σ|c̃|
+)
+
+// embed returns the amplitudes of a circulant embedding on an lr×lc torus,
+// or errNotNonnegative.
 func (k *kernel) embed(lr, lc int) ([]float64, error) {
+	rows, cols := k.spec.Rows, k.spec.Cols
 	mr, mc := k.padR, k.padC
-	ct := make([]complex128, lr*lc)
+	ct := make([]float64, lr*lc)
+	fixed := make([]bool, lr*lc)
 	var abs float64
 	for a := range lr {
 		dy := min(a, lr-a) // c is even in each axis
 		for b := range lc {
 			dx := min(b, lc-b)
 			c := k.cov[(dy%mr)*mc+dx%mc]
-			ct[a*lc+b] = complex(c, 0)
+			ct[a*lc+b] = c
+			fixed[a*lc+b] = dy <= rows-1 && dx <= cols-1
 			abs += math.Abs(c)
 		}
 	}
-	fft.NewPlan(lr, lc).Forward(ct)
-	amp := make([]float64, lr*lc)
+	// Tori near 2n have no nonnegative embedding for Δ ≳ 1.5 (the window's
+	// covariance is still far from zero at its edge); only the reflection is
+	// tried there. Larger tori leave room for the projections.
+	search := float64(lr) >= embedMinRatio*float64(rows) && float64(lc) >= embedMinRatio*float64(cols) && lr*lc <= embedMaxGrid
+	plan := fft.NewPlan(lr, lc)
+	h := plan.HalfCols()
+	half := make([]complex128, lr*h)
+	back := make([]float64, lr*lc)
 	n := float64(lr * lc)
-	for i, z := range ct {
-		l := real(z)
-		if l < -embedTolerance*abs {
+	best, sinceBest := math.Inf(1), 0
+	for range embedMaxIter {
+		plan.ForwardReal(half, ct, lc)
+		// λ is real (c̃ is even); count the clipped mass over the full
+		// spectrum: interior half-spectrum columns stand for two entries.
+		var neg float64
+		for u := range lr {
+			for v := range h {
+				l := real(half[u*h+v])
+				w := 2.0
+				if v == 0 || 2*v == lc {
+					w = 1
+				}
+				if l < -embedTolRound*abs {
+					neg -= w * l
+				}
+				if l < 0 {
+					l = 0
+				}
+				half[u*h+v] = complex(l, 0)
+			}
+		}
+		if neg/n <= embedExact {
+			return k.amplitudes(half, lr, lc), nil
+		}
+		if !search {
 			return nil, errNotNonnegative
 		}
-		if l > 0 {
-			amp[i] = math.Sqrt(l / n)
+		if neg < best/2 {
+			best, sinceBest = neg, 0
+		} else if sinceBest++; sinceBest >= embedStall {
+			return nil, errNotNonnegative
+		}
+		plan.InverseReal(back, lc, half)
+		for i, f := range fixed {
+			if !f {
+				ct[i] += embedRelax * (back[i]/n - ct[i])
+			}
 		}
 	}
-	return amp, nil
+	return nil, errNotNonnegative
+}
+
+// amplitudes expands the clipped half spectrum λ of an embedding into the
+// full grid of amplitudes √(λ/L).
+func (k *kernel) amplitudes(half []complex128, lr, lc int) []float64 {
+	h := lc/2 + 1
+	n := float64(lr * lc)
+	amp := make([]float64, lr*lc)
+	for u := range lr {
+		for v := range lc {
+			var l float64
+			if v < h {
+				l = real(half[u*h+v])
+			} else {
+				l = real(half[((lr-u)%lr)*h+lc-v])
+			}
+			amp[u*lc+v] = math.Sqrt(l / n)
+		}
+	}
+	return amp
 }
 
 // covariance returns the unit-variance covariance at lag (dy, dx).

@@ -74,6 +74,32 @@ func TestSamplerCovarianceClosedForm(t *testing.T) {
 	}
 }
 
+// TestEmbeddingReproducesCovariance checks that the embedding's spectrum
+// realises the closed-form covariance at every lag of the window: the
+// realised covariance Σ_k amp_k² cos(2π k·d/L) is summed directly.
+func TestEmbeddingReproducesCovariance(t *testing.T) {
+	for _, spec := range []Spec{
+		{Rows: 12, Cols: 12, Delta: 1.5, Pad: 3}, // projections
+		{Rows: 9, Cols: 14, Delta: 0.5, Pad: 3},  // reflection
+	} {
+		k, err := newKernel(spec, true)
+		require.NoError(t, err)
+		require.True(t, k.embedded, "%v", spec)
+		for dy := 0; dy < spec.Rows; dy++ {
+			for dx := -spec.Cols + 1; dx < spec.Cols; dx++ {
+				var got float64
+				for u := range k.genR {
+					for v := range k.genC {
+						a := k.amp[u*k.genC+v]
+						got += a * a * math.Cos(2*math.Pi*(float64(u*dy)/float64(k.genR)+float64(v*dx)/float64(k.genC)))
+					}
+				}
+				assert.InDelta(t, sampNaiveCov(spec, dy, dx), got, 1e-11, "%v lag (%d,%d)", spec, dy, dx)
+			}
+		}
+	}
+}
+
 // sampEmpirical draws m fields and returns them.
 func sampEmpirical(t testing.TB, s *Sampler, m int) []*mat.Dense {
 	out := make([]*mat.Dense, m)
@@ -96,6 +122,7 @@ func TestSamplerMoments(t *testing.T) {
 		spec  Spec
 		embed bool
 	}{
+		{Spec{Rows: 12, Cols: 12, Delta: 1.5}, true}, // embedded by alternating projections
 		{Spec{Rows: 12, Cols: 12, Delta: 1.5}, false},
 		{Spec{Rows: 12, Cols: 12, Delta: 1}, true},
 		{Spec{Rows: 12, Cols: 12, Delta: 1}, false}, // the same spec, forced onto the padded grid
