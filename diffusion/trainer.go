@@ -228,6 +228,29 @@ func (tr *Trainer) DeltaFit() (noise.PowerLaw, bool) {
 	return *tr.fit, true
 }
 
+// SetSteps changes the total number of steps of the run, for example to
+// train a resumed run further; the learning-rate decay is stretched to the
+// new total, so the run is no longer the one the original configuration
+// describes. It returns an error if steps is less than 1.
+func (tr *Trainer) SetSteps(steps int) error {
+	if steps < 1 {
+		return fmt.Errorf("diffusion: training steps %d must be at least 1", steps)
+	}
+	tr.cfg.Steps = steps
+	return nil
+}
+
+// SetCheckpoint changes where and how often Train saves checkpoints (see
+// TrainConfig.CheckpointPath); it does not affect the training itself. It
+// returns an error if every is negative.
+func (tr *Trainer) SetCheckpoint(path string, every int) error {
+	if every < 0 {
+		return fmt.Errorf("diffusion: checkpoint interval %d is negative", every)
+	}
+	tr.cfg.CheckpointPath, tr.cfg.CheckpointEvery = path, every
+	return nil
+}
+
 // StepCount returns the number of steps taken so far.
 func (tr *Trainer) StepCount() int { return tr.step }
 

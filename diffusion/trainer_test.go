@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -98,6 +99,7 @@ func TestTrainerOverfit(t *testing.T) {
 	t.Logf("loss %.4f → %.4f (%.1f×)", first, last, first/last)
 	assert.Greater(t, first/last, 10.0, "loss must drop at least 10×")
 	assert.Equal(t, tc.Steps, tr.StepCount())
+
 }
 
 func TestTrainerDeterministic(t *testing.T) {
@@ -174,6 +176,14 @@ func TestTrainerCancel(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	err = tr.Train(ctx, func(p Progress) {
+		assert.Equal(t, tc.Steps, p.Steps)
+		assert.Greater(t, p.Loss, 0.0)
+		assert.Greater(t, p.GradNorm, 0.0)
+		assert.Greater(t, p.ImagesPerSec, 0.0)
+		assert.Greater(t, p.Elapsed, time.Duration(0))
+		// ETA = remaining steps / step rate, the rate from images per second.
+		rate := p.ImagesPerSec / float64(tc.Batch)
+		assert.InDelta(t, float64(tc.Steps-p.Step)/rate, p.ETA.Seconds(), 1e-6)
 		if p.Step == 2 {
 			cancel()
 		}
@@ -183,6 +193,37 @@ func TestTrainerCancel(t *testing.T) {
 	// The state is consistent: training on finishes the run.
 	require.NoError(t, tr.Train(context.Background(), nil))
 	assert.Equal(t, tc.Steps, tr.StepCount())
+	// And can be extended.
+	require.NoError(t, tr.SetSteps(12))
+	require.NoError(t, tr.Train(context.Background(), nil))
+	assert.Equal(t, 12, tr.StepCount())
+	assert.Error(t, tr.SetSteps(0))
+	assert.Error(t, tr.SetCheckpoint("x", -1))
+}
+
+// BenchmarkTrainerStep times Trainer.Step at the default network, batch
+// 32 of 32×32 images: the network's step (BenchmarkTrainStep) plus the
+// trainer's work, drawing the batch and its noise, the loss and the EMA.
+func BenchmarkTrainerStep(b *testing.B) {
+	for _, c := range []struct{ noise, loss string }{{WhiteNoise, LossMSE}, {CloudNoise, LossMSE}, {CloudNoise, LossSpectral}} {
+		b.Run(c.noise+"/"+c.loss, func(b *testing.B) {
+			net, err := NewUNet(DefaultConfig(), rand.NewPCG(1, 2))
+			require.NoError(b, err)
+			tc := DefaultTrainConfig()
+			tc.Noise, tc.Loss, tc.Delta = c.noise, c.loss, 1.5
+			tr, err := NewTrainer(net, trainTestImages(64, 32, 1), tc)
+			require.NoError(b, err)
+			_, err = tr.Step()
+			require.NoError(b, err)
+			b.ReportAllocs()
+			b.ResetTimer()
+			for b.Loop() {
+				if _, err := tr.Step(); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
 }
 
 func TestTrainerNaNLossKeepsCheckpoint(t *testing.T) {
