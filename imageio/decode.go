@@ -76,8 +76,9 @@ func (o *Options) color() bool { return o != nil && o.Color }
 
 // Decode decodes one PNG, JPEG or GIF image from r into a grayscale matrix
 // with values in [0, 1], cropped and resized as opts asks (opts may be
-// nil). Decode reads all of r. opts.Color must be false; use DecodeRGB for
-// colour.
+// nil). Decode reads r once, as far as the decoder needs, and rejects an
+// oversized header (MaxPixels) before reading the pixel data. opts.Color
+// must be false; use DecodeRGB for colour.
 func Decode(r io.Reader, opts *Options) (*mat.Dense, error) {
 	if opts.color() {
 		return nil, errors.New("noise: Decode returns grayscale: use DecodeRGB for colour")
@@ -167,14 +168,13 @@ func decodeReader(name string, r io.Reader, opts *Options, color bool) ([]*mat.D
 	if err != nil {
 		return nil, err
 	}
-	data, err := io.ReadAll(r)
-	if err != nil {
-		return nil, fmt.Errorf("noise: %s: reading: %w", name, err)
-	}
-	if _, _, err := checkConfig(name, bytes.NewReader(data)); err != nil {
+	// Keep the bytes the header check consumes and replay them to the
+	// decoder, so that r is read once and never buffered whole.
+	var head bytes.Buffer
+	if _, _, err := checkConfig(name, io.TeeReader(r, &head)); err != nil {
 		return nil, err
 	}
-	img, format, err := image.Decode(bytes.NewReader(data))
+	img, format, err := image.Decode(io.MultiReader(&head, r))
 	if err != nil {
 		return nil, decodeError(name, format, err)
 	}

@@ -9,6 +9,7 @@ import (
 	"image/gif"
 	"image/jpeg"
 	"image/png"
+	"io"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -421,6 +422,19 @@ func TestAbsurdHeaderDoesNotAllocate(t *testing.T) {
 		}
 	})
 	assert.Less(t, allocs, 100.0)
+
+	// Decode stops at the header: followed by an endless stream it still
+	// returns at once.
+	_, err := Decode(io.MultiReader(bytes.NewReader(data), decodeTestZeros{}), nil)
+	assert.ErrorContains(t, err, "exceeds the limit")
+}
+
+// decodeTestZeros is an endless stream of zero bytes.
+type decodeTestZeros struct{}
+
+func (decodeTestZeros) Read(p []byte) (int, error) {
+	clear(p)
+	return len(p), nil
 }
 
 func BenchmarkDecodePhoto96(b *testing.B) {
