@@ -273,6 +273,9 @@ func plawTestLoad(t testing.TB) []*mat.Dense {
 // TestFitPowerLawPhotos checks the paper's estimator on photos96, whose Δ
 // by the paper's method is ≈ 1.69 (shared/data/README.md).
 func TestFitPowerLawPhotos(t *testing.T) {
+	if testing.Short() {
+		t.Skip("photos96: skipped in -short")
+	}
 	xs := plawTestLoad(t)
 	first := NewSpectrum(96, 96)
 	require.NoError(t, first.AddBatch(xs))
