@@ -32,8 +32,10 @@
 //
 // A Gaussian reference Q0 = N(0, A²|k|^(−2Δ)) defines the Mahalanobis distance
 // d(x, y | Q0) = √(Σ_k (X_k − Y_k)² |k|^(2Δ)) / A in real Fourier space
-// (Metric). Against it, cloud noise is about ten times closer to natural
-// images than white noise: the paper's argument for cloud diffusion.
+// (Metric). With Δ fitted to natural images, white noise lies about ten times
+// farther from the centre of Q0 than cloud noise, and about six times farther
+// from the images themselves (DistanceTable): the paper's argument for cloud
+// diffusion.
 //
 // # Conventions
 //
