@@ -22,7 +22,7 @@ const (
 
 // Dead-leaves defaults, used for zero fields of DeadLeaves.
 const (
-	DeadLeavesAlpha = 3.0 // exponent of the radius density r^(−α)
+	DeadLeavesAlpha = 3.0 // exponent of the radius density r^(−α); 3 makes the model scale invariant
 	DeadLeavesRMin  = 1.0 // smallest radius, pixels
 
 	DeadLeavesSupersample = 4 // samples per pixel along each axis
@@ -111,7 +111,8 @@ type DeadLeaves struct {
 	Supersample int
 
 	// Count, when positive, is the number of leaves to drop, front to
-	// back; pixels they leave uncovered show a background grey level,
+	// back (counting every leaf drawn, including the few that reach the
+	// grown box but no sample point); pixels they leave uncovered show a background grey level,
 	// drawn first. Zero means drop leaves until the image is covered.
 	Count int
 }

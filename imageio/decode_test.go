@@ -112,6 +112,35 @@ func TestDecodeGoldenColor(t *testing.T) {
 	}
 }
 
+func TestDecodeAlphaAndColorResize(t *testing.T) {
+	// Alpha premultiplies (composites onto black): transparent white is 0;
+	// for white at alpha 128, color.NRGBA.RGBA gives R = G = B = 0x8080.
+	img := image.NewNRGBA(image.Rect(0, 0, 3, 1))
+	img.SetNRGBA(0, 0, color.NRGBA{R: 255, G: 255, B: 255, A: 0})
+	img.SetNRGBA(1, 0, color.NRGBA{R: 255, G: 255, B: 255, A: 128})
+	img.SetNRGBA(2, 0, color.NRGBA{R: 255, G: 0, B: 0, A: 255})
+	m, err := Decode(bytes.NewReader(pngBytes(t, img)), nil)
+	require.NoError(t, err)
+	assert.Equal(t, []float64{0, float64(0x8080) / 65535, 0.299}, m.RawRowView(0))
+
+	// A constant colour image resized keeps each channel.
+	c := image.NewNRGBA(image.Rect(0, 0, 30, 20))
+	for y := range 20 {
+		for x := range 30 {
+			c.SetNRGBA(x, y, color.NRGBA{R: 10, G: 100, B: 200, A: 255})
+		}
+	}
+	rgb, err := DecodeRGB(bytes.NewReader(pngBytes(t, c)), &Options{Rows: 7, Cols: 5})
+	require.NoError(t, err)
+	for ch, v := range []float64{10, 100, 200} {
+		r, cc := rgb[ch].Dims()
+		require.Equal(t, [2]int{7, 5}, [2]int{r, cc})
+		for _, got := range rgb[ch].RawMatrix().Data {
+			require.Equal(t, v/255, got, "channel %d", ch)
+		}
+	}
+}
+
 func TestDecodeJPEGAndGIF(t *testing.T) {
 	// JPEG is lossy: a flat grey image survives within a couple of levels.
 	var buf bytes.Buffer

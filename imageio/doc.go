@@ -19,7 +19,8 @@
 // Grey pixels (R = G = B), and therefore all grayscale images, convert
 // exactly. Colour, on request, is returned as three planes R, G, B in the
 // same [0, 1] scale. Images with an alpha channel are taken with their
-// colour premultiplied by alpha, that is composited onto black.
+// colour premultiplied by alpha, that is composited onto black. JPEG EXIF
+// orientation tags are not applied (as with Pillow's Image.open).
 //
 // # Size
 //
