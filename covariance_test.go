@@ -6,6 +6,7 @@ import (
 	"math"
 	"math/cmplx"
 	"math/rand/v2"
+	"runtime"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -13,6 +14,8 @@ import (
 	"gonum.org/v1/gonum/dsp/window"
 	"gonum.org/v1/gonum/mat"
 	"pgregory.net/rapid"
+
+	"github.com/cloud-diffusion/noise/internal/parallel"
 )
 
 // covTol is the tolerance for comparisons of sums of a few hundred products
@@ -473,14 +476,19 @@ func TestSpectrumAddBatch(t *testing.T) {
 		for _, x := range xs {
 			require.NoError(t, seq.Add(x))
 		}
-		bat := NewSpectrum(sz[0], sz[1])
-		require.NoError(t, bat.AddBatch(xs[:5]))
-		require.NoError(t, bat.AddBatch(xs[5:]))
 		a, err := seq.MarshalBinary()
 		require.NoError(t, err)
-		b, err := bat.MarshalBinary()
-		require.NoError(t, err)
-		assert.True(t, bytes.Equal(a, b), "%v: AddBatch differs from Add", sz)
+		// Three workers on two cores, one worker, and the default.
+		for _, procs := range []int{3, 1, 0} {
+			old := runtime.GOMAXPROCS(procs)
+			bat := NewSpectrum(sz[0], sz[1])
+			require.NoError(t, bat.AddBatch(xs[:5]))
+			require.NoError(t, bat.AddBatch(xs[5:]))
+			runtime.GOMAXPROCS(old)
+			b, err := bat.MarshalBinary()
+			require.NoError(t, err)
+			assert.True(t, bytes.Equal(a, b), "%v GOMAXPROCS %d: AddBatch differs from Add", sz, procs)
+		}
 	}
 }
 
@@ -611,4 +619,34 @@ func BenchmarkSpectrumAdd(b *testing.B) {
 		}
 		b.ReportMetric(float64(b.N*len(xs))/b.Elapsed().Seconds(), "images/s")
 	})
+}
+
+// spectrumTestAlloc returns the bytes allocated by f.
+func spectrumTestAlloc(f func()) uint64 {
+	var a, b runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&a)
+	f()
+	runtime.ReadMemStats(&b)
+	return b.TotalAlloc - a.TotalAlloc
+}
+
+// TestSpectrumMemory checks that the accumulator's memory is O(rows·cols),
+// whatever the number of images: 32 bytes per pixel of state, a bounded
+// work space for Add and AddBatch, and nothing more for more images.
+func TestSpectrumMemory(t *testing.T) {
+	const rows, cols = 96, 96
+	xs := benchmarkSpectrumImages(3 * spectrumGroup * parallel.Workers())
+	var s *Spectrum
+	state := spectrumTestAlloc(func() { s = NewSpectrum(rows, cols) })
+	add := spectrumTestAlloc(func() { require.NoError(t, s.Add(xs[0])) })
+	batch := spectrumTestAlloc(func() { require.NoError(t, s.AddBatch(xs)) })
+	again := spectrumTestAlloc(func() { require.NoError(t, s.AddBatch(xs)) })
+	px := float64(rows * cols)
+	t.Logf("bytes per pixel: state %.1f, Add work space %.1f, AddBatch work space %.1f (%d workers), later AddBatch %d bytes",
+		float64(state)/px, float64(add)/px, float64(batch)/px, parallel.Workers(), again)
+	assert.LessOrEqual(t, float64(state), 32*px+1024)
+	assert.LessOrEqual(t, float64(add), 80*px)
+	assert.LessOrEqual(t, float64(batch), float64(parallel.Workers())*(spectrumGroup*8+80)*px)
+	assert.Less(t, again, uint64(4096), "AddBatch memory grows with the number of images")
 }
