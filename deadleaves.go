@@ -51,8 +51,8 @@ const (
 // of the topmost leaf covering its point, so values lie in [0, 1].
 //
 // Generation runs "front to back": each new leaf lies below all earlier
-// ones, so it paints only pixels that are still uncovered, and with
-// Count = 0 it stops as soon as every pixel is covered. This is an exact
+// ones, so it paints only sample points that are still uncovered, and
+// with Count = 0 it stops as soon as every sample point is covered. This is an exact
 // sample of the stationary dead-leaves model (the perfect simulation of
 // Kendall and Thönnes 1999), with no burn-in. Only leaves that can reach
 // a sample point are drawn: with the sample points spanning a w×h box, a
@@ -111,9 +111,10 @@ type DeadLeaves struct {
 	Supersample int
 
 	// Count, when positive, is the number of leaves to drop, front to
-	// back (counting every leaf drawn, including the few that reach the
-	// grown box but no sample point); pixels they leave uncovered show a background grey level,
-	// drawn first. Zero means drop leaves until the image is covered.
+	// back, counting every leaf drawn (including the few that reach the
+	// grown box but no sample point); sample points they leave uncovered
+	// show a background grey level, drawn first. Zero means drop leaves
+	// until the image is covered.
 	Count int
 }
 

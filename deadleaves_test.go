@@ -158,6 +158,21 @@ func TestDeadLeavesDeterministic(t *testing.T) {
 		assert.True(t, mat.Equal(imgs[k], dst), "image %d", k)
 	}
 
+	// A strided view is filled in place, its surroundings untouched.
+	big := mat.NewDense(10, 9, nil)
+	big.Apply(func(int, int, float64) float64 { return -1 }, big)
+	view := big.Slice(2, 8, 3, 8).(*mat.Dense)
+	_, err = d.Generate(view, rand.NewPCG(1, 2))
+	require.NoError(t, err)
+	assert.True(t, mat.Equal(a, view))
+	for i := range 10 {
+		for j := range 9 {
+			if i < 2 || i >= 8 || j < 3 || j >= 8 {
+				require.Equal(t, -1.0, big.At(i, j), "outside the view at %d, %d", i, j)
+			}
+		}
+	}
+
 	// A nil source works (non-reproducibly).
 	m, err := d.Generate(nil, nil)
 	require.NoError(t, err)
