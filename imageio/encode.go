@@ -83,7 +83,7 @@ func SavePNG(path string, m *mat.Dense, lo, hi float64, bits int) error {
 // is removed and an existing file at path is left untouched. Errors begin
 // with "noise: " and name path. A process killed mid-write can leave the
 // temporary file behind, but never a partial file at path.
-func WriteFileAtomic(path string, write func(io.Writer) error) (err error) {
+func WriteFileAtomic(path string, write func(io.Writer) error) error {
 	dir, base := filepath.Split(path)
 	if dir == "" {
 		dir = "."
