@@ -1,16 +1,22 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"errors"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/cloud-diffusion/noise/diffusion"
+	"github.com/cloud-diffusion/noise/imageio"
 )
 
 // TestEndToEnd builds the binary and runs the README's main command,
@@ -68,6 +74,44 @@ func TestEndToEnd(t *testing.T) {
 	assert.Equal(t, 2, code)
 	assert.Contains(t, stderr, "Usage: cloudnoise sample")
 	assert.Contains(t, stderr, "cloudnoise: sample: -bits 3")
+
+	// Ctrl-C during train: the checkpoint is written and the exit status
+	// is 0.
+	data := filepath.Join(work, "data.npy")
+	require.NoError(t, imageio.SaveNPY(data, cliDeadLeaves(t, 8, 16, 1)))
+	cmd := exec.Command(bin, "train", "-data", data, "-size", "16", "-base", "8", "-batch", "2", "-steps", "1000000", "-ckpt", "run.ckpt")
+	cmd.Dir = work
+	var out bytes.Buffer
+	pr, pw := io.Pipe()
+	cmd.Stdout = pw
+	require.NoError(t, cmd.Start())
+	started, done := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(done)
+		sc := bufio.NewScanner(pr)
+		for sc.Scan() {
+			out.WriteString(sc.Text() + "\n")
+			if strings.HasPrefix(sc.Text(), "training a") {
+				close(started)
+			}
+		}
+	}()
+	select {
+	case <-started:
+	case <-time.After(60 * time.Second):
+		cmd.Process.Kill()
+		t.Fatal("train did not start within a minute")
+	}
+	time.Sleep(500 * time.Millisecond)
+	require.NoError(t, cmd.Process.Signal(os.Interrupt))
+	err := cmd.Wait()
+	pw.Close()
+	<-done
+	require.NoError(t, err, "exit status after Ctrl-C")
+	assert.Contains(t, out.String(), "interrupted at step")
+	ck, err := diffusion.ReadCheckpoint(filepath.Join(work, "run.ckpt"))
+	require.NoError(t, err)
+	assert.Less(t, ck.Step, 1000000)
 
 	// Help: exit 0.
 	stdout, _, code = exe("fit", "-h")

@@ -242,7 +242,7 @@ func TestUnwritableOutput(t *testing.T) {
 	require.NoError(t, err)
 	bad := filepath.Join(file, "out.png")
 	for _, args := range [][]string{
-		{"sample", "-o", bad},
+		{"sample", "-n", "16", "-o", bad},
 		{"fit", "-plot", bad, npy},
 		{"distance", "-delta", "1.5", "-plot", bad, npy},
 		{"snr", "-plot", bad},
@@ -467,9 +467,9 @@ func TestSNR(t *testing.T) {
 
 func TestDemoSmall(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "demo")
-	stdout, _, err, _ := cliRun(t, "demo", "-size", "32", "-images", "16", "-o", out)
+	stdout, _, err, _ := cliRun(t, "demo", "-size", "24", "-images", "12", "-o", out)
 	require.NoError(t, err)
-	for _, want := range []string{"16 dead-leaves images of 32×32", "Δ = ", "Mahalanobis distances", "d(white|Q0)/d(cloud|Q0)", "SNR(k, t)"} {
+	for _, want := range []string{"12 dead-leaves images of 24×24", "Δ = ", "Mahalanobis distances", "d(white|Q0)/d(cloud|Q0)", "SNR(k, t)"} {
 		assert.Contains(t, stdout, want)
 	}
 	for _, name := range []string{demoGallery, demoSpectrum, demoBars, demoSNR} {
@@ -483,9 +483,12 @@ func TestDemoSmall(t *testing.T) {
 	require.NoError(t, err)
 	assert.Len(t, entries, 5)
 
+	if testing.Short() {
+		return
+	}
 	// Deterministic: the same seed prints the same numbers.
 	out2 := filepath.Join(t.TempDir(), "demo")
-	stdout2, _, err, _ := cliRun(t, "demo", "-size", "32", "-images", "16", "-o", out2)
+	stdout2, _, err, _ := cliRun(t, "demo", "-size", "24", "-images", "12", "-o", out2)
 	require.NoError(t, err)
 	cut := func(s string) string { return s[:strings.Index(s, "Wrote to")] }
 	assert.Equal(t, cut(stdout), cut(stdout2))

@@ -69,12 +69,12 @@ func runSample(_ context.Context, args []string, stdout, stderr io.Writer) error
 	if r > maxSamplePixels/c || *count > maxSamplePixels/(r*c) {
 		return fs.misuse(stderr, "-count %d of %d×%d fields exceed %d pixels in all", *count, r, c, maxSamplePixels)
 	}
+	if err := checkOutput(*out); err != nil {
+		return err
+	}
 	s, err := noise.NewSampler(noise.Spec{Rows: r, Cols: c, Delta: *delta, Pad: *pad, KMin: *kmin}, source(*seed))
 	if err != nil {
 		return fs.misuse(stderr, "%v", err)
-	}
-	if err := checkOutput(*out); err != nil {
-		return err
 	}
 	fields := s.SampleBatch(make([]*mat.Dense, *count))
 

@@ -129,6 +129,10 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			return err
 		}
 	}
+	// From here on Ctrl-C (or SIGTERM) stops training after the current
+	// step and saves a checkpoint.
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
 	cfg := tr.Config()
 	fmt.Fprintf(stdout, "training a %d-parameter UNet on %d images of %d×%d×%d: noise %v, %s schedule, %s loss, batch %d, steps %d→%d\n",
 		tr.Model().NumParams(), len(imgs)/channels, channels, *size, *size, noiseName(tr.Noise()), cfg.Schedule, cfg.Loss, cfg.Batch, tr.StepCount(), cfg.Steps)
@@ -136,8 +140,6 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		fmt.Fprintf(stdout, "Δ fitted to the training images: %.4f ± %.4f\n", fit.Delta, fit.DeltaErr)
 	}
 
-	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
-	defer stop()
 	progress, finish := trainProgress(stdout, tr.StepCount(), cfg.Steps)
 	err = tr.Train(ctx, progress)
 	finish()
