@@ -85,6 +85,17 @@ func newMetricWorker(rows, cols int) (metricWorker, error) {
 	}, nil
 }
 
+// newBatchWorker returns a worker with a serial transform, for batches that
+// keep every core busy with one worker each. The size must have been
+// checked.
+func newBatchWorker(rows, cols int) metricWorker {
+	return metricWorker{
+		fft:  newSerialRealFFT(rows, cols),
+		diff: mat.NewDense(rows, cols, nil),
+		spec: mat.NewDense(rows, cols, nil),
+	}
+}
+
 // NewMetric returns a Metric for rows×cols images with reference
 // Q0 = N(0, A²|k|^(−2Δ)), Δ = delta and A = a. It returns an error if rows or
 // cols is less than 1 or the size exceeds MaxPixels, if delta is negative,
@@ -384,15 +395,7 @@ func firstNonFinite(x *mat.Dense) (int, int, bool) {
 func (m *Metric) run(xs, ys []*mat.Dense, paired bool, n int) Estimate {
 	k := min(n, parallel.Workers())
 	for len(m.workers) < k {
-		if len(m.workers) == 0 {
-			m.workers = append(m.workers, m.main)
-			continue
-		}
-		w, err := newMetricWorker(m.rows, m.cols)
-		if err != nil {
-			panic(err.Error()) // unreachable: the size was checked by NewMetric
-		}
-		m.workers = append(m.workers, w)
+		m.workers = append(m.workers, newBatchWorker(m.rows, m.cols))
 	}
 	if cap(m.d) < n {
 		m.d = make([]float64, n)

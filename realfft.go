@@ -61,10 +61,21 @@ func NewRealFFT(rows, cols int) (*RealFFT, error) {
 	if err := checkSize("transform", rows, cols); err != nil {
 		return nil, err
 	}
+	return newRealFFT(rows, cols, fft.NewPlan(rows, cols)), nil
+}
+
+// newSerialRealFFT returns a plan whose passes run on the calling goroutine
+// only, for batch code that already keeps every core busy with one plan per
+// worker. The size must have been checked.
+func newSerialRealFFT(rows, cols int) *RealFFT {
+	return newRealFFT(rows, cols, fft.NewPlanWorkers(rows, cols, 1))
+}
+
+func newRealFFT(rows, cols int, plan *fft.Plan) *RealFFT {
 	h := cols/2 + 1
 	r := &RealFFT{
 		rows: rows, cols: cols,
-		plan: fft.NewPlan(rows, cols),
+		plan: plan,
 		half: make([]complex128, rows*h),
 		work: make([]float64, rows*cols),
 		src:  make([]int32, rows*cols),
@@ -123,7 +134,7 @@ func NewRealFFT(rows, cols int) (*RealFFT, error) {
 			}
 		}
 	}
-	return r, nil
+	return r
 }
 
 // Dims returns the size of the arrays the plan transforms.
