@@ -478,6 +478,22 @@ func (s *Spectrum) Power() (*mat.Dense, error) {
 	return out, nil
 }
 
+// MeanVariance returns the divisor of Power: the mean over k of Var X_k,
+// which is the mean over pixels of the population variance of the images
+// (windowed and standardised if so configured). Power times MeanVariance is
+// the unnormalised spectrum E|Z_k − E Z_k|². MeanVariance returns an error
+// if no image has been added.
+func (s *Spectrum) MeanVariance() (float64, error) {
+	if err := s.checkNonEmpty("variance"); err != nil {
+		return 0, err
+	}
+	var total float64
+	for _, v := range s.fm2 {
+		total += v
+	}
+	return total / float64(len(s.fm2)*s.n), nil
+}
+
 // Standardized returns a new, empty Spectrum for the second pass of the
 // paper's two-pass estimator: it has the size and window of s and
 // standardises every image added by the per-pixel mean and standard

@@ -169,6 +169,9 @@ func TestSpectrumHandComputed(t *testing.T) {
 	covTestEqual(t, power, naive, covTol, "power")
 	// The mean of Γ over all k is 1 (F_R is orthogonal).
 	assert.InDelta(t, 1, mat.Sum(power)/6, covTol, "mean Γ")
+	mv, err := s.MeanVariance()
+	require.NoError(t, err)
+	assert.InDelta(t, 13.0/9, mv, covTol, "mean variance")
 }
 
 // TestSpectrumNaive compares Mean, Std and Power with the naive DFT over
@@ -325,6 +328,8 @@ func TestSpectrumBadInput(t *testing.T) {
 		assert.ErrorContains(t, err, "empty")
 	}
 	_, err := s.Standardized()
+	assert.Error(t, err)
+	_, err = s.MeanVariance()
 	assert.Error(t, err)
 	good := mat.NewDense(2, 3, []float64{1, 2, 3, 4, 5, 6})
 	require.NoError(t, s.Add(good))
