@@ -77,8 +77,8 @@ type spectrumFit struct {
 // fitSpectrum accumulates the power spectrum of imgs (noise.Spectrum, on
 // all cores) and fits the power law with opts.
 func fitSpectrum(imgs []*mat.Dense, opts *noise.FitOptions) (*spectrumFit, error) {
-	if len(imgs) == 0 {
-		return nil, fmt.Errorf("no images")
+	if len(imgs) < 2 {
+		return nil, fmt.Errorf("the spectrum needs at least 2 images (each pixel's mean over the set is removed), got %d", len(imgs))
 	}
 	rows, cols := imgs[0].Dims()
 	s := noise.NewSpectrum(rows, cols)

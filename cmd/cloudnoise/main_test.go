@@ -338,6 +338,9 @@ func TestFitInputErrors(t *testing.T) {
 		require.NoError(t, imageio.SavePNG(filepath.Join(constant, n), mat.NewDense(16, 16, nil), 0, 1, 8))
 	}
 
+	single := t.TempDir()
+	require.NoError(t, imageio.SavePNG(filepath.Join(single, "only.png"), mat.NewDense(16, 16, nil), 0, 1, 8))
+
 	for _, cmd := range []string{"fit", "distance", "snr"} {
 		for i, c := range []struct {
 			path string
@@ -348,6 +351,7 @@ func TestFitInputErrors(t *testing.T) {
 			{mixed, []string{"16×16", "8×8"}},
 			{empty, []string{empty, "no PNG"}},
 			{constant, []string{"variance"}},
+			{single, []string{"at least 2", "1"}},
 		} {
 			_, _, err, code := cliRun(t, cmd, c.path)
 			cliCheckError(t, err, code, 1, c.want...)
