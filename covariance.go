@@ -478,6 +478,18 @@ func (s *Spectrum) Power() (*mat.Dense, error) {
 	return out, nil
 }
 
+// emptyLike returns a new, empty Spectrum with the size and options of s.
+func (s *Spectrum) emptyLike() *Spectrum {
+	n := s.rows * s.cols
+	t := &Spectrum{
+		rows: s.rows, cols: s.cols,
+		mean: make([]float64, n), m2: make([]float64, n),
+		fmean: make([]float64, n), fm2: make([]float64, n),
+		wy: s.wy, wx: s.wx, center: s.center, scale: s.scale, inv: s.inv,
+	}
+	return t
+}
+
 // MeanVariance returns the divisor of Power: the mean over k of Var X_k,
 // which is the mean over pixels of the population variance of the images
 // (windowed and standardised if so configured). Power times MeanVariance is
@@ -507,13 +519,8 @@ func (s *Spectrum) Standardized() (*Spectrum, error) {
 	}
 	mean, _ := s.Mean()
 	std, _ := s.Std()
-	t := &Spectrum{
-		rows: s.rows, cols: s.cols,
-		mean: make([]float64, len(s.mean)), m2: make([]float64, len(s.mean)),
-		fmean: make([]float64, len(s.mean)), fm2: make([]float64, len(s.mean)),
-		wy: s.wy, wx: s.wx,
-		center: mean.RawMatrix().Data, scale: std.RawMatrix().Data,
-	}
+	t := s.emptyLike()
+	t.center, t.scale = mean.RawMatrix().Data, std.RawMatrix().Data
 	t.setInverse()
 	return t, nil
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"strings"
 
 	"gonum.org/v1/gonum/mat"
 )
@@ -493,5 +494,87 @@ func powerLawWhittle(pts []radialPoint, opts *FitOptions) (PowerLaw, error) {
 		fit.R2 = 1 - rss/tss
 	}
 	fit.Points = n
+	return fit, nil
+}
+
+// FitPowerLawJackknife fits the power law to the merged Power of parts, a
+// partition of an image set into groups accumulated separately, and
+// replaces the standard errors DeltaErr and AErr by delete-one-group
+// jackknife errors,
+//
+//	SE(θ) = √((G−1)/G · Σ_g (θ_{−g} − θ̄)²),
+//
+// where θ_{−g} is the fit to the Power of every group but g and θ̄ their
+// mean. Unlike the model-based errors of each method, the jackknife sees the
+// variation between images, the correlations between frequencies and the
+// misfit of the power law, so it is the honest answer to "how sure are we
+// of Δ for images like these" as long as the groups are independent (put
+// crops of one photograph in one group) and there are enough of them
+// (G ≥ 10 is advisable; the error of a jackknife SE is about 1/√(2(G−1))
+// relative). Delta, A, R2 and Points are those of the fit to all groups.
+//
+// The difference matters: on the photos96 set of the project's shared data
+// (256 crops of 4 photographs), the paper's estimator gives Δ = 1.694 with
+// an OLS standard error of 0.005, but the jackknife over the 4 photographs
+// gives 0.12: the crops of one photograph share its spectrum, and the
+// photographs differ.
+//
+// FitPowerLawJackknife returns an error if fewer than two parts are given,
+// a part is nil, the parts cannot be merged (different sizes or options),
+// or a fit fails (for example because a leave-one-out set has zero
+// variance).
+func FitPowerLawJackknife(parts []*Spectrum, opts *FitOptions) (PowerLaw, error) {
+	g := len(parts)
+	if g < 2 {
+		return PowerLaw{}, fmt.Errorf("noise: jackknife needs at least 2 groups, got %d", g)
+	}
+	for i, p := range parts {
+		if p == nil {
+			return PowerLaw{}, fmt.Errorf("noise: jackknife group %d is nil", i)
+		}
+	}
+	fitOf := func(skip int) (PowerLaw, error) {
+		acc := parts[0].emptyLike()
+		for i, p := range parts {
+			if i == skip {
+				continue
+			}
+			if err := acc.Merge(p); err != nil {
+				return PowerLaw{}, fmt.Errorf("noise: jackknife group %d: %s", i, strings.TrimPrefix(err.Error(), "noise: "))
+			}
+		}
+		power, err := acc.Power()
+		if err != nil {
+			return PowerLaw{}, err
+		}
+		return FitPowerLaw(power, opts)
+	}
+	fit, err := fitOf(-1)
+	if err != nil {
+		return PowerLaw{}, err
+	}
+	deltas := make([]float64, g)
+	logA := make([]float64, g)
+	for i := range parts {
+		f, err := fitOf(i)
+		if err != nil {
+			return PowerLaw{}, fmt.Errorf("noise: jackknife without group %d: %s", i, strings.TrimPrefix(err.Error(), "noise: "))
+		}
+		deltas[i], logA[i] = f.Delta, math.Log(f.A)
+	}
+	jack := func(v []float64) float64 {
+		var m float64
+		for _, x := range v {
+			m += x
+		}
+		m /= float64(g)
+		var ss float64
+		for _, x := range v {
+			ss += (x - m) * (x - m)
+		}
+		return math.Sqrt(float64(g-1) / float64(g) * ss)
+	}
+	fit.DeltaErr = jack(deltas)
+	fit.AErr = fit.A * jack(logA)
 	return fit, nil
 }
