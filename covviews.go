@@ -598,3 +598,65 @@ func NewChannelCovariance(imgs [][3]*mat.Dense) (*ChannelCovariance, error) {
 	}
 	return out, nil
 }
+
+// Colour writes into dst the colour image whose channels are
+//
+//	dst_c = Mean_c + Σ_e Vectors[c][e]·√Values[e]·fields[e],
+//
+// and returns it, allocating nil entries of dst: three independent grey
+// fields of zero mean and unit variance (cloud noise, say) become a colour
+// image whose channel covariance is Cov and channel means are Mean, the
+// coloured noise of the paper. dst may share no matrix with fields. Colour
+// returns an error if a field is nil, the fields differ in size, or a dst
+// entry has another size.
+func (c *ChannelCovariance) Colour(dst [3]*mat.Dense, fields [3]*mat.Dense) ([3]*mat.Dense, error) {
+	for e, f := range fields {
+		if f == nil {
+			return dst, fmt.Errorf("noise: colour field %d is nil", e)
+		}
+	}
+	rows, cols := fields[0].Dims()
+	for e, f := range fields {
+		if r, k := f.Dims(); r != rows || k != cols {
+			return dst, fmt.Errorf("noise: colour field %d is %d×%d, field 0 %d×%d: %w", e, r, k, rows, cols, mat.ErrShape)
+		}
+	}
+	for ch := range dst {
+		if dst[ch] == nil {
+			dst[ch] = mat.NewDense(rows, cols, nil)
+		} else if r, k := dst[ch].Dims(); r != rows || k != cols {
+			return dst, fmt.Errorf("noise: colour destination %d is %d×%d, want %d×%d: %w", ch, r, k, rows, cols, mat.ErrShape)
+		}
+	}
+	var mix [3][3]float64
+	for ch := range 3 {
+		for e := range 3 {
+			mix[ch][e] = c.Vectors.At(ch, e) * math.Sqrt(max(c.Values[e], 0))
+		}
+	}
+	var in [3]colourRows
+	for e, f := range fields {
+		raw := f.RawMatrix()
+		in[e] = colourRows{raw.Data, raw.Stride}
+	}
+	for ch := range 3 {
+		raw := dst[ch].RawMatrix()
+		m := mix[ch]
+		for i := range rows {
+			out := raw.Data[i*raw.Stride : i*raw.Stride+cols]
+			a := in[0].data[i*in[0].stride:]
+			b := in[1].data[i*in[1].stride:]
+			d := in[2].data[i*in[2].stride:]
+			for j := range out {
+				out[j] = c.Mean[ch] + m[0]*a[j] + m[1]*b[j] + m[2]*d[j]
+			}
+		}
+	}
+	return dst, nil
+}
+
+// colourRows is a row-major view: data with a row stride.
+type colourRows struct {
+	data   []float64
+	stride int
+}

@@ -423,3 +423,45 @@ func TestChannelCovariance(t *testing.T) {
 	_, err = NewChannelCovariance([][3]*mat.Dense{{img[0], bad, img[2]}})
 	assert.ErrorContains(t, err, "non-finite")
 }
+
+// TestChannelCovarianceColour mixes three grey fields whose channel
+// covariance is exactly the identity (zero-mean orthogonal ±1 patterns over
+// four pixels) and checks that the result has exactly the channel mean and
+// covariance it was built from.
+func TestChannelCovarianceColour(t *testing.T) {
+	rnd := rand.New(rand.NewPCG(15, 16))
+	var img [3]*mat.Dense
+	for c := range img {
+		img[c] = mat.NewDense(5, 4, nil)
+	}
+	for i := range 5 {
+		for j := range 4 {
+			a, b := rnd.NormFloat64(), rnd.NormFloat64()
+			img[0].Set(i, j, a)
+			img[1].Set(i, j, 0.5*a+b+1)
+			img[2].Set(i, j, 0.2*b-a+2)
+		}
+	}
+	cc, err := NewChannelCovariance([][3]*mat.Dense{img})
+	require.NoError(t, err)
+	fields := [3]*mat.Dense{
+		mat.NewDense(2, 2, []float64{1, -1, 1, -1}),
+		mat.NewDense(2, 2, []float64{1, 1, -1, -1}),
+		mat.NewDense(2, 2, []float64{1, -1, -1, 1}),
+	}
+	out, err := cc.Colour([3]*mat.Dense{}, fields)
+	require.NoError(t, err)
+	got, err := NewChannelCovariance([][3]*mat.Dense{out})
+	require.NoError(t, err)
+	for a := range 3 {
+		assert.InDelta(t, cc.Mean[a], got.Mean[a], 1e-12)
+	}
+	covTestEqual(t, got.Cov, cc.Cov, 1e-12, "coloured covariance")
+
+	_, err = cc.Colour([3]*mat.Dense{}, [3]*mat.Dense{fields[0], nil, fields[2]})
+	assert.Error(t, err)
+	_, err = cc.Colour([3]*mat.Dense{}, [3]*mat.Dense{fields[0], mat.NewDense(2, 3, nil), fields[2]})
+	assert.Error(t, err)
+	_, err = cc.Colour([3]*mat.Dense{mat.NewDense(3, 3, nil)}, fields)
+	assert.Error(t, err)
+}
