@@ -59,6 +59,7 @@ type Trainer struct {
 	dOut             []float64
 	losses           []*noise.SpectralLoss // one per worker
 	planeLoss        []float64
+	dOutPlanes       []*mat.Dense        // Size×Size views of dOut, one per plane
 	noiseHook        func(eps []float64) // tests: sees the noise of each step
 	lastLoss, lastLR float64
 	lastNorm         float64
@@ -194,6 +195,11 @@ func (tr *Trainer) init() error {
 			}
 		}
 		tr.planeLoss = make([]float64, b*mc.Channels)
+		hw := mc.Size * mc.Size
+		tr.dOutPlanes = make([]*mat.Dense, b*mc.Channels)
+		for q := range tr.dOutPlanes {
+			tr.dOutPlanes[q] = mat.NewDense(mc.Size, mc.Size, tr.dOut[q*hw:(q+1)*hw])
+		}
 		tr.specLossFn = tr.spectralChunk
 	}
 	return nil
@@ -342,8 +348,7 @@ func (tr *Trainer) loss() float64 {
 
 // spectralChunk computes the spectral loss and gradient of planes [lo, hi).
 func (tr *Trainer) spectralChunk(c, lo, hi int) {
-	size := tr.net.cfg.Size
-	hw := size * size
+	hw := len(tr.dOut) / len(tr.dOutPlanes)
 	inv := 1 / float64(len(tr.planeLoss))
 	l := tr.losses[c]
 	for q := lo; q < hi; q++ {
@@ -351,7 +356,7 @@ func (tr *Trainer) spectralChunk(c, lo, hi int) {
 		for j := range r {
 			r[j] = tr.out[q*hw+j] - tr.eps[q*hw+j]
 		}
-		m := mat.NewDense(size, size, r)
+		m := tr.dOutPlanes[q]
 		v, _ := l.Gradient(m, m)
 		tr.planeLoss[q] = v
 		for j := range r {

@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -120,6 +121,15 @@ func TestTrainerDeterministic(t *testing.T) {
 	assert.NotEqual(t, a, run(8, LossMSE), "another seed, another run")
 	sa, sb := run(7, LossSpectral), run(7, LossSpectral)
 	assert.Equal(t, sa, sb, "spectral loss: same seed, same run")
+	// The number of cores does not change the results.
+	prev := runtime.GOMAXPROCS(1)
+	one, oneSpec := run(7, LossMSE), run(7, LossSpectral)
+	runtime.GOMAXPROCS(3)
+	three := run(7, LossSpectral)
+	runtime.GOMAXPROCS(prev)
+	assert.Equal(t, a, one, "GOMAXPROCS 1")
+	assert.Equal(t, sa, oneSpec, "GOMAXPROCS 1, spectral loss")
+	assert.Equal(t, sa, three, "GOMAXPROCS 3, spectral loss")
 	assert.NotEqual(t, a, sa, "the spectral loss changes the run")
 }
 
