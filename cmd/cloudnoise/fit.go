@@ -179,7 +179,7 @@ func printFit(w io.Writer, sf *spectrumFit) {
 	f := sf.Fit
 	fmt.Fprintf(w, "%d images of %d×%d\n", sf.Images, sf.Rows, sf.Cols)
 	fmt.Fprintf(w, "Δ  = %.4f ± %.4f\n", f.Delta, f.DeltaErr)
-	fmt.Fprintf(w, "A  = %.4g ± %.2g (cycles per pixel units)\n", f.A, f.AErr)
+	fmt.Fprintf(w, "A  = %.4g ± %.2g (|k| in cycles per pixel)\n", f.A, f.AErr)
 	fmt.Fprintf(w, "R² = %.4f (%s, %d points)\n", f.R2, f.Method, f.Points)
 }
 

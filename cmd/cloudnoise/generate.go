@@ -2,14 +2,18 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"image"
 	"image/color"
 	"image/png"
 	"io"
 	"math"
+	"os"
+	"os/signal"
 	"path/filepath"
 	"strings"
+	"syscall"
 
 	"gonum.org/v1/gonum/mat"
 
@@ -82,7 +86,13 @@ func runGenerate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		return fs.misuse(stderr, "-o %s: .npy output is for grey models; this one has %d channels", *out, channels)
 	}
 	opts := diffusion.SampleOptions{Method: *method, Steps: *steps, Eta: *eta, Frames: *frames != ""}
+	// Ctrl-C stops sampling between steps; nothing is written then.
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
 	res, err := s.Sample(ctx, *count, opts, source(*seed))
+	if errors.Is(err, context.Canceled) {
+		return errors.New("generate: interrupted; nothing written")
+	}
 	if err != nil {
 		return err
 	}

@@ -125,6 +125,15 @@ func TestTrainWhiteAndGenerate(t *testing.T) {
 	require.NoError(t, err)
 	assert.Len(t, entries, 5)
 
+	// Interrupted (a cancelled context, as Ctrl-C): an error, no file.
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	never := filepath.Join(dir, "never.png")
+	err = runContext(ctx, []string{"generate", "-ckpt", ckpt, "-count", "2", "-steps", "2", "-o", never}, &bytes.Buffer{}, &bytes.Buffer{})
+	cliCheckError(t, err, exitCode(err), 1, "interrupted")
+	_, statErr := os.Stat(never)
+	assert.True(t, os.IsNotExist(statErr))
+
 	// .npy output: the same images as the library's sampler with the same
 	// seed, DDPM here.
 	npy := filepath.Join(dir, "s.npy")
