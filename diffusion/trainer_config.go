@@ -189,7 +189,7 @@ func (c *TrainConfig) noiseSpec() NoiseSpec {
 // at s = Steps, with progress p = (s − Warmup)/(Steps − Warmup) in [0, 1]:
 // cosine MinLR + (LR − MinLR)(1 + cos πp)/2, linear LR + (MinLR − LR)p, or
 // constant LR. After Steps it stays at the final value.
-func (c *TrainConfig) LearningRate(s int) float64 {
+func (c TrainConfig) LearningRate(s int) float64 {
 	if s <= c.Warmup {
 		return c.LR * float64(s) / float64(c.Warmup)
 	}
