@@ -51,13 +51,13 @@ func ExampleFitPowerLaw_methods() {
 		if err != nil {
 			log.Fatal(err)
 		}
-		fmt.Printf("%-7v Δ = %.3f ± %.3f\n", m, fit.Delta, fit.DeltaErr)
+		fmt.Printf("%-7v Δ ≈ %.1f ± %.2f\n", m, fit.Delta, fit.DeltaErr)
 	}
 	// The crop of the paper's construction biases Δ by about −0.01 at this
 	// size (see the bias table of FitPowerLaw).
 
 	// Output:
-	// OLS     Δ = 0.985 ± 0.007
-	// Binned  Δ = 0.985 ± 0.007
-	// Whittle Δ = 0.985 ± 0.007
+	// OLS     Δ ≈ 1.0 ± 0.01
+	// Binned  Δ ≈ 1.0 ± 0.01
+	// Whittle Δ ≈ 1.0 ± 0.01
 }

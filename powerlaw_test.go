@@ -402,18 +402,20 @@ var plawBiasTable = []plawBias{
 
 // TestPowerLawBiasTable measures the bias of every method on the Sampler's
 // cloud noise and checks it against the documented table. The measurement
-// is deterministic (fixed seeds), so the documented values are reproduced
-// to rounding; the tolerance 0.002 allows for floating-point differences
-// between platforms, far below the standard errors printed with the table.
+// uses fixed seeds, but the Sampler's random stream may change with its
+// implementation, so each entry must match within 4 of its standard errors
+// (the spread of the 8 sets) plus 0.001 for the rounding of the table: a
+// change of the bias itself (a regression in the Sampler or the fits) fails.
 func TestPowerLawBiasTable(t *testing.T) {
 	if testing.Short() {
 		t.Skip("bias table: skipped in -short")
 	}
-	var rows []plawBias
+	var rows, ses []plawBias
 	for _, size := range []int{32, 96} {
 		for _, delta := range []float64{0.5, 1, 1.5, 2} {
 			row, se := plawBiasMeasure(t, size, delta)
 			rows = append(rows, row)
+			ses = append(ses, se)
 			t.Logf("%3d  %.1f  %+.3f±%.3f %+.3f±%.3f %+.3f±%.3f  %+.3f±%.3f %+.3f±%.3f %+.3f±%.3f  %+.3f±%.3f %+.3f±%.3f %+.3f±%.3f",
 				size, delta,
 				row.masked[0], se.masked[0], row.masked[1], se.masked[1], row.masked[2], se.masked[2],
@@ -423,13 +425,13 @@ func TestPowerLawBiasTable(t *testing.T) {
 	}
 	require.Len(t, plawBiasTable, len(rows), "documented table")
 	for i, row := range rows {
-		want := plawBiasTable[i]
+		want, se := plawBiasTable[i], ses[i]
 		assert.Equal(t, want.size, row.size)
 		assert.Equal(t, want.delta, row.delta)
 		for m := range plawMethods {
-			assert.InDelta(t, want.masked[m], row.masked[m], 0.002, "size %d Δ %g %v masked", row.size, row.delta, plawMethods[m])
-			assert.InDelta(t, want.open[m], row.open[m], 0.002, "size %d Δ %g %v no mask", row.size, row.delta, plawMethods[m])
-			assert.InDelta(t, want.hann[m], row.hann[m], 0.002, "size %d Δ %g %v Hann", row.size, row.delta, plawMethods[m])
+			assert.InDelta(t, want.masked[m], row.masked[m], 4*se.masked[m]+0.001, "size %d Δ %g %v masked", row.size, row.delta, plawMethods[m])
+			assert.InDelta(t, want.open[m], row.open[m], 4*se.open[m]+0.001, "size %d Δ %g %v no mask", row.size, row.delta, plawMethods[m])
+			assert.InDelta(t, want.hann[m], row.hann[m], 4*se.hann[m]+0.001, "size %d Δ %g %v Hann", row.size, row.delta, plawMethods[m])
 		}
 	}
 }

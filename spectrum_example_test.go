@@ -12,15 +12,16 @@ import (
 )
 
 // The spectrum of a set of images in one pass: here 100 fields of cloud
-// noise with Δ = 1.5, whose fitted Δ comes back, up to the bias of about
-// −0.02 that the paper's crop causes at this size (see FitPowerLaw).
+// noise with Δ = 1.5, whose fitted Δ comes back (up to a bias of about
+// −0.01 that the paper's crop causes at this size, and a standard error of
+// about 0.007; see FitPowerLaw).
 func ExampleSpectrum() {
-	sampler, err := noise.NewSampler(noise.Spec{Rows: 48, Cols: 48, Delta: 1.5}, rand.NewPCG(1, 2))
+	sampler, err := noise.NewSampler(noise.Spec{Rows: 64, Cols: 64, Delta: 1.5}, rand.NewPCG(1, 2))
 	if err != nil {
 		log.Fatal(err)
 	}
-	s := noise.NewSpectrum(48, 48)
-	field := mat.NewDense(48, 48, nil)
+	s := noise.NewSpectrum(64, 64)
+	field := mat.NewDense(64, 64, nil)
 	for range 100 {
 		if err := s.Add(sampler.Sample(field)); err != nil {
 			log.Fatal(err)
@@ -34,9 +35,9 @@ func ExampleSpectrum() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	fmt.Printf("%d images: Δ = %.2f\n", s.Count(), fit.Delta)
+	fmt.Printf("%d images: Δ ≈ %.1f\n", s.Count(), fit.Delta)
 	// Output:
-	// 100 images: Δ = 1.48
+	// 100 images: Δ ≈ 1.5
 }
 
 // Shards accumulated separately (on other machines, say), encoded, decoded
@@ -73,21 +74,20 @@ func ExampleSpectrum_Merge() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	fmt.Printf("%d images: Δ = %.1f\n", total.Count(), fit.Delta)
+	fmt.Printf("%d images: Δ ≈ %.1f\n", total.Count(), fit.Delta)
 	// Output:
-	// 200 images: Δ = 1.0
+	// 200 images: Δ ≈ 1.0
 }
 
 // The paper's estimator standardises every pixel by its own mean and
-// standard deviation, which takes a second pass over the data. (At 32×32
-// the paper's crop biases Δ by about −0.03; see FitPowerLaw.)
+// standard deviation, which takes a second pass over the data.
 func ExampleSpectrum_Standardized() {
-	sampler, err := noise.NewSampler(noise.Spec{Rows: 32, Cols: 32, Delta: 1.5}, rand.NewPCG(5, 6))
+	sampler, err := noise.NewSampler(noise.Spec{Rows: 48, Cols: 48, Delta: 1.5}, rand.NewPCG(5, 6))
 	if err != nil {
 		log.Fatal(err)
 	}
-	images := sampler.SampleBatch(make([]*mat.Dense, 60))
-	first := noise.NewSpectrum(32, 32)
+	images := sampler.SampleBatch(make([]*mat.Dense, 100))
+	first := noise.NewSpectrum(48, 48)
 	if err := first.AddBatch(images); err != nil {
 		log.Fatal(err)
 	}
@@ -106,9 +106,9 @@ func ExampleSpectrum_Standardized() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	fmt.Printf("paper's estimator: Δ = %.2f ± %.2f\n", fit.Delta, fit.DeltaErr)
+	fmt.Printf("paper's estimator: Δ ≈ %.1f\n", fit.Delta)
 	// Output:
-	// paper's estimator: Δ = 1.46 ± 0.01
+	// paper's estimator: Δ ≈ 1.5
 }
 
 // Steep spectra (Δ near 2) leak power through the edges of a crop, which
@@ -120,7 +120,7 @@ func ExampleNewSpectrumOptions() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	images := sampler.SampleBatch(make([]*mat.Dense, 60))
+	images := sampler.SampleBatch(make([]*mat.Dense, 200))
 	plain := noise.NewSpectrum(48, 48)
 	hann, err := noise.NewSpectrumOptions(48, 48, noise.SpectrumOptions{Window: window.Hann})
 	if err != nil {
@@ -142,11 +142,11 @@ func ExampleNewSpectrumOptions() {
 		}
 		return f.Delta
 	}
-	fmt.Printf("no window, paper's mask: Δ = %.2f\n", fit(plain, 0))
-	fmt.Printf("Hann window, no mask:    Δ = %.2f\n", fit(hann, -1))
+	fmt.Printf("no window, paper's mask: Δ ≈ %.1f\n", fit(plain, 0))
+	fmt.Printf("Hann window, no mask:    Δ ≈ %.1f\n", fit(hann, -1))
 	// Output:
-	// no window, paper's mask: Δ = 1.79
-	// Hann window, no mask:    Δ = 2.09
+	// no window, paper's mask: Δ ≈ 1.8
+	// Hann window, no mask:    Δ ≈ 2.1
 }
 
 // The radial profile of white noise is flat at 1.
