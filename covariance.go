@@ -49,7 +49,9 @@ import (
 // Merge combines partial accumulators with Chan's formula, so a set split
 // into shards, accumulated separately and merged gives the accumulator of
 // the whole set up to rounding; MarshalBinary and UnmarshalBinary move
-// partial accumulators between processes.
+// partial accumulators between processes. Partial accumulators of
+// independent groups of images also give honest errors of a fitted Δ
+// (FitPowerLawJackknife).
 //
 // # Options
 //

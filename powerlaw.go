@@ -121,9 +121,10 @@ func (p PowerLaw) String() string {
 //
 // Measured on the library's own cloud noise (NewSampler with the paper's 3×
 // padded construction, unit variance), fitting Spectrum.Power of a set of
-// 32 fields; the entries are the mean of Δ̂ − Δ over 8 independent sets
-// (TestPowerLawBiasTable reproduces them; their standard errors are 0.001
-// to 0.008, the larger ones at size 32). Columns: the paper's mask (Cross
+// 32 fields; the entries are the mean of Δ̂ − Δ over 8 independent sets,
+// with standard errors of 0.001 to 0.008, the larger ones at size 32
+// (TestPowerLawBiasTable re-measures them and checks every entry within 4
+// standard errors). Columns: the paper's mask (Cross
 // 4, the default), no mask (Cross −1), and no mask with a Hann window
 // (SpectrumOptions.Window = window.Hann). Methods: O = FitOLS,
 // B = FitBinned, W = FitWhittle.
