@@ -655,3 +655,31 @@ func TestSpectrumMemory(t *testing.T) {
 	assert.LessOrEqual(t, float64(batch), float64(parallel.Workers())*(spectrumGroup*8+80)*px)
 	assert.Less(t, again, uint64(4096), "AddBatch memory grows with the number of images")
 }
+
+// TestSpectrumReset checks that Reset empties the accumulator and that it
+// then equals a new one; and that a zero Spectrum rejects use with errors.
+func TestSpectrumReset(t *testing.T) {
+	rnd := rand.New(rand.NewPCG(31, 32))
+	xs := covTestImages(rnd, 4, 3, 5, 1)
+	s := NewSpectrum(3, 5)
+	require.NoError(t, s.AddBatch(xs[:2]))
+	s.Reset()
+	assert.Zero(t, s.Count())
+	_, err := s.Power()
+	assert.Error(t, err)
+	require.NoError(t, s.AddBatch(xs[2:]))
+	fresh := NewSpectrum(3, 5)
+	require.NoError(t, fresh.AddBatch(xs[2:]))
+	a, err := s.MarshalBinary()
+	require.NoError(t, err)
+	b, err := fresh.MarshalBinary()
+	require.NoError(t, err)
+	assert.Equal(t, b, a)
+
+	var zero Spectrum
+	assert.Error(t, zero.Add(xs[0]))
+	assert.Error(t, zero.AddBatch(xs))
+	assert.Error(t, zero.Merge(s))
+	_, err = zero.Power()
+	assert.Error(t, err)
+}
