@@ -581,11 +581,9 @@ func (s *Spectrum) AddBatch(xs []*mat.Dense) error {
 		}
 	}
 	for len(b.plans) < w {
-		plan, err := NewRealFFT(s.rows, s.cols)
-		if err != nil {
-			return err
-		}
-		b.plans = append(b.plans, plan)
+		// One serial plan per worker: the workers already keep every core
+		// busy, and nested parallel passes would only add dispatch cost.
+		b.plans = append(b.plans, newSerialRealFFT(s.rows, s.cols))
 		b.tins = append(b.tins, mat.NewDense(s.rows, s.cols, nil))
 		b.inputs = append(b.inputs, nil)
 	}
