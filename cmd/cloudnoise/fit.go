@@ -72,28 +72,57 @@ type spectrumFit struct {
 	Fit        noise.PowerLaw
 	Images     int
 	Rows, Cols int
+	Groups     int // jackknife groups of the errors, 0 for the method's own errors
 }
 
 // fitSpectrum accumulates the power spectrum of imgs (noise.Spectrum, on
 // all cores) and fits the power law with opts.
 func fitSpectrum(imgs []*mat.Dense, opts *noise.FitOptions) (*spectrumFit, error) {
+	return fitSpectrumGroups(imgs, opts, 0)
+}
+
+// fitSpectrumGroups is fitSpectrum with, for groups ≥ 2, delete-one-group
+// jackknife standard errors (noise.FitPowerLawJackknife) over that many
+// consecutive groups of the images, in the order they were loaded.
+func fitSpectrumGroups(imgs []*mat.Dense, opts *noise.FitOptions, groups int) (*spectrumFit, error) {
 	if len(imgs) < 2 {
 		return nil, fmt.Errorf("the spectrum needs at least 2 images (each pixel's mean over the set is removed), got %d", len(imgs))
 	}
+	if groups > len(imgs) {
+		return nil, fmt.Errorf("-jackknife %d: more groups than the %d images", groups, len(imgs))
+	}
 	rows, cols := imgs[0].Dims()
 	s := noise.NewSpectrum(rows, cols)
-	if err := s.AddBatch(imgs); err != nil {
+	var parts []*noise.Spectrum
+	if groups >= 2 {
+		for g := range groups {
+			lo, hi := g*len(imgs)/groups, (g+1)*len(imgs)/groups
+			p := noise.NewSpectrum(rows, cols)
+			if err := p.AddBatch(imgs[lo:hi]); err != nil {
+				return nil, err
+			}
+			if err := s.Merge(p); err != nil {
+				return nil, err
+			}
+			parts = append(parts, p)
+		}
+	} else if err := s.AddBatch(imgs); err != nil {
 		return nil, err
 	}
 	power, err := s.Power()
 	if err != nil {
 		return nil, err
 	}
-	fit, err := noise.FitPowerLaw(power, opts)
+	var fit noise.PowerLaw
+	if parts != nil {
+		fit, err = noise.FitPowerLawJackknife(parts, opts)
+	} else {
+		fit, err = noise.FitPowerLaw(power, opts)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("fitting the spectrum of %d images of %d×%d: %w", len(imgs), rows, cols, err)
 	}
-	return &spectrumFit{Power: power, Fit: fit, Images: len(imgs), Rows: rows, Cols: cols}, nil
+	return &spectrumFit{Power: power, Fit: fit, Images: len(imgs), Rows: rows, Cols: cols, Groups: len(parts)}, nil
 }
 
 // fitJSON is the JSON output of fit.
@@ -111,6 +140,9 @@ type fitJSON struct {
 	Cross    int     `json:"cross"`
 	KMin     float64 `json:"kmin"`
 	KMax     float64 `json:"kmax"`
+	// Jackknife is the number of groups of jackknife errors, 0 when the
+	// errors are the method's own (model-based) ones.
+	Jackknife int `json:"jackknife"`
 }
 
 func powerLawJSON(f noise.PowerLaw) fitJSON {
@@ -122,6 +154,7 @@ func runFit(_ context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("fit", "[flags] PATH...\n\nPATH is an image file (PNG, JPEG, GIF), a folder of them, or a .npy stack\n(H,W), (N,H,W) or (N,1,H,W). All images must have one size unless -size is given.", fitExamples)
 	size := fs.Int("size", 0, "centre-crop and resize every image to `S`×S pixels (0: keep sizes, which must agree)")
 	ff := addFitFlags(fs)
+	jack := fs.Int("jackknife", 0, "standard errors by the delete-one-group jackknife over `G` consecutive groups of the images in load order\n(G ≥ 2; keep crops of one photograph in one group). Without it the errors are the method's own, which assume\nindependent frequencies and are optimistic for real images")
 	asJSON := fs.Bool("json", false, "print one JSON object (delta, delta_err, a, a_err, r2, points, method, images, rows, cols, …)")
 	plotPath := fs.String("plot", "", "draw the log-log spectrum with masked points and the fitted line (paper Figure 9) to `FILE` (.png, .svg, .pdf)")
 	if ok, err := fs.parse(args, stdout, stderr); !ok {
@@ -132,6 +165,9 @@ func runFit(_ context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	if *size < 0 {
 		return fs.misuse(stderr, "-size %d must not be negative", *size)
+	}
+	if *jack < 0 || *jack == 1 {
+		return fs.misuse(stderr, "-jackknife %d must be 0 (off) or at least 2 groups", *jack)
 	}
 	if _, err := ff.options(2); err != nil {
 		return fs.misuse(stderr, "%v", err)
@@ -146,7 +182,7 @@ func runFit(_ context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	opts, _ := ff.options(len(imgs))
-	sf, err := fitSpectrum(imgs, opts)
+	sf, err := fitSpectrumGroups(imgs, opts, *jack)
 	if err != nil {
 		return err
 	}
@@ -159,7 +195,7 @@ func runFit(_ context.Context, args []string, stdout, stderr io.Writer) error {
 	if *asJSON {
 		j := powerLawJSON(sf.Fit)
 		j.Images, j.Rows, j.Cols = sf.Images, sf.Rows, sf.Cols
-		j.Cross, j.KMin, j.KMax = opts.Cross, opts.KMin, opts.KMax
+		j.Cross, j.KMin, j.KMax, j.Jackknife = opts.Cross, opts.KMin, opts.KMax, sf.Groups
 		if j.Cross == 0 {
 			j.Cross = 4
 		}
@@ -181,6 +217,11 @@ func printFit(w io.Writer, sf *spectrumFit) {
 	fmt.Fprintf(w, "Δ  = %.4f ± %.4f\n", f.Delta, f.DeltaErr)
 	fmt.Fprintf(w, "A  = %.4g ± %.2g (|k| in cycles per pixel)\n", f.A, f.AErr)
 	fmt.Fprintf(w, "R² = %.4f (%s, %d points)\n", f.R2, f.Method, f.Points)
+	if sf.Groups > 0 {
+		fmt.Fprintf(w, "errors: delete-one-group jackknife over %d groups of images\n", sf.Groups)
+	} else {
+		fmt.Fprintf(w, "errors: the %s model's (independent frequencies; optimistic for real images, see -jackknife)\n", f.Method)
+	}
 }
 
 // saveSpectrumPlot draws the paper's Figure 9 for sf.

@@ -503,3 +503,37 @@ func TestDemoSmall(t *testing.T) {
 	require.NoError(t, err)
 	assert.Contains(t, stdout, "6 images of 16×16 from "+dir)
 }
+
+func TestFitJackknife(t *testing.T) {
+	path, fields := cliNPY(t, 30, 24, 1.5, 21)
+	stdout, _, err, _ := cliRun(t, "fit", "-json", "-jackknife", "4", path)
+	require.NoError(t, err)
+	var got fitJSON
+	require.NoError(t, json.Unmarshal([]byte(stdout), &got), stdout)
+	assert.Equal(t, 4, got.Jackknife)
+
+	// Reference: four consecutive groups of 7, 8, 7 and 8 fields
+	// (⌊g·30/4⌋ boundaries), accumulated one field at a time.
+	var parts []*noise.Spectrum
+	for _, b := range [][2]int{{0, 7}, {7, 15}, {15, 22}, {22, 30}} {
+		p := noise.NewSpectrum(24, 24)
+		for _, f := range fields[b[0]:b[1]] {
+			require.NoError(t, p.Add(f))
+		}
+		parts = append(parts, p)
+	}
+	want, err := noise.FitPowerLawJackknife(parts, &noise.FitOptions{Samples: 29})
+	require.NoError(t, err)
+	assert.InDelta(t, want.Delta, got.Delta, 1e-9)
+	assert.InDelta(t, want.DeltaErr, got.DeltaErr, 1e-9)
+	assert.InDelta(t, want.AErr, got.AErr, 1e-9*want.A)
+
+	stdout, _, err, _ = cliRun(t, "fit", "-jackknife", "3", path)
+	require.NoError(t, err)
+	assert.Contains(t, stdout, "jackknife over 3 groups")
+
+	_, _, err, code := cliRun(t, "fit", "-jackknife", "1", path)
+	cliCheckError(t, err, code, 2, "-jackknife 1")
+	_, _, err, code = cliRun(t, "fit", "-jackknife", "31", path)
+	cliCheckError(t, err, code, 1, "-jackknife 31", "30 images")
+}
