@@ -3,6 +3,7 @@ package nn
 import (
 	"fmt"
 	"math"
+	"sync"
 
 	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/gonum/blas/blas64"
@@ -26,6 +27,10 @@ type Attention struct {
 	qkv, p, o []float64 // [N, 3C, L], [N, L, L], [N, C, L]
 	dqkv, dp  [][]float64
 	do        [][]float64
+
+	// Arguments of the forward call in progress, for the pool's workers.
+	out, x, wqkv, bqkv, wo, bo []float64
+	wg                         sync.WaitGroup
 }
 
 // NewAttention returns self-attention over c channels and l pixels. It panics
@@ -49,49 +54,56 @@ func (a *Attention) Forward(out, x, wqkv, bqkv, wo, bo []float64, batch int) {
 		a.p = make([]float64, batch*l*l)
 		a.o = make([]float64, batch*c*l)
 	}
+	a.out, a.x, a.wqkv, a.bqkv, a.wo, a.bo = out, x, wqkv, bqkv, wo, bo
+	parallel(batch, workers(batch), a, &a.wg)
+	a.out, a.x, a.wqkv, a.bqkv, a.wo, a.bo = nil, nil, nil, nil, nil, nil
+}
+
+// run computes the forward pass of samples [lo, hi).
+func (a *Attention) run(lo, hi, _ int) {
+	c, l := a.C, a.L
+	out, x, wqkv, bqkv, wo, bo := a.out, a.x, a.wqkv, a.bqkv, a.wo, a.bo
 	scale := 1 / math.Sqrt(float64(c))
-	parallelFor(batch, workers(batch, 0), func(lo, hi, _ int) {
-		for n := lo; n < hi; n++ {
-			xn := x[n*c*l : (n+1)*c*l]
-			qkv := a.qkv[n*3*c*l : (n+1)*3*c*l]
-			for r := 0; r < 3*c; r++ {
-				row := qkv[r*l : (r+1)*l]
-				for i := range row {
-					row[i] = bqkv[r]
-				}
+	for n := lo; n < hi; n++ {
+		xn := x[n*c*l : (n+1)*c*l]
+		qkv := a.qkv[n*3*c*l : (n+1)*3*c*l]
+		for r := 0; r < 3*c; r++ {
+			row := qkv[r*l : (r+1)*l]
+			for i := range row {
+				row[i] = bqkv[r]
 			}
-			blas64.Gemm(blas.NoTrans, blas.NoTrans, 1, gen(3*c, c, wqkv), gen(c, l, xn), 1, gen(3*c, l, qkv))
-			q, k, v := qkv[:c*l], qkv[c*l:2*c*l], qkv[2*c*l:]
-			p := a.p[n*l*l : (n+1)*l*l]
-			blas64.Gemm(blas.Trans, blas.NoTrans, scale, gen(c, l, q), gen(c, l, k), 0, gen(l, l, p))
-			for i := 0; i < l; i++ {
-				row := p[i*l : (i+1)*l]
-				m := math.Inf(-1)
-				for _, s := range row {
-					m = math.Max(m, s)
-				}
-				sum := 0.0
-				for j, s := range row {
-					e := math.Exp(s - m)
-					row[j] = e
-					sum += e
-				}
-				for j := range row {
-					row[j] /= sum
-				}
-			}
-			o := a.o[n*c*l : (n+1)*c*l]
-			blas64.Gemm(blas.NoTrans, blas.Trans, 1, gen(c, l, v), gen(l, l, p), 0, gen(c, l, o))
-			on := out[n*c*l : (n+1)*c*l]
-			for r := 0; r < c; r++ {
-				row := on[r*l : (r+1)*l]
-				for i := range row {
-					row[i] = bo[r]
-				}
-			}
-			blas64.Gemm(blas.NoTrans, blas.NoTrans, 1, gen(c, c, wo), gen(c, l, o), 1, gen(c, l, on))
 		}
-	})
+		blas64.Gemm(blas.NoTrans, blas.NoTrans, 1, gen(3*c, c, wqkv), gen(c, l, xn), 1, gen(3*c, l, qkv))
+		q, k, v := qkv[:c*l], qkv[c*l:2*c*l], qkv[2*c*l:]
+		p := a.p[n*l*l : (n+1)*l*l]
+		blas64.Gemm(blas.Trans, blas.NoTrans, scale, gen(c, l, q), gen(c, l, k), 0, gen(l, l, p))
+		for i := 0; i < l; i++ {
+			row := p[i*l : (i+1)*l]
+			m := math.Inf(-1)
+			for _, s := range row {
+				m = math.Max(m, s)
+			}
+			sum := 0.0
+			for j, s := range row {
+				e := math.Exp(s - m)
+				row[j] = e
+				sum += e
+			}
+			for j := range row {
+				row[j] /= sum
+			}
+		}
+		o := a.o[n*c*l : (n+1)*c*l]
+		blas64.Gemm(blas.NoTrans, blas.Trans, 1, gen(c, l, v), gen(l, l, p), 0, gen(c, l, o))
+		on := out[n*c*l : (n+1)*c*l]
+		for r := 0; r < c; r++ {
+			row := on[r*l : (r+1)*l]
+			for i := range row {
+				row[i] = bo[r]
+			}
+		}
+		blas64.Gemm(blas.NoTrans, blas.NoTrans, 1, gen(c, c, wo), gen(c, l, o), 1, gen(c, l, on))
+	}
 }
 
 // Backward accumulates dx += ∂L/∂x (skipped if nil) and the parameter

@@ -2,6 +2,7 @@ package nn
 
 import (
 	"fmt"
+	"sync"
 
 	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/gonum/blas/blas64"
@@ -29,9 +30,23 @@ type Conv2d struct {
 	InC, OutC, H, W, K, Stride, Pad int
 	OutH, OutW                      int
 
-	col  [][]float64 // per-worker im2col (forward, dW) and dcol (backward) buffers
-	dcol [][]float64
+	col [][]float64 // per-worker im2col buffers (forward, dW, and dcol in backward)
+
+	// Arguments of the call in progress, for the pool's workers.
+	phase                 convPhase
+	out, in, weight, bias []float64
+	dIn, dWeight, dOut    []float64
+	batch                 int
+	wg                    sync.WaitGroup
 }
+
+type convPhase int
+
+const (
+	convForward convPhase = iota
+	convWeightGrad
+	convInputGrad
+)
 
 // NewConv2d returns a convolution of the given shape. It panics if a size is
 // not positive, the padding is negative or the output would be empty.
@@ -61,68 +76,47 @@ func (c *Conv2d) OutLen() int { return c.OutC * c.OutH * c.OutW }
 // direct reports whether the input can serve as its own im2col matrix.
 func (c *Conv2d) direct() bool { return c.K == 1 && c.Stride == 1 && c.Pad == 0 }
 
-func (c *Conv2d) buffers(w int, dcol bool) {
+// buffers makes sure there are w per-worker im2col buffers.
+func (c *Conv2d) buffers(w int) {
 	n := c.FanIn() * c.OutH * c.OutW
 	for len(c.col) < w {
-		c.col = append(c.col, nil)
-	}
-	for i := 0; i < w; i++ {
-		if !c.direct() && len(c.col[i]) != n {
-			c.col[i] = make([]float64, n)
-		}
-	}
-	if dcol {
-		for len(c.dcol) < w {
-			c.dcol = append(c.dcol, nil)
-		}
-		for i := 0; i < w; i++ {
-			if len(c.dcol[i]) != n {
-				c.dcol[i] = make([]float64, n)
-			}
-		}
+		c.col = append(c.col, make([]float64, n))
 	}
 }
 
-// im2col fills col [InC·K·K, OutH·OutW] from one input sample in [InC, H, W].
-func (c *Conv2d) im2col(col, in []float64) {
+// im2col fills rows [r0, r1) of the im2col matrix [InC·K·K, OutH·OutW] of one
+// input sample in [InC, H, W] into col [r1−r0, OutH·OutW]. Row r holds
+// channel r/K², kernel offset (r/K mod K, r mod K).
+func (c *Conv2d) im2col(col, in []float64, r0, r1 int) {
 	k, s, p := c.K, c.Stride, c.Pad
 	oh, ow, h, w := c.OutH, c.OutW, c.H, c.W
-	r := 0
-	for ci := 0; ci < c.InC; ci++ {
+	for r := r0; r < r1; r++ {
+		ci, i, j := r/(k*k), (r/k)%k, r%k
 		plane := in[ci*h*w : (ci+1)*h*w]
-		for i := 0; i < k; i++ {
-			for j := 0; j < k; j++ {
-				row := col[r*oh*ow : (r+1)*oh*ow]
-				r++
-				for y := 0; y < oh; y++ {
-					dst := row[y*ow : (y+1)*ow]
-					iy := s*y - p + i
-					if iy < 0 || iy >= h {
-						clear(dst)
-						continue
-					}
-					src := plane[iy*w : (iy+1)*w]
-					if s == 1 {
-						// ix = x − p + j ranges over [j−p, j−p+ow).
-						x0 := max(0, p-j)
-						x1 := min(ow, w+p-j)
-						clear(dst[:x0])
-						if x1 > x0 {
-							copy(dst[x0:x1], src[x0-p+j:x1-p+j])
-						} else {
-							x1 = x0
-						}
-						clear(dst[x1:])
-						continue
-					}
-					for x := range dst {
-						ix := s*x - p + j
-						if ix < 0 || ix >= w {
-							dst[x] = 0
-						} else {
-							dst[x] = src[ix]
-						}
-					}
+		row := col[(r-r0)*oh*ow : (r-r0+1)*oh*ow]
+		for y := 0; y < oh; y++ {
+			dst := row[y*ow : (y+1)*ow]
+			iy := s*y - p + i
+			if iy < 0 || iy >= h {
+				clear(dst)
+				continue
+			}
+			src := plane[iy*w : (iy+1)*w]
+			if s == 1 {
+				// ix = x − p + j is in range for x in [x0, x1).
+				x0 := max(0, p-j)
+				x1 := max(x0, min(ow, w+p-j))
+				clear(dst[:x0])
+				copy(dst[x0:x1], src[x0-p+j:x1-p+j])
+				clear(dst[x1:])
+				continue
+			}
+			for x := range dst {
+				ix := s*x - p + j
+				if ix < 0 || ix >= w {
+					dst[x] = 0
+				} else {
+					dst[x] = src[ix]
 				}
 			}
 		}
@@ -134,37 +128,32 @@ func (c *Conv2d) im2col(col, in []float64) {
 func (c *Conv2d) col2im(dIn, col []float64) {
 	k, s, p := c.K, c.Stride, c.Pad
 	oh, ow, h, w := c.OutH, c.OutW, c.H, c.W
-	r := 0
-	for ci := 0; ci < c.InC; ci++ {
+	for r := 0; r < c.FanIn(); r++ {
+		ci, i, j := r/(k*k), (r/k)%k, r%k
 		plane := dIn[ci*h*w : (ci+1)*h*w]
-		for i := 0; i < k; i++ {
-			for j := 0; j < k; j++ {
-				row := col[r*oh*ow : (r+1)*oh*ow]
-				r++
-				for y := 0; y < oh; y++ {
-					iy := s*y - p + i
-					if iy < 0 || iy >= h {
-						continue
+		row := col[r*oh*ow : (r+1)*oh*ow]
+		for y := 0; y < oh; y++ {
+			iy := s*y - p + i
+			if iy < 0 || iy >= h {
+				continue
+			}
+			src := row[y*ow : (y+1)*ow]
+			dst := plane[iy*w : (iy+1)*w]
+			if s == 1 {
+				x0 := max(0, p-j)
+				x1 := min(ow, w+p-j)
+				if x1 > x0 {
+					d := dst[x0-p+j : x1-p+j]
+					for x, v := range src[x0:x1] {
+						d[x] += v
 					}
-					src := row[y*ow : (y+1)*ow]
-					dst := plane[iy*w : (iy+1)*w]
-					if s == 1 {
-						x0 := max(0, p-j)
-						x1 := min(ow, w+p-j)
-						if x1 > x0 {
-							d := dst[x0-p+j : x1-p+j]
-							for x, v := range src[x0:x1] {
-								d[x] += v
-							}
-						}
-						continue
-					}
-					for x, v := range src {
-						ix := s*x - p + j
-						if ix >= 0 && ix < w {
-							dst[ix] += v
-						}
-					}
+				}
+				continue
+			}
+			for x, v := range src {
+				ix := s*x - p + j
+				if ix >= 0 && ix < w {
+					dst[ix] += v
 				}
 			}
 		}
@@ -172,41 +161,18 @@ func (c *Conv2d) col2im(dIn, col []float64) {
 }
 
 // Forward computes out = conv(in) + bias for batch samples. out is
-// overwritten and must not alias in. bias may be nil (no bias).
-// Forward panics on slice length mismatch.
+// overwritten and must not alias in. bias may be nil (no bias). Samples are
+// split across GOMAXPROCS goroutines. Forward panics on slice length
+// mismatch.
 func (c *Conv2d) Forward(out, in, weight, bias []float64, batch int) {
-	il, ol, fan, pix := c.InLen(), c.OutLen(), c.FanIn(), c.OutH*c.OutW
-	if len(in) != batch*il || len(out) != batch*ol || len(weight) != c.WeightLen() || (bias != nil && len(bias) != c.OutC) {
+	if len(in) != batch*c.InLen() || len(out) != batch*c.OutLen() || len(weight) != c.WeightLen() || (bias != nil && len(bias) != c.OutC) {
 		panic("nn: Conv2d.Forward length mismatch")
 	}
-	w := workers(batch, 0)
-	c.buffers(w, false)
-	wm := blas64.General{Rows: c.OutC, Cols: fan, Stride: fan, Data: weight}
-	parallelFor(batch, w, func(lo, hi, wk int) {
-		for n := lo; n < hi; n++ {
-			o := out[n*ol : (n+1)*ol]
-			var col []float64
-			if c.direct() {
-				col = in[n*il : (n+1)*il]
-			} else {
-				col = c.col[wk]
-				c.im2col(col, in[n*il:(n+1)*il])
-			}
-			beta := 0.0
-			if bias != nil {
-				for oc, b := range bias {
-					row := o[oc*pix : (oc+1)*pix]
-					for x := range row {
-						row[x] = b
-					}
-				}
-				beta = 1
-			}
-			blas64.Gemm(blas.NoTrans, blas.NoTrans, 1, wm,
-				blas64.General{Rows: fan, Cols: pix, Stride: pix, Data: col},
-				beta, blas64.General{Rows: c.OutC, Cols: pix, Stride: pix, Data: o})
-		}
-	})
+	w := workers(batch)
+	c.buffers(w)
+	c.phase, c.out, c.in, c.weight, c.bias = convForward, out, in, weight, bias
+	parallel(batch, w, c, &c.wg)
+	c.release()
 }
 
 // Backward accumulates the gradients of a loss with respect to the input
@@ -217,16 +183,15 @@ func (c *Conv2d) Forward(out, in, weight, bias []float64, batch int) {
 //	dWeight += Σ_n dOut_n · col_nᵀ, dBias[o] += Σ_{n,y,x} dOut[n,o,y,x],
 //	dIn_n   += col2im(weightᵀ · dOut_n).
 //
-// Parameter gradients are summed in sample order, whatever the number of
-// goroutines; the input gradient is computed in parallel over samples.
+// The weight gradient is split across goroutines by columns (each element
+// summed over samples in sample order by one goroutine), the input gradient
+// by samples, so results do not depend on the number of cores.
 func (c *Conv2d) Backward(dIn, dWeight, dBias, dOut, in, weight []float64, batch int) {
-	il, ol, fan, pix := c.InLen(), c.OutLen(), c.FanIn(), c.OutH*c.OutW
+	il, ol, pix := c.InLen(), c.OutLen(), c.OutH*c.OutW
 	if len(in) != batch*il || len(dOut) != batch*ol || len(weight) != c.WeightLen() ||
 		len(dWeight) != c.WeightLen() || (dIn != nil && len(dIn) != batch*il) || (dBias != nil && len(dBias) != c.OutC) {
 		panic("nn: Conv2d.Backward length mismatch")
 	}
-	w := workers(batch, 0)
-	c.buffers(w, dIn != nil)
 	if dBias != nil {
 		for n := 0; n < batch; n++ {
 			d := dOut[n*ol : (n+1)*ol]
@@ -239,38 +204,87 @@ func (c *Conv2d) Backward(dIn, dWeight, dBias, dOut, in, weight []float64, batch
 			}
 		}
 	}
-	dwm := blas64.General{Rows: c.OutC, Cols: fan, Stride: fan, Data: dWeight}
-	for n := 0; n < batch; n++ {
-		var col []float64
-		if c.direct() {
-			col = in[n*il : (n+1)*il]
-		} else {
-			col = c.col[0]
-			c.im2col(col, in[n*il:(n+1)*il])
-		}
-		// dW [OutC, fan] += dOut_n [OutC, pix] · col [fan, pix]ᵀ.
-		blas64.Gemm(blas.NoTrans, blas.Trans, 1,
-			blas64.General{Rows: c.OutC, Cols: pix, Stride: pix, Data: dOut[n*ol : (n+1)*ol]},
-			blas64.General{Rows: fan, Cols: pix, Stride: pix, Data: col},
-			1, dwm)
+	fan := c.FanIn()
+	c.in, c.weight, c.dIn, c.dWeight, c.dOut = in, weight, dIn, dWeight, dOut
+	c.batch = batch
+	w := workers(fan)
+	c.buffers(w)
+	c.phase = convWeightGrad
+	parallel(fan, w, c, &c.wg)
+	if dIn != nil {
+		w = workers(batch)
+		c.buffers(w)
+		c.phase = convInputGrad
+		parallel(batch, w, c, &c.wg)
 	}
-	if dIn == nil {
-		return
-	}
-	wm := blas64.General{Rows: c.OutC, Cols: fan, Stride: fan, Data: weight}
-	parallelFor(batch, w, func(lo, hi, wk int) {
+	c.release()
+}
+
+// release drops the references to the caller's slices.
+func (c *Conv2d) release() {
+	c.out, c.in, c.weight, c.bias, c.dIn, c.dWeight, c.dOut = nil, nil, nil, nil, nil, nil, nil
+}
+
+// run processes items [lo, hi) of the current phase: samples for the forward
+// pass and the input gradient, im2col rows (weight columns) for the weight
+// gradient.
+func (c *Conv2d) run(lo, hi, wk int) {
+	il, ol, fan, pix := c.InLen(), c.OutLen(), c.FanIn(), c.OutH*c.OutW
+	switch c.phase {
+	case convForward:
+		wm := blas64.General{Rows: c.OutC, Cols: fan, Stride: fan, Data: c.weight}
 		for n := lo; n < hi; n++ {
-			d := blas64.General{Rows: c.OutC, Cols: pix, Stride: pix, Data: dOut[n*ol : (n+1)*ol]}
+			o := c.out[n*ol : (n+1)*ol]
+			col := c.in[n*il : (n+1)*il]
+			if !c.direct() {
+				col = c.col[wk]
+				c.im2col(col, c.in[n*il:(n+1)*il], 0, fan)
+			}
+			beta := 0.0
+			if c.bias != nil {
+				for oc, b := range c.bias {
+					row := o[oc*pix : (oc+1)*pix]
+					for x := range row {
+						row[x] = b
+					}
+				}
+				beta = 1
+			}
+			gemmSerial(blas.NoTrans, blas.NoTrans, 1, wm,
+				blas64.General{Rows: fan, Cols: pix, Stride: pix, Data: col},
+				beta, blas64.General{Rows: c.OutC, Cols: pix, Stride: pix, Data: o})
+		}
+	case convWeightGrad:
+		// dW[:, lo:hi] += Σ_n dOut_n [OutC, pix] · col_n[lo:hi]ᵀ.
+		rows := hi - lo
+		dw := blas64.General{Rows: c.OutC, Cols: rows, Stride: fan, Data: c.dWeight[lo : (c.OutC-1)*fan+hi]}
+		for n := 0; n < c.batch; n++ {
+			var col []float64
+			if c.direct() {
+				col = c.in[n*il+lo*pix : n*il+hi*pix]
+			} else {
+				col = c.col[wk][:rows*pix]
+				c.im2col(col, c.in[n*il:(n+1)*il], lo, hi)
+			}
+			gemmSerial(blas.NoTrans, blas.Trans, 1,
+				blas64.General{Rows: c.OutC, Cols: pix, Stride: pix, Data: c.dOut[n*ol : (n+1)*ol]},
+				blas64.General{Rows: rows, Cols: pix, Stride: pix, Data: col},
+				1, dw)
+		}
+	case convInputGrad:
+		wm := blas64.General{Rows: c.OutC, Cols: fan, Stride: fan, Data: c.weight}
+		for n := lo; n < hi; n++ {
+			d := blas64.General{Rows: c.OutC, Cols: pix, Stride: pix, Data: c.dOut[n*ol : (n+1)*ol]}
 			if c.direct() {
 				// dIn_n [InC, pix] += wᵀ · dOut_n.
-				blas64.Gemm(blas.Trans, blas.NoTrans, 1, wm, d, 1,
-					blas64.General{Rows: fan, Cols: pix, Stride: pix, Data: dIn[n*il : (n+1)*il]})
+				gemmSerial(blas.Trans, blas.NoTrans, 1, wm, d, 1,
+					blas64.General{Rows: fan, Cols: pix, Stride: pix, Data: c.dIn[n*il : (n+1)*il]})
 				continue
 			}
-			dcol := c.dcol[wk]
-			blas64.Gemm(blas.Trans, blas.NoTrans, 1, wm, d, 0,
+			dcol := c.col[wk]
+			gemmSerial(blas.Trans, blas.NoTrans, 1, wm, d, 0,
 				blas64.General{Rows: fan, Cols: pix, Stride: pix, Data: dcol})
-			c.col2im(dIn[n*il:(n+1)*il], dcol)
+			c.col2im(c.dIn[n*il:(n+1)*il], dcol)
 		}
-	})
+	}
 }

@@ -3,6 +3,7 @@ package nn
 import (
 	"fmt"
 	"math"
+	"sync"
 )
 
 // GroupNorm normalises each sample over groups of channels (PyTorch's
@@ -21,6 +22,12 @@ type GroupNorm struct {
 
 	mean, rstd []float64 // [N, G]
 	sums       []float64 // [N, C, 2] per-sample Σ dy·x̂ and Σ dy
+
+	// Arguments of the call in progress, for the pool's workers.
+	backward             bool
+	out, in, gamma, beta []float64
+	dIn, dOut            []float64
+	wg                   sync.WaitGroup
 }
 
 // NewGroupNorm returns a group normalisation of c channels in g groups over
@@ -45,40 +52,9 @@ func (gn *GroupNorm) Forward(out, in, gamma, beta []float64, batch int) {
 		gn.rstd = make([]float64, batch*gn.G)
 	}
 	gn.mean, gn.rstd = gn.mean[:batch*gn.G], gn.rstd[:batch*gn.G]
-	cg := gn.C / gn.G
-	gl := cg * gn.HW
-	parallelFor(batch, workers(batch, 0), func(lo, hi, _ int) {
-		for n := lo; n < hi; n++ {
-			for g := 0; g < gn.G; g++ {
-				off := n*sz + g*gl
-				x := in[off : off+gl]
-				s := 0.0
-				for _, v := range x {
-					s += v
-				}
-				mu := s / float64(gl)
-				ss := 0.0
-				for _, v := range x {
-					d := v - mu
-					ss += d * d
-				}
-				r := 1 / math.Sqrt(ss/float64(gl)+gn.Eps)
-				gn.mean[n*gn.G+g] = mu
-				gn.rstd[n*gn.G+g] = r
-				y := out[off : off+gl]
-				for cc := 0; cc < cg; cc++ {
-					c := g*cg + cc
-					a := gamma[c] * r
-					b := beta[c] - mu*a
-					xs := x[cc*gn.HW : (cc+1)*gn.HW]
-					ys := y[cc*gn.HW : (cc+1)*gn.HW]
-					for i, v := range xs {
-						ys[i] = v*a + b
-					}
-				}
-			}
-		}
-	})
+	gn.backward, gn.out, gn.in, gn.gamma, gn.beta = false, out, in, gamma, beta
+	parallel(batch, workers(batch), gn, &gn.wg)
+	gn.release()
 }
 
 // Backward accumulates dIn += ∂L/∂in (skipped if nil), dGamma += ∂L/∂γ and
@@ -100,52 +76,104 @@ func (gn *GroupNorm) Backward(dIn, dGamma, dBeta, dOut, in, gamma []float64, bat
 		gn.sums = make([]float64, 2*batch*gn.C)
 	}
 	sums := gn.sums[:2*batch*gn.C]
-	cg := gn.C / gn.G
-	gl := cg * gn.HW
-	parallelFor(batch, workers(batch, 0), func(lo, hi, _ int) {
-		for n := lo; n < hi; n++ {
-			for g := 0; g < gn.G; g++ {
-				mu, r := gn.mean[n*gn.G+g], gn.rstd[n*gn.G+g]
-				off := n*sz + g*gl
-				// Per-channel Σ dy·x̂ and Σ dy, then the group means of dx̂ and dx̂·x̂.
-				var mdx, mdxx float64
-				for cc := 0; cc < cg; cc++ {
-					c := g*cg + cc
-					xs := in[off+cc*gn.HW : off+(cc+1)*gn.HW]
-					ds := dOut[off+cc*gn.HW : off+(cc+1)*gn.HW]
-					var sdx, sd float64
-					for i, d := range ds {
-						sdx += d * (xs[i] - mu) * r
-						sd += d
-					}
-					sums[2*(n*gn.C+c)] = sdx
-					sums[2*(n*gn.C+c)+1] = sd
-					mdx += gamma[c] * sd
-					mdxx += gamma[c] * sdx
-				}
-				if dIn == nil {
-					continue
-				}
-				mdx /= float64(gl)
-				mdxx /= float64(gl)
-				for cc := 0; cc < cg; cc++ {
-					c := g*cg + cc
-					xs := in[off+cc*gn.HW : off+(cc+1)*gn.HW]
-					ds := dOut[off+cc*gn.HW : off+(cc+1)*gn.HW]
-					dx := dIn[off+cc*gn.HW : off+(cc+1)*gn.HW]
-					gr := gamma[c] * r
-					for i, d := range ds {
-						xh := (xs[i] - mu) * r
-						dx[i] += gr*d - r*(mdx+xh*mdxx)
-					}
-				}
-			}
-		}
-	})
+	gn.backward, gn.in, gn.gamma, gn.dIn, gn.dOut = true, in, gamma, dIn, dOut
+	parallel(batch, workers(batch), gn, &gn.wg)
+	gn.release()
 	for n := 0; n < batch; n++ {
 		for c := 0; c < gn.C; c++ {
 			dGamma[c] += sums[2*(n*gn.C+c)]
 			dBeta[c] += sums[2*(n*gn.C+c)+1]
+		}
+	}
+}
+
+// release drops the references to the caller's slices.
+func (gn *GroupNorm) release() {
+	gn.out, gn.in, gn.gamma, gn.beta, gn.dIn, gn.dOut = nil, nil, nil, nil, nil, nil
+}
+
+// run normalises (or back-propagates through) samples [lo, hi).
+func (gn *GroupNorm) run(lo, hi, _ int) {
+	sz := gn.C * gn.HW
+	if gn.backward {
+		gn.runBackward(lo, hi, sz)
+		return
+	}
+	in, out, gamma, beta := gn.in, gn.out, gn.gamma, gn.beta
+	cg := gn.C / gn.G
+	gl := cg * gn.HW
+	for n := lo; n < hi; n++ {
+		for g := 0; g < gn.G; g++ {
+			off := n*sz + g*gl
+			x := in[off : off+gl]
+			s := 0.0
+			for _, v := range x {
+				s += v
+			}
+			mu := s / float64(gl)
+			ss := 0.0
+			for _, v := range x {
+				d := v - mu
+				ss += d * d
+			}
+			r := 1 / math.Sqrt(ss/float64(gl)+gn.Eps)
+			gn.mean[n*gn.G+g] = mu
+			gn.rstd[n*gn.G+g] = r
+			y := out[off : off+gl]
+			for cc := 0; cc < cg; cc++ {
+				c := g*cg + cc
+				a := gamma[c] * r
+				b := beta[c] - mu*a
+				xs := x[cc*gn.HW : (cc+1)*gn.HW]
+				ys := y[cc*gn.HW : (cc+1)*gn.HW]
+				for i, v := range xs {
+					ys[i] = v*a + b
+				}
+			}
+		}
+	}
+}
+
+func (gn *GroupNorm) runBackward(lo, hi, sz int) {
+	in, dIn, dOut, gamma, sums := gn.in, gn.dIn, gn.dOut, gn.gamma, gn.sums
+	cg := gn.C / gn.G
+	gl := cg * gn.HW
+	for n := lo; n < hi; n++ {
+		for g := 0; g < gn.G; g++ {
+			mu, r := gn.mean[n*gn.G+g], gn.rstd[n*gn.G+g]
+			off := n*sz + g*gl
+			// Per-channel Σ dy·x̂ and Σ dy, then the group means of dx̂ and dx̂·x̂.
+			var mdx, mdxx float64
+			for cc := 0; cc < cg; cc++ {
+				c := g*cg + cc
+				xs := in[off+cc*gn.HW : off+(cc+1)*gn.HW]
+				ds := dOut[off+cc*gn.HW : off+(cc+1)*gn.HW]
+				var sdx, sd float64
+				for i, d := range ds {
+					sdx += d * (xs[i] - mu) * r
+					sd += d
+				}
+				sums[2*(n*gn.C+c)] = sdx
+				sums[2*(n*gn.C+c)+1] = sd
+				mdx += gamma[c] * sd
+				mdxx += gamma[c] * sdx
+			}
+			if dIn == nil {
+				continue
+			}
+			mdx /= float64(gl)
+			mdxx /= float64(gl)
+			for cc := 0; cc < cg; cc++ {
+				c := g*cg + cc
+				xs := in[off+cc*gn.HW : off+(cc+1)*gn.HW]
+				ds := dOut[off+cc*gn.HW : off+(cc+1)*gn.HW]
+				dx := dIn[off+cc*gn.HW : off+(cc+1)*gn.HW]
+				gr := gamma[c] * r
+				for i, d := range ds {
+					xh := (xs[i] - mu) * r
+					dx[i] += gr*d - r*(mdx+xh*mdxx)
+				}
+			}
 		}
 	}
 }

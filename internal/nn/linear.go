@@ -21,7 +21,7 @@ func LinearForward(out, in, w, b []float64, batch, nIn, nOut int) {
 		}
 		beta = 1
 	}
-	blas64.Gemm(blas.NoTrans, blas.Trans, 1,
+	gemmSerial(blas.NoTrans, blas.Trans, 1,
 		blas64.General{Rows: batch, Cols: nIn, Stride: nIn, Data: in},
 		blas64.General{Rows: nOut, Cols: nIn, Stride: nIn, Data: w},
 		beta, blas64.General{Rows: batch, Cols: nOut, Stride: nOut, Data: out})
@@ -40,11 +40,11 @@ func LinearBackward(dIn, dW, dB, dOut, in, w []float64, batch, nIn, nOut int) {
 	}
 	d := blas64.General{Rows: batch, Cols: nOut, Stride: nOut, Data: dOut}
 	if dIn != nil {
-		blas64.Gemm(blas.NoTrans, blas.NoTrans, 1, d,
+		gemmSerial(blas.NoTrans, blas.NoTrans, 1, d,
 			blas64.General{Rows: nOut, Cols: nIn, Stride: nIn, Data: w},
 			1, blas64.General{Rows: batch, Cols: nIn, Stride: nIn, Data: dIn})
 	}
-	blas64.Gemm(blas.Trans, blas.NoTrans, 1, d,
+	gemmSerial(blas.Trans, blas.NoTrans, 1, d,
 		blas64.General{Rows: batch, Cols: nIn, Stride: nIn, Data: in},
 		1, blas64.General{Rows: nOut, Cols: nIn, Stride: nIn, Data: dW})
 	if dB != nil {

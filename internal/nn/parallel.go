@@ -5,13 +5,48 @@ import (
 	"sync"
 )
 
-// workers returns the number of goroutines to split n independent items
-// across, at most limit (limit ≤ 0 means no limit beyond GOMAXPROCS).
-func workers(n, limit int) int {
-	w := runtime.GOMAXPROCS(0)
-	if limit > 0 && w > limit {
-		w = limit
+// task is work split into independent items; run processes items [lo, hi)
+// as worker number worker (0 ≤ worker < the number of chunks), which indexes
+// per-worker scratch. Items must be independent and run must not itself call
+// parallel (the pool's workers never wait on each other).
+type task interface {
+	run(lo, hi, worker int)
+}
+
+// job is one chunk of a task sent to the pool.
+type job struct {
+	t      task
+	lo, hi int
+	worker int
+	wg     *sync.WaitGroup
+}
+
+// pool is a fixed set of goroutines, started on first use, that run chunks
+// of tasks. Handing work to it allocates nothing, unlike starting goroutines.
+var pool struct {
+	once sync.Once
+	jobs chan job
+	n    int // number of pool goroutines (GOMAXPROCS at first use, minus 1)
+}
+
+func startPool() {
+	pool.n = runtime.GOMAXPROCS(0) - 1
+	pool.jobs = make(chan job, 64)
+	for i := 0; i < pool.n; i++ {
+		go func() {
+			for j := range pool.jobs {
+				j.t.run(j.lo, j.hi, j.worker)
+				j.wg.Done()
+			}
+		}()
 	}
+}
+
+// workers returns the number of chunks to split n independent items into:
+// GOMAXPROCS (as at the pool's start), at most n, at least 1.
+func workers(n int) int {
+	pool.once.Do(startPool)
+	w := pool.n + 1
 	if w > n {
 		w = n
 	}
@@ -21,31 +56,27 @@ func workers(n, limit int) int {
 	return w
 }
 
-// parallelFor calls f(lo, hi, worker) on w contiguous chunks covering [0, n),
-// each in its own goroutine (the last one in the caller's), and waits.
-// Items must be independent: the results of f may not depend on the chunking.
-func parallelFor(n, w int, f func(lo, hi, worker int)) {
+// parallel runs t on w contiguous chunks covering [0, n), the last in the
+// calling goroutine and the others on the pool, and waits for all of them.
+// wg must not be in use by another call. The chunking depends only on n and
+// w, and items are independent, so results do not depend on scheduling.
+func parallel(n, w int, t task, wg *sync.WaitGroup) {
 	if w <= 1 || n <= 1 {
-		f(0, n, 0)
+		t.run(0, n, 0)
 		return
 	}
-	var wg sync.WaitGroup
+	pool.once.Do(startPool)
 	chunk := (n + w - 1) / w
-	for k := 0; k < w; k++ {
-		lo := k * chunk
+	k := 0
+	for lo := 0; lo < n; lo += chunk {
 		hi := min(lo+chunk, n)
-		if lo >= hi {
-			break
-		}
 		if hi == n {
-			f(lo, hi, k)
+			t.run(lo, hi, k)
 			break
 		}
 		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			f(lo, hi, k)
-		}()
+		pool.jobs <- job{t: t, lo: lo, hi: hi, worker: k, wg: wg}
+		k++
 	}
 	wg.Wait()
 }

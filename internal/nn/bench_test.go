@@ -1,0 +1,62 @@
+package nn
+
+import (
+	"math/rand/v2"
+	"syscall"
+	"testing"
+)
+
+// nnCPUTime returns the process's user+system CPU time in seconds.
+func nnCPUTime() float64 {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return float64(ru.Utime.Sec+ru.Stime.Sec) + float64(ru.Utime.Usec+ru.Stime.Usec)/1e6
+}
+
+// BenchmarkConv2d times the forward and backward passes of the UNet's most
+// expensive convolution shapes at batch 32, reporting GFLOP/s of CPU time
+// (steadier than wall time on a shared machine).
+func BenchmarkConv2d(b *testing.B) {
+	for _, tc := range []struct {
+		name                string
+		inC, outC, size, st int
+	}{
+		{"96to32x32", 96, 32, 32, 1},
+		{"64to64x32", 64, 64, 32, 1},
+		{"128to64x16", 128, 64, 16, 1},
+		{"64to64x8", 64, 64, 8, 1},
+		{"32to32s2", 32, 32, 32, 2},
+	} {
+		const batch = 32
+		c := NewConv2d(tc.inC, tc.outC, tc.size, tc.size, 3, tc.st, 1)
+		rnd := rand.New(rand.NewPCG(1, 1))
+		x := nnRandSlice(rnd, batch*c.InLen(), 1)
+		w := nnRandSlice(rnd, c.WeightLen(), 1)
+		bias := nnRandSlice(rnd, c.OutC, 1)
+		out := make([]float64, batch*c.OutLen())
+		dx := make([]float64, len(x))
+		dw := make([]float64, len(w))
+		db := make([]float64, len(bias))
+		flops := 2 * float64(batch*c.OutLen()*c.FanIn())
+		b.Run("fwd/"+tc.name, func(b *testing.B) {
+			c.Forward(out, x, w, bias, batch)
+			b.ReportAllocs()
+			t0 := nnCPUTime()
+			for i := 0; i < b.N; i++ {
+				c.Forward(out, x, w, bias, batch)
+			}
+			b.ReportMetric(flops*float64(b.N)/(nnCPUTime()-t0)/1e9, "GFLOP/cpu-s")
+		})
+		b.Run("bwd/"+tc.name, func(b *testing.B) {
+			c.Backward(dx, dw, db, out, x, w, batch)
+			b.ReportAllocs()
+			t0 := nnCPUTime()
+			for i := 0; i < b.N; i++ {
+				c.Backward(dx, dw, db, out, x, w, batch)
+			}
+			b.ReportMetric(2*flops*float64(b.N)/(nnCPUTime()-t0)/1e9, "GFLOP/cpu-s")
+		})
+	}
+}

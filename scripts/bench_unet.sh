@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# UNet training speed: the Go benchmarks BenchmarkTrainStep and BenchmarkForward
+# (./diffusion: default config, batch 32, 1-channel 32×32; one step = forward,
+# MSE-on-ε gradient, backward, AdamW) beside the PyTorch twin
+# ../shared/anchors/torch_unet.py (same architecture, 694561 parameters) in one
+# run, on $THREADS cores (default 2), with the ratio Go/PyTorch per step and per
+# forward pass and the peak memory of both. The twin needs Debian's python3
+# with torch (apt-get install python3-torch); without it only the Go numbers
+# are printed. BENCHTIME (default 3x) sets the Go iterations; REPS (default 1)
+# repeats the pair. The load average is printed because the machine may be
+# shared: compare the Go cpu-ms/op column (CPU time) when it is high.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+threads=${THREADS:-2}
+anchors=${ANCHORS:-../shared/anchors}
+[ -f "$anchors/torch_unet.py" ] || anchors=/work/shared/anchors
+py=/usr/bin/python3
+echo "cores: $(nproc), threads: $threads"
+for rep in $(seq "${REPS:-1}"); do
+  echo "== run $rep, load average: $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo unknown)"
+  gout=$(GOMAXPROCS=$threads go test -run '^$' -bench 'TrainStep|Forward' -benchtime "${BENCHTIME:-3x}" ./diffusion)
+  echo "$gout" | grep -E '^Benchmark'
+  go_step=$(echo "$gout" | awk '$1 ~ /^BenchmarkTrainStep/ {print $3/1e6}')
+  go_fwd=$(echo "$gout" | awk '$1 ~ /^BenchmarkForward/ {print $3/1e6}')
+  go_rss=$(echo "$gout" | awk '{for (i=2;i<=NF;i++) if ($i=="peakRSS-MiB") v=$(i-1)} END {print v}')
+  if [ -f "$anchors/torch_unet.py" ] && $py -c 'import torch' 2>/dev/null; then
+    tout=$($py -c '
+import resource, subprocess, sys
+r = subprocess.run([sys.executable, sys.argv[1], sys.argv[2]], capture_output=True, text=True)
+sys.stdout.write(r.stdout); sys.stderr.write(r.stderr)
+print("torch peak RSS MiB %.1f" % (resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024))
+sys.exit(r.returncode)' "$anchors/torch_unet.py" "$threads")
+    echo "$tout"
+    t_step=$(echo "$tout" | awk '/train step/ {for (i=1;i<=NF;i++) if ($i=="median") print $(i+1)}')
+    t_min=$(echo "$tout" | awk '/train step/ {for (i=1;i<=NF;i++) if ($i=="min") print $(i+1)}')
+    t_fwd=$(echo "$tout" | awk '/forward ms/ {for (i=1;i<=NF;i++) if ($i=="min") print $(i+1)}')
+    awk -v gs="$go_step" -v gf="$go_fwd" -v ts="$t_step" -v tm="$t_min" -v tf="$t_fwd" -v gr="$go_rss" 'BEGIN {
+      printf "go train step %.1f ms, torch median %.1f ms (min %.1f): ratio %.2f (vs min %.2f)\n", gs, ts, tm, gs/ts, gs/tm
+      printf "go forward %.1f ms, torch min %.1f ms: ratio %.2f\n", gf, tf, gf/tf
+      printf "go peak RSS %s MiB\n", gr }'
+  else
+    echo "torch twin unavailable: install python3-torch (anchors looked up in $anchors)"
+  fi
+done
