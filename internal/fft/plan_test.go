@@ -1,6 +1,9 @@
 package fft
 
 import (
+	"fmt"
+
+	"gonum.org/v1/gonum/dsp/fourier"
 	"math"
 	"math/cmplx"
 	"math/rand/v2"
@@ -176,5 +179,53 @@ func TestScale(t *testing.T) {
 	Scale(c, 0.25)
 	if f[0] != 0.5 || f[1] != -1 || c[0] != complex(0.5, -1) {
 		t.Fatalf("Scale: got %v %v", f, c)
+	}
+}
+
+func TestLinesAgainstNaive(t *testing.T) {
+	rnd := rand.New(rand.NewPCG(12, 13))
+	for _, m := range []int{1, 2, 3, 4, 5, 8, 16, 48, 80, 96, 112, 144, 160, 192, 240, 288, 320, 384, 768, 1536, 1000, 97} {
+		x := randComplex(rnd, m)
+		l := newLine(m)
+		for _, inv := range []bool{false, true} {
+			got := append([]complex128(nil), x...)
+			sign := -1.0
+			if inv {
+				l.inverse(got)
+				sign = 1
+			} else {
+				l.forward(got)
+			}
+			for k := range m {
+				var want complex128
+				for j := range m {
+					want += x[j] * cmplx.Rect(1, sign*2*math.Pi*float64((j*k)%m)/float64(m))
+				}
+				if d := cmplx.Abs(got[k] - want); d > 1e-12*float64(m) {
+					t.Fatalf("m=%d kind=%d inverse=%v index %d: got %v want %v", m, l.kind, inv, k, got[k], want)
+				}
+			}
+		}
+	}
+}
+
+func BenchmarkLine(b *testing.B) {
+	for _, m := range []int{96, 192, 256, 288, 384, 768} {
+		x := make([]complex128, m)
+		for i := range x {
+			x[i] = complex(float64(i%7), 1)
+		}
+		l := newLine(m)
+		c := fourier.NewCmplxFFT(m)
+		b.Run(fmt.Sprintf("ours/%d", m), func(b *testing.B) {
+			for b.Loop() {
+				l.forward(x)
+			}
+		})
+		b.Run(fmt.Sprintf("fftpack/%d", m), func(b *testing.B) {
+			for b.Loop() {
+				c.Coefficients(x, x)
+			}
+		})
 	}
 }

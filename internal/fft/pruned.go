@@ -15,9 +15,9 @@ import (
 //	dst[x] = Σ_{r<p} e^{2πi r (o+x)/m} · IDFT_n[src[pq+r]·e^{2πi q o/n}](x),
 //
 // p transforms of length n and p·n multiply-adds instead of one transform of
-// length m, which is faster when n has a radix-2/4 transform and m does not
-// (the padded grids 3n of the paper's construction), so it decimates only
-// then. Otherwise it transforms all m points and copies the window.
+// length m, about half the work when n has a fast line (radix-2/4, or split
+// into one); it decimates only then. Otherwise it transforms all m points
+// and copies the window.
 //
 // A Pruned owns its scratch space and must not be used by two goroutines at
 // once.
@@ -37,7 +37,7 @@ func NewPruned(m, n, o int) *Pruned {
 		panic("fft: pruned window out of range")
 	}
 	t := &Pruned{m: m, n: n, o: o}
-	if m%n != 0 || m == n || newLine(m).fast() || !newLine(n).fast() {
+	if m%n != 0 || m == n || !newLine(n).fast() {
 		t.full = newLine(m)
 		t.buf = make([]complex128, m)
 		return t
@@ -119,7 +119,7 @@ func PrunedCost(m, n int) float64 {
 		}
 		return 2.5
 	}
-	if m%n == 0 && m != n && !newLine(m).fast() && newLine(n).fast() {
+	if m%n == 0 && m != n && newLine(n).fast() {
 		p := m / n
 		return float64(p) * (float64(n)*lg(n) + float64(n))
 	}
