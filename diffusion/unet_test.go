@@ -363,3 +363,24 @@ func unetTestRand(rnd *rand.Rand, n int) []float64 {
 	}
 	return x
 }
+
+func TestUNetNoAllocation(t *testing.T) {
+	// After the first call at a batch size, Forward and Backward reuse the
+	// network's buffers and the layers' worker pool: no allocation.
+	for ci, cfg := range unetTinyConfigs() {
+		u, err := NewUNet(cfg, rand.NewPCG(5, 6))
+		require.NoError(t, err)
+		const batch = 3
+		n := batch * cfg.Channels * cfg.Size * cfg.Size
+		rnd := rand.New(rand.NewPCG(7, 8))
+		x, d := unetTestRand(rnd, n), unetTestRand(rnd, n)
+		out, dx := make([]float64, n), make([]float64, n)
+		ts := []float64{0.1, 0.5, 0.9}
+		step := func() {
+			u.Forward(out, x, ts, batch)
+			u.Backward(dx, d)
+		}
+		step()
+		assert.Zero(t, testing.AllocsPerRun(5, step), "config %d", ci)
+	}
+}

@@ -73,10 +73,10 @@ func (a *Attention) run(lo, hi, _ int) {
 				row[i] = bqkv[r]
 			}
 		}
-		blas64.Gemm(blas.NoTrans, blas.NoTrans, 1, gen(3*c, c, wqkv), gen(c, l, xn), 1, gen(3*c, l, qkv))
+		gemmSerial(blas.NoTrans, blas.NoTrans, 1, gen(3*c, c, wqkv), gen(c, l, xn), 1, gen(3*c, l, qkv))
 		q, k, v := qkv[:c*l], qkv[c*l:2*c*l], qkv[2*c*l:]
 		p := a.p[n*l*l : (n+1)*l*l]
-		blas64.Gemm(blas.Trans, blas.NoTrans, scale, gen(c, l, q), gen(c, l, k), 0, gen(l, l, p))
+		gemmSerial(blas.Trans, blas.NoTrans, scale, gen(c, l, q), gen(c, l, k), 0, gen(l, l, p))
 		for i := 0; i < l; i++ {
 			row := p[i*l : (i+1)*l]
 			m := math.Inf(-1)
@@ -94,7 +94,7 @@ func (a *Attention) run(lo, hi, _ int) {
 			}
 		}
 		o := a.o[n*c*l : (n+1)*c*l]
-		blas64.Gemm(blas.NoTrans, blas.Trans, 1, gen(c, l, v), gen(l, l, p), 0, gen(c, l, o))
+		gemmSerial(blas.NoTrans, blas.Trans, 1, gen(c, l, v), gen(l, l, p), 0, gen(c, l, o))
 		on := out[n*c*l : (n+1)*c*l]
 		for r := 0; r < c; r++ {
 			row := on[r*l : (r+1)*l]
@@ -102,7 +102,7 @@ func (a *Attention) run(lo, hi, _ int) {
 				row[i] = bo[r]
 			}
 		}
-		blas64.Gemm(blas.NoTrans, blas.NoTrans, 1, gen(c, c, wo), gen(c, l, o), 1, gen(c, l, on))
+		gemmSerial(blas.NoTrans, blas.NoTrans, 1, gen(c, c, wo), gen(c, l, o), 1, gen(c, l, on))
 	}
 }
 
@@ -135,7 +135,7 @@ func (a *Attention) Backward(dx, dwqkv, dbqkv, dwo, dbo, dOut, x, wqkv, wo []flo
 		q, k, v := qkv[:c*l], qkv[c*l:2*c*l], qkv[2*c*l:]
 		p := a.p[n*l*l : (n+1)*l*l]
 		o := a.o[n*c*l : (n+1)*c*l]
-		blas64.Gemm(blas.NoTrans, blas.Trans, 1, gen(c, l, dn), gen(c, l, o), 1, gen(c, c, dwo))
+		gemmSerial(blas.NoTrans, blas.Trans, 1, gen(c, l, dn), gen(c, l, o), 1, gen(c, c, dwo))
 		for r := 0; r < c; r++ {
 			s := 0.0
 			for _, d := range dn[r*l : (r+1)*l] {
@@ -143,10 +143,10 @@ func (a *Attention) Backward(dx, dwqkv, dbqkv, dwo, dbo, dOut, x, wqkv, wo []flo
 			}
 			dbo[r] += s
 		}
-		blas64.Gemm(blas.Trans, blas.NoTrans, 1, gen(c, c, wo), gen(c, l, dn), 0, gen(c, l, do))
+		gemmSerial(blas.Trans, blas.NoTrans, 1, gen(c, c, wo), gen(c, l, dn), 0, gen(c, l, do))
 		dq, dk, dv := dqkv[:c*l], dqkv[c*l:2*c*l], dqkv[2*c*l:]
-		blas64.Gemm(blas.NoTrans, blas.NoTrans, 1, gen(c, l, do), gen(l, l, p), 0, gen(c, l, dv))
-		blas64.Gemm(blas.Trans, blas.NoTrans, 1, gen(c, l, do), gen(c, l, v), 0, gen(l, l, dp))
+		gemmSerial(blas.NoTrans, blas.NoTrans, 1, gen(c, l, do), gen(l, l, p), 0, gen(c, l, dv))
+		gemmSerial(blas.Trans, blas.NoTrans, 1, gen(c, l, do), gen(c, l, v), 0, gen(l, l, dp))
 		for i := 0; i < l; i++ {
 			pr := p[i*l : (i+1)*l]
 			dr := dp[i*l : (i+1)*l]
@@ -159,9 +159,9 @@ func (a *Attention) Backward(dx, dwqkv, dbqkv, dwo, dbo, dOut, x, wqkv, wo []flo
 			}
 		}
 		// dp now holds dS.
-		blas64.Gemm(blas.NoTrans, blas.Trans, scale, gen(c, l, k), gen(l, l, dp), 0, gen(c, l, dq))
-		blas64.Gemm(blas.NoTrans, blas.NoTrans, scale, gen(c, l, q), gen(l, l, dp), 0, gen(c, l, dk))
-		blas64.Gemm(blas.NoTrans, blas.Trans, 1, gen(3*c, l, dqkv), gen(c, l, xn), 1, gen(3*c, c, dwqkv))
+		gemmSerial(blas.NoTrans, blas.Trans, scale, gen(c, l, k), gen(l, l, dp), 0, gen(c, l, dq))
+		gemmSerial(blas.NoTrans, blas.NoTrans, scale, gen(c, l, q), gen(l, l, dp), 0, gen(c, l, dk))
+		gemmSerial(blas.NoTrans, blas.Trans, 1, gen(3*c, l, dqkv), gen(c, l, xn), 1, gen(3*c, c, dwqkv))
 		for r := 0; r < 3*c; r++ {
 			s := 0.0
 			for _, d := range dqkv[r*l : (r+1)*l] {
@@ -170,7 +170,7 @@ func (a *Attention) Backward(dx, dwqkv, dbqkv, dwo, dbo, dOut, x, wqkv, wo []flo
 			dbqkv[r] += s
 		}
 		if dx != nil {
-			blas64.Gemm(blas.Trans, blas.NoTrans, 1, gen(3*c, c, wqkv), gen(3*c, l, dqkv), 1, gen(c, l, dx[n*c*l:(n+1)*c*l]))
+			gemmSerial(blas.Trans, blas.NoTrans, 1, gen(3*c, c, wqkv), gen(3*c, l, dqkv), 1, gen(c, l, dx[n*c*l:(n+1)*c*l]))
 		}
 	}
 }

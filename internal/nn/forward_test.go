@@ -328,3 +328,33 @@ func TestLayout(t *testing.T) {
 	assert.InDelta(t, 1.0/12, ss/1000, 4*0.0024)
 	assert.Equal(t, 3, cap(b.Of(p)))
 }
+
+func TestConv2dIndependentOfWorkers(t *testing.T) {
+	// The batch and weight-gradient splits must not change any result: one
+	// goroutine and many give identical bits. Uneven sizes make the chunks
+	// differ (7 samples, fan-in 5·9 = 45 rows).
+	rnd := rand.New(rand.NewPCG(25, 25))
+	c := NewConv2d(5, 6, 9, 7, 3, 1, 1)
+	const batch = 7
+	x := nnRandSlice(rnd, batch*c.InLen(), 1)
+	w := nnRandSlice(rnd, c.WeightLen(), 1)
+	b := nnRandSlice(rnd, c.OutC, 1)
+	d := nnRandSlice(rnd, batch*c.OutLen(), 1)
+	run := func(limit int) (out, dx, dw, db []float64) {
+		workerLimit = limit
+		defer func() { workerLimit = 0 }()
+		out = make([]float64, batch*c.OutLen())
+		dx, dw, db = make([]float64, len(x)), make([]float64, len(w)), make([]float64, len(b))
+		c.Forward(out, x, w, b, batch)
+		c.Backward(dx, dw, db, d, x, w, batch)
+		return out, dx, dw, db
+	}
+	o1, dx1, dw1, db1 := run(1)
+	for _, limit := range []int{2, 3, 0} {
+		o, dx, dw, db := run(limit)
+		assert.Equal(t, o1, o, "limit %d", limit)
+		assert.Equal(t, dx1, dx, "limit %d", limit)
+		assert.Equal(t, dw1, dw, "limit %d", limit)
+		assert.Equal(t, db1, db, "limit %d", limit)
+	}
+}

@@ -42,11 +42,18 @@ func startPool() {
 	}
 }
 
+// workerLimit, if positive, caps the number of chunks (tests use it to check
+// that results do not depend on the number of goroutines).
+var workerLimit int
+
 // workers returns the number of chunks to split n independent items into:
 // GOMAXPROCS (as at the pool's start), at most n, at least 1.
 func workers(n int) int {
 	pool.once.Do(startPool)
 	w := pool.n + 1
+	if workerLimit > 0 && w > workerLimit {
+		w = workerLimit
+	}
 	if w > n {
 		w = n
 	}
