@@ -494,3 +494,76 @@ func TestTrainerMemorises(t *testing.T) {
 		assert.Less(t, near, 0.35, "sample %d is not near a training image", p)
 	}
 }
+
+// The spectral loss of a step, recomputed naively: the batch is rebuilt
+// from the step's own indices, timesteps and noise, the network (a copy of
+// the weights before the step) is evaluated, and the loss
+// (1/planes) Σ_planes (1/P) Σ_k w(k) (F_R r)_k² is summed with
+// noise.SpectralWeights and noise.RealFFT2 (not the SpectralLoss plan the
+// trainer uses). The gradient the trainer passes to the network is checked
+// against a central difference of that naive loss along a random
+// direction.
+func TestTrainerSpectralLossNaive(t *testing.T) {
+	tc := trainTestTC()
+	tc.Noise = CloudNoise
+	tc.Delta = 1.3
+	tc.Loss = LossSpectral
+	tr, err := NewTrainer(trainTestNet(t, 1), trainTestImages(5, 8, 41), tc)
+	require.NoError(t, err)
+	before := tr.Model().Clone()
+	var eps []float64
+	tr.noiseHook = func(e []float64) { eps = append([]float64(nil), e...) }
+	loss, err := tr.Step()
+	require.NoError(t, err)
+
+	w, err := noise.SpectralWeights(8, 8, 1.3)
+	require.NoError(t, err)
+	T := tr.Schedule().Steps()
+	b := tc.Batch
+	xt := make([]float64, b*64)
+	tcs := make([]float64, b)
+	for i, k := range tr.idx {
+		ti := tr.ts[i]
+		tcs[i] = float64(ti) / float64(T)
+		ab := tr.Schedule().AlphaBar(ti)
+		for j := 0; j < 64; j++ {
+			xt[i*64+j] = math.Sqrt(ab)*tr.data[k*64+j] + math.Sqrt(1-ab)*eps[i*64+j]
+		}
+	}
+	out := make([]float64, b*64)
+	before.Forward(out, xt, tcs, b)
+	naive := func(o []float64) float64 {
+		var s float64
+		for p := 0; p < b; p++ {
+			r := mat.NewDense(8, 8, nil)
+			for j := 0; j < 64; j++ {
+				r.Set(j/8, j%8, o[p*64+j]-eps[p*64+j])
+			}
+			z := noise.RealFFT2(r)
+			for y := 0; y < 8; y++ {
+				for x := 0; x < 8; x++ {
+					s += w.At(y, x) * z.At(y, x) * z.At(y, x) / 64
+				}
+			}
+		}
+		return s / float64(b)
+	}
+	assert.InDelta(t, naive(out), loss, 1e-12*loss)
+
+	rnd := rand.New(rand.NewPCG(1, 1))
+	v := make([]float64, len(out))
+	var dir float64
+	for i := range v {
+		v[i] = rnd.NormFloat64()
+		dir += v[i] * tr.dOut[i]
+	}
+	// The loss is quadratic in the output, so the central difference is
+	// exact up to rounding, whatever h.
+	const h = 1e-3
+	op, om := make([]float64, len(out)), make([]float64, len(out))
+	for i := range out {
+		op[i], om[i] = out[i]+h*v[i], out[i]-h*v[i]
+	}
+	fd := (naive(op) - naive(om)) / (2 * h)
+	assert.InDelta(t, fd, dir, 1e-8*math.Abs(fd))
+}
