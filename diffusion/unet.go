@@ -145,7 +145,7 @@ func newUNetLayout(cfg Config) *UNet {
 		c := b * cfg.Mults[i]
 		u.us[i] = newUnetConv(l, fmt.Sprintf("us.%d", j), c, c, cfg.Size>>(i-1), 3, 1)
 	}
-	u.outN = newUnetNorm(l, "out.0", b*cfg.Mults[0], g, cfg.Size*cfg.Size)
+	u.outN = newUnetNorm(l, "out.0", b*cfg.Mults[0], g, cfg.Size*cfg.Size, true)
 	u.outC = newUnetConv(l, "out.2", b*cfg.Mults[0], cfg.Channels, cfg.Size, 3, 1)
 	return u
 }
@@ -208,7 +208,6 @@ func (u *UNet) alloc(batch int) {
 			h, dh = c.out, c.dout
 		}
 	}
-	u.outA, u.doutA = a.val(len(h)), a.grad(len(h))
 	u.outC.in, u.outC.din = a.val(len(h)), a.grad(len(h))
 	u.outC.out = a.val(batch * cfg.Channels * s2)
 	u.dout = a.val(batch * cfg.Channels * s2)
@@ -271,8 +270,7 @@ func (u *UNet) Forward(out, x, t []float64, batch int) {
 			c.forward(u)
 		}
 	}
-	u.outN.forward(u, u.outA, u.last)
-	nn.SiLUForward(u.outC.in, u.outA)
+	u.outN.forward(u, u.outC.in, u.last)
 	u.outC.forward(u)
 	copy(out, u.outC.out)
 	u.forwarded = true
@@ -299,8 +297,7 @@ func (u *UNet) Backward(dx, dOut []float64) {
 	}
 	copy(u.dout, dOut)
 	u.outC.backward(u)
-	nn.SiLUBackward(u.doutA, u.outC.din, u.outA)
-	u.outN.backward(u, u.dlast, u.doutA, u.last)
+	u.outN.backward(u, u.dlast, u.outC.din, u.last)
 	levels := len(cfg.Mults)
 	for i := 0; i < levels; i++ {
 		if c := u.us[i]; c != nil {

@@ -56,9 +56,13 @@ type unetNorm struct {
 	w, b nn.View
 }
 
-func newUnetNorm(l *nn.Layout, name string, c, groups, hw int) unetNorm {
+// newUnetNorm returns a GroupNorm, fused with the SiLU that follows it if
+// silu is set.
+func newUnetNorm(l *nn.Layout, name string, c, groups, hw int, silu bool) unetNorm {
+	gn := nn.NewGroupNorm(c, groups, hw)
+	gn.SiLU = silu
 	return unetNorm{
-		gn: nn.NewGroupNorm(c, groups, hw),
+		gn: gn,
 		w:  l.Add(name+".weight", c, nn.Const(1)),
 		b:  l.Add(name+".bias", c, nn.Const(0)),
 	}
@@ -69,17 +73,17 @@ func (n unetNorm) forward(u *UNet, out, in []float64) {
 }
 
 func (n unetNorm) backward(u *UNet, dIn, dOut, in []float64) {
-	n.gn.Backward(dIn, n.w.Of(u.grads), n.b.Of(u.grads), dOut, in, n.w.Of(u.params), u.batch)
+	n.gn.Backward(dIn, n.w.Of(u.grads), n.b.Of(u.grads), dOut, in, n.w.Of(u.params), n.b.Of(u.params), u.batch)
 }
 
 // resBlock is the twin's Res module: with x [N, ci, S, S] and the time
 // embedding e [N, 4·Base],
 //
-//	a1 = GN1(x), s1 = SiLU(a1), h1 = conv1(s1) + Linear_t(e)[:, :, None, None]
-//	a2 = GN2(h1), s2 = SiLU(a2), out = conv2(s2) + skip(x)
+//	s1 = SiLU(GN1(x)), h1 = conv1(s1) + Linear_t(e)[:, :, None, None]
+//	s2 = SiLU(GN2(h1)), out = conv2(s2) + skip(x)
 //
 // where conv1 and conv2 are 3×3 and skip is a 1×1 convolution if ci ≠ co and
-// the identity otherwise.
+// the identity otherwise. The group norms are fused with their SiLU.
 type resBlock struct {
 	ci, co, hw int
 	n1, n2     unetNorm
@@ -89,19 +93,17 @@ type resBlock struct {
 
 	in, din   []float64 // [N, ci, hw], wired by alloc; din may be nil
 	out, dout []float64 // [N, co, hw]
-	a1, da1   []float64 // [N, ci, hw]
-	a2, da2   []float64 // [N, co, hw]
 	sk        []float64 // skip output [N, co, hw]
 	tp, dtp   []float64 // time bias [N, co]
 }
 
 func newResBlock(l *nn.Layout, name string, ci, co, size, groups, te int) *resBlock {
 	r := &resBlock{ci: ci, co: co, hw: size * size}
-	r.n1 = newUnetNorm(l, name+".n1", ci, groups, r.hw)
+	r.n1 = newUnetNorm(l, name+".n1", ci, groups, r.hw, true)
 	r.c1 = newUnetConv(l, name+".c1", ci, co, size, 3, 1)
 	r.tw = l.Add(name+".t.weight", te*co, nn.FanIn(te))
 	r.tb = l.Add(name+".t.bias", co, nn.FanIn(te))
-	r.n2 = newUnetNorm(l, name+".n2", co, groups, r.hw)
+	r.n2 = newUnetNorm(l, name+".n2", co, groups, r.hw, true)
 	r.c2 = newUnetConv(l, name+".c2", co, co, size, 3, 1)
 	if ci != co {
 		r.skip = newUnetConv(l, name+".skip", ci, co, size, 1, 1)
@@ -115,8 +117,6 @@ func (r *resBlock) alloc(a *unetBuffers, in, din []float64) {
 	xi, xo := b*r.ci*r.hw, b*r.co*r.hw
 	r.in, r.din = in, din
 	r.out, r.dout = a.val(xo), a.grad(xo)
-	r.a1, r.da1 = a.val(xi), a.grad(xi)
-	r.a2, r.da2 = a.val(xo), a.grad(xo)
 	r.tp, r.dtp = a.val(b*r.co), a.val(b*r.co)
 	// conv1: s1 → h1; conv2: s2 → out (then + skip).
 	r.c1.in, r.c1.din = a.val(xi), a.grad(xi)
@@ -131,8 +131,7 @@ func (r *resBlock) alloc(a *unetBuffers, in, din []float64) {
 }
 
 func (r *resBlock) forward(u *UNet) {
-	r.n1.forward(u, r.a1, r.in)
-	nn.SiLUForward(r.c1.in, r.a1)
+	r.n1.forward(u, r.c1.in, r.in)
 	r.c1.forward(u)
 	nn.LinearForward(r.tp, u.e, r.tw.Of(u.params), r.tb.Of(u.params), u.batch, u.te, r.co)
 	h1 := r.c1.out
@@ -145,8 +144,7 @@ func (r *resBlock) forward(u *UNet) {
 			}
 		}
 	}
-	r.n2.forward(u, r.a2, h1)
-	nn.SiLUForward(r.c2.in, r.a2)
+	r.n2.forward(u, r.c2.in, h1)
 	r.c2.forward(u)
 	if r.skip != nil {
 		r.skip.forward(u)
@@ -165,9 +163,8 @@ func (r *resBlock) backward(u *UNet) {
 		addTo(r.din, r.dout)
 	}
 	r.c2.backward(u)
-	nn.SiLUBackward(r.da2, r.c2.din, r.a2)
 	dh1 := r.c1.dout
-	r.n2.backward(u, dh1, r.da2, r.c1.out)
+	r.n2.backward(u, dh1, r.c2.din, r.c1.out)
 	for i := range r.dtp {
 		s := 0.0
 		for _, v := range dh1[i*r.hw : (i+1)*r.hw] {
@@ -177,8 +174,7 @@ func (r *resBlock) backward(u *UNet) {
 	}
 	nn.LinearBackward(u.de, r.tw.Of(u.grads), r.tb.Of(u.grads), r.dtp, u.e, r.tw.Of(u.params), u.batch, u.te, r.co)
 	r.c1.backward(u)
-	nn.SiLUBackward(r.da1, r.c1.din, r.a1)
-	r.n1.backward(u, r.din, r.da1, r.in)
+	r.n1.backward(u, r.din, r.c1.din, r.in)
 }
 
 // attnBlock is optional self-attention with a residual connection:
@@ -197,7 +193,7 @@ type attnBlock struct {
 
 func newAttnBlock(l *nn.Layout, name string, c, size, groups int) *attnBlock {
 	return &attnBlock{
-		norm:  newUnetNorm(l, name+".norm", c, groups, size*size),
+		norm:  newUnetNorm(l, name+".norm", c, groups, size*size, false),
 		att:   nn.NewAttention(c, size*size),
 		qkvW:  l.Add(name+".qkv.weight", 3*c*c, nn.FanIn(c)),
 		qkvB:  l.Add(name+".qkv.bias", 3*c, nn.FanIn(c)),

@@ -141,6 +141,12 @@ func TestGroupNormForward(t *testing.T) {
 	y := append([]float64(nil), x...)
 	gn.Forward(y, y, gamma, beta, batch)
 	assert.InDeltaSlice(t, out, y, 0)
+	// Fused with SiLU: the activation of the same output, bit for bit.
+	gn.SiLU = true
+	fused := make([]float64, len(x))
+	gn.Forward(fused, x, gamma, beta, batch)
+	SiLUForward(out, out)
+	assert.Equal(t, out, fused)
 }
 
 func TestLinearForward(t *testing.T) {

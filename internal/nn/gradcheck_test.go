@@ -115,14 +115,20 @@ func TestConv2dGradient(t *testing.T) {
 }
 
 func TestGroupNormGradient(t *testing.T) {
-	for i, tc := range []struct{ c, g, hw, batch int }{
-		{4, 2, 6, 2},
-		{6, 3, 5, 1},
-		{4, 4, 3, 2}, // instance norm
-		{3, 1, 4, 2}, // layer norm
+	for i, tc := range []struct {
+		c, g, hw, batch int
+		silu            bool
+	}{
+		{4, 2, 6, 2, false},
+		{6, 3, 5, 1, false},
+		{4, 4, 3, 2, false}, // instance norm
+		{3, 1, 4, 2, false}, // layer norm
+		{4, 2, 6, 3, true},  // fused with SiLU
+		{6, 1, 5, 1, true},
 	} {
 		rnd := rand.New(rand.NewPCG(uint64(i), 3))
 		gn := NewGroupNorm(tc.c, tc.g, tc.hw)
+		gn.SiLU = tc.silu
 		x := nnRandSlice(rnd, tc.batch*tc.c*tc.hw, 1)
 		for j := range x {
 			x[j] += 0.3 // nonzero mean
@@ -136,7 +142,7 @@ func TestGroupNormGradient(t *testing.T) {
 		nnGradCheck(t, rand.NewPCG(uint64(i), 4),
 			[]nnGradInput{{"gn in", x, dx}, {"gn gamma", gamma, dg}, {"gn beta", beta, dbeta}},
 			func() []float64 { gn.Forward(out, x, gamma, beta, tc.batch); return out },
-			func(d []float64) { gn.Backward(dx, dg, dbeta, d, x, gamma, tc.batch) })
+			func(d []float64) { gn.Backward(dx, dg, dbeta, d, x, gamma, beta, tc.batch) })
 	}
 }
 

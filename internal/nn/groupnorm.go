@@ -13,15 +13,22 @@ import (
 //
 //	out[n, c, p] = γ[c] · (in[n, c, p] − μ) / √(σ² + Eps) + β[c].
 //
+// With SiLU set the layer is fused with the activation that follows it:
+// out = SiLU(γ·x̂ + β), and Backward takes the gradient with respect to that
+// output, recomputing the pre-activation from the cached statistics (one pass
+// over memory instead of three, and no pre-activation buffer).
+//
 // Shapes: in, out [N, C, HW]; γ, β [C]. Forward caches μ and 1/√(σ²+Eps) per
 // (n, g) for Backward, which must be called with the input of the latest
 // Forward. A GroupNorm is not safe for concurrent use.
 type GroupNorm struct {
 	C, G, HW int
 	Eps      float64 // 1e-5 by default, as in PyTorch
+	SiLU     bool    // apply SiLU to the output (fused)
 
-	mean, rstd []float64 // [N, G]
-	sums       []float64 // [N, C, 2] per-sample Σ dy·x̂ and Σ dy
+	mean, rstd []float64   // [N, G]
+	sums       []float64   // [N, C, 2] per-sample Σ dy·x̂ and Σ dy
+	da         [][]float64 // per-worker gradient of the pre-activation of one group (SiLU)
 
 	// Arguments of the call in progress, for the pool's workers.
 	backward             bool
@@ -58,17 +65,18 @@ func (gn *GroupNorm) Forward(out, in, gamma, beta []float64, batch int) {
 }
 
 // Backward accumulates dIn += ∂L/∂in (skipped if nil), dGamma += ∂L/∂γ and
-// dBeta += ∂L/∂β given dOut = ∂L/∂out and the input in of the latest Forward.
+// dBeta += ∂L/∂β given dOut = ∂L/∂out and the input in of the latest Forward
+// (β is only read when SiLU is set, to recompute the pre-activation).
 // With x̂ = (x − μ)·r, r = 1/√(σ²+Eps), and means ⟨·⟩ over the group,
 //
 //	dx = r · (dx̂ − ⟨dx̂⟩ − x̂ ⟨dx̂ · x̂⟩), dx̂ = γ · dOut,
 //	dγ[c] = Σ dOut · x̂, dβ[c] = Σ dOut.
 //
 // dIn must not alias dOut or in.
-func (gn *GroupNorm) Backward(dIn, dGamma, dBeta, dOut, in, gamma []float64, batch int) {
+func (gn *GroupNorm) Backward(dIn, dGamma, dBeta, dOut, in, gamma, beta []float64, batch int) {
 	sz := gn.C * gn.HW
 	if len(in) != batch*sz || len(dOut) != batch*sz || len(gamma) != gn.C ||
-		len(dGamma) != gn.C || len(dBeta) != gn.C || (dIn != nil && len(dIn) != batch*sz) ||
+		len(dGamma) != gn.C || len(dBeta) != gn.C || len(beta) != gn.C || (dIn != nil && len(dIn) != batch*sz) ||
 		len(gn.mean) != batch*gn.G {
 		panic("nn: GroupNorm.Backward length mismatch")
 	}
@@ -76,8 +84,14 @@ func (gn *GroupNorm) Backward(dIn, dGamma, dBeta, dOut, in, gamma []float64, bat
 		gn.sums = make([]float64, 2*batch*gn.C)
 	}
 	sums := gn.sums[:2*batch*gn.C]
-	gn.backward, gn.in, gn.gamma, gn.dIn, gn.dOut = true, in, gamma, dIn, dOut
-	parallel(batch, workers(batch), gn, &gn.wg)
+	w := workers(batch)
+	if gn.SiLU {
+		for len(gn.da) < w {
+			gn.da = append(gn.da, make([]float64, gn.C/gn.G*gn.HW))
+		}
+	}
+	gn.backward, gn.in, gn.gamma, gn.beta, gn.dIn, gn.dOut = true, in, gamma, beta, dIn, dOut
+	parallel(batch, w, gn, &gn.wg)
 	gn.release()
 	for n := 0; n < batch; n++ {
 		for c := 0; c < gn.C; c++ {
@@ -93,10 +107,10 @@ func (gn *GroupNorm) release() {
 }
 
 // run normalises (or back-propagates through) samples [lo, hi).
-func (gn *GroupNorm) run(lo, hi, _ int) {
+func (gn *GroupNorm) run(lo, hi, wk int) {
 	sz := gn.C * gn.HW
 	if gn.backward {
-		gn.runBackward(lo, hi, sz)
+		gn.runBackward(lo, hi, sz, wk)
 		return
 	}
 	in, out, gamma, beta := gn.in, gn.out, gn.gamma, gn.beta
@@ -126,6 +140,13 @@ func (gn *GroupNorm) run(lo, hi, _ int) {
 				b := beta[c] - mu*a
 				xs := x[cc*gn.HW : (cc+1)*gn.HW]
 				ys := y[cc*gn.HW : (cc+1)*gn.HW]
+				if gn.SiLU {
+					for i, v := range xs {
+						z := v*a + b
+						ys[i] = z / (1 + math.Exp(-z))
+					}
+					continue
+				}
 				for i, v := range xs {
 					ys[i] = v*a + b
 				}
@@ -134,46 +155,81 @@ func (gn *GroupNorm) run(lo, hi, _ int) {
 	}
 }
 
-func (gn *GroupNorm) runBackward(lo, hi, sz int) {
-	in, dIn, dOut, gamma, sums := gn.in, gn.dIn, gn.dOut, gn.gamma, gn.sums
+func (gn *GroupNorm) runBackward(lo, hi, sz, wk int) {
 	cg := gn.C / gn.G
 	gl := cg * gn.HW
 	for n := lo; n < hi; n++ {
 		for g := 0; g < gn.G; g++ {
 			mu, r := gn.mean[n*gn.G+g], gn.rstd[n*gn.G+g]
 			off := n*sz + g*gl
-			// Per-channel Σ dy·x̂ and Σ dy, then the group means of dx̂ and dx̂·x̂.
-			var mdx, mdxx float64
-			for cc := 0; cc < cg; cc++ {
-				c := g*cg + cc
-				xs := in[off+cc*gn.HW : off+(cc+1)*gn.HW]
-				ds := dOut[off+cc*gn.HW : off+(cc+1)*gn.HW]
-				var sdx, sd float64
-				for i, d := range ds {
-					sdx += d * (xs[i] - mu) * r
-					sd += d
+			x := gn.in[off : off+gl]
+			dy := gn.dOut[off : off+gl]
+			if gn.SiLU {
+				// Gradient with respect to the pre-activation z = γ·x̂ + β:
+				// dz = dOut·σ(z)(1 + z(1 − σ(z))), in the worker's scratch.
+				dz := gn.da[wk][:gl]
+				for cc := 0; cc < cg; cc++ {
+					c := g*cg + cc
+					a := gn.gamma[c] * r
+					b := gn.beta[c] - mu*a
+					xs := x[cc*gn.HW : (cc+1)*gn.HW]
+					ds := dy[cc*gn.HW : (cc+1)*gn.HW]
+					dd := dz[cc*gn.HW : (cc+1)*gn.HW]
+					for i, v := range xs {
+						z := v*a + b
+						sg := 1 / (1 + math.Exp(-z))
+						dd[i] = ds[i] * sg * (1 + z*(1-sg))
+					}
 				}
-				sums[2*(n*gn.C+c)] = sdx
-				sums[2*(n*gn.C+c)+1] = sd
-				mdx += gamma[c] * sd
-				mdxx += gamma[c] * sdx
+				dy = dz
 			}
-			if dIn == nil {
-				continue
+			var dx []float64
+			if gn.dIn != nil {
+				dx = gn.dIn[off : off+gl]
 			}
-			mdx /= float64(gl)
-			mdxx /= float64(gl)
-			for cc := 0; cc < cg; cc++ {
-				c := g*cg + cc
-				xs := in[off+cc*gn.HW : off+(cc+1)*gn.HW]
-				ds := dOut[off+cc*gn.HW : off+(cc+1)*gn.HW]
-				dx := dIn[off+cc*gn.HW : off+(cc+1)*gn.HW]
-				gr := gamma[c] * r
-				for i, d := range ds {
-					xh := (xs[i] - mu) * r
-					dx[i] += gr*d - r*(mdx+xh*mdxx)
-				}
-			}
+			gn.groupBackward(dx, dy, x, n, g, mu, r)
+		}
+	}
+}
+
+// groupBackward back-propagates through the normalisation of group g of
+// sample n: x and dy are the group's input and the gradient with respect to
+// its normalised output, [C/G, HW]; dx, if not nil, accumulates the input
+// gradient. The per-channel Σ dy·x̂ and Σ dy go to gn.sums.
+func (gn *GroupNorm) groupBackward(dx, dy, x []float64, n, g int, mu, r float64) {
+	cg := gn.C / gn.G
+	hw := gn.HW
+	gamma, sums := gn.gamma, gn.sums
+	// Per-channel Σ dy·x̂ and Σ dy, then the group means of dx̂ and dx̂·x̂.
+	var mdx, mdxx float64
+	for cc := 0; cc < cg; cc++ {
+		c := g*cg + cc
+		xs := x[cc*hw : (cc+1)*hw]
+		ds := dy[cc*hw : (cc+1)*hw]
+		var sdx, sd float64
+		for i, d := range ds {
+			sdx += d * (xs[i] - mu) * r
+			sd += d
+		}
+		sums[2*(n*gn.C+c)] = sdx
+		sums[2*(n*gn.C+c)+1] = sd
+		mdx += gamma[c] * sd
+		mdxx += gamma[c] * sdx
+	}
+	if dx == nil {
+		return
+	}
+	mdx /= float64(cg * hw)
+	mdxx /= float64(cg * hw)
+	for cc := 0; cc < cg; cc++ {
+		c := g*cg + cc
+		xs := x[cc*hw : (cc+1)*hw]
+		ds := dy[cc*hw : (cc+1)*hw]
+		d := dx[cc*hw : (cc+1)*hw]
+		gr := gamma[c] * r
+		for i, v := range ds {
+			xh := (xs[i] - mu) * r
+			d[i] += gr*v - r*(mdx+xh*mdxx)
 		}
 	}
 }
