@@ -31,9 +31,9 @@ import (
 // # Buffers and concurrency
 //
 // A UNet owns its activations: Forward caches what Backward needs, in
-// buffers sized for the batch of the call and reused by later calls with the
-// same batch size (a new batch size reallocates them), so steady-state
-// training does not allocate activation memory. Caching costs memory, not
+// buffers that grow to the largest batch seen and are reused by later calls
+// (a smaller batch reuses them without allocating; a larger one allocates),
+// so steady-state training and sampling allocate nothing. Caching costs memory, not
 // time: inference uses the same Forward. Layers split each batch across
 // GOMAXPROCS goroutines; results do not depend on the number of cores.
 // A UNet is not safe for concurrent use; use Clone for a second one.
@@ -145,6 +145,10 @@ func newUNetLayout(cfg Config) *UNet {
 		c := b * cfg.Mults[i]
 		u.us[i] = newUnetConv(l, fmt.Sprintf("us.%d", j), c, c, cfg.Size>>(i-1), 3, 1)
 	}
+	u.skip, u.dskip = make([][]float64, levels), make([][]float64, levels)
+	u.cat, u.dcat = make([][]float64, levels), make([][]float64, levels)
+	u.catA, u.dcatA = make([][]float64, levels), make([][]float64, levels)
+	u.upv, u.dupv = make([][]float64, levels), make([][]float64, levels)
 	u.outN = newUnetNorm(l, "out.0", b*cfg.Mults[0], g, cfg.Size*cfg.Size, true)
 	u.outC = newUnetConv(l, "out.2", b*cfg.Mults[0], cfg.Channels, cfg.Size, 3, 1)
 	return u
@@ -154,7 +158,7 @@ func newUNetLayout(cfg Config) *UNet {
 func (u *UNet) alloc(batch int) {
 	cfg := u.cfg
 	a := &u.bufs
-	*a = unetBuffers{batch: batch}
+	a.reset(batch)
 	u.batch = batch
 	u.forwarded = false
 	s2 := cfg.Size * cfg.Size
@@ -168,7 +172,6 @@ func (u *UNet) alloc(batch int) {
 	u.inc.out, u.inc.dout = a.val(batch*cfg.Base*s2), a.grad(batch*cfg.Base*s2)
 	h, dh := u.inc.out, u.inc.dout
 	levels := len(cfg.Mults)
-	u.skip, u.dskip = make([][]float64, levels), make([][]float64, levels)
 	for i := 0; i < levels; i++ {
 		for _, r := range u.down[i] {
 			r.alloc(a, h, dh)
@@ -188,9 +191,6 @@ func (u *UNet) alloc(batch int) {
 		u.attn.alloc(a, h, dh)
 		h, dh = u.attn.out, u.attn.dout
 	}
-	u.cat, u.dcat = make([][]float64, levels), make([][]float64, levels)
-	u.catA, u.dcatA = make([][]float64, levels), make([][]float64, levels)
-	u.upv, u.dupv = make([][]float64, levels), make([][]float64, levels)
 	for i := levels - 1; i >= 0; i-- {
 		n := batch * u.up[i][0].ci * (cfg.Size >> i) * (cfg.Size >> i)
 		u.catA[i], u.dcatA[i] = h, dh
@@ -220,7 +220,7 @@ func (u *UNet) alloc(batch int) {
 // [0, 1] (the time embedding uses 1000·t, like the twin) and writes it to out
 // [batch, Channels, Size, Size]. It caches the activations Backward needs
 // (x is copied, so the caller may reuse it). out may alias x. Forward
-// allocates only when batch differs from the previous call. It panics if
+// allocates only when batch exceeds every earlier batch size. It panics if
 // batch is not positive or a length does not match.
 func (u *UNet) Forward(out, x, t []float64, batch int) {
 	cfg := u.cfg
@@ -380,7 +380,8 @@ func (u *UNet) Clone() *UNet {
 	return v
 }
 
-// ActivationFloats returns the number of float64s held in activation and
-// activation-gradient buffers for the current batch size (0 before the
-// first Forward); multiply by 8 for bytes. Layer scratch (im2col) is extra.
+// ActivationFloats returns the number of float64s of activation and
+// activation-gradient buffers in use for the current batch size (0 before
+// the first Forward); multiply by 8 for bytes. Layer scratch (im2col, one
+// per core) is extra.
 func (u *UNet) ActivationFloats() int { return u.bufs.total }

@@ -6,15 +6,37 @@ import (
 
 // unetBuffers hands out the activation buffers of a UNet for one batch size
 // and remembers the gradient buffers, which Backward zeroes before use.
+// Buffers are requested in the same order for every batch size, so the i-th
+// request reuses the memory of the i-th earlier one when it is large enough:
+// memory grows to the largest batch seen and is reused for smaller ones.
 type unetBuffers struct {
 	batch int
 	grads [][]float64
-	total int // float64s allocated
+	total int // float64s in use for this batch size
+
+	mem  [][]float64 // backing memory, by request number
+	next int         // next request number
+}
+
+// reset starts handing out buffers for batch samples.
+func (a *unetBuffers) reset(batch int) {
+	a.batch, a.grads, a.total, a.next = batch, a.grads[:0], 0, 0
 }
 
 func (a *unetBuffers) val(n int) []float64 {
 	a.total += n
-	return make([]float64, n)
+	i := a.next
+	a.next++
+	if i < len(a.mem) && cap(a.mem[i]) >= n {
+		return a.mem[i][:n]
+	}
+	s := make([]float64, n)
+	if i < len(a.mem) {
+		a.mem[i] = s
+	} else {
+		a.mem = append(a.mem, s)
+	}
+	return s
 }
 
 func (a *unetBuffers) grad(n int) []float64 {

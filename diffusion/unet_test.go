@@ -382,5 +382,13 @@ func TestUNetNoAllocation(t *testing.T) {
 		}
 		step()
 		assert.Zero(t, testing.AllocsPerRun(5, step), "config %d", ci)
+		// A smaller batch reuses the buffers of the larger one.
+		small := func() {
+			u.Forward(out[:n/batch], x[:n/batch], ts[:1], 1)
+			u.Backward(dx[:n/batch], d[:n/batch])
+			step()
+		}
+		small()
+		assert.Zero(t, testing.AllocsPerRun(5, small), "config %d: batch 1 then 3", ci)
 	}
 }

@@ -49,11 +49,12 @@ func (a *Attention) Forward(out, x, wqkv, bqkv, wo, bo []float64, batch int) {
 	if len(x) != batch*c*l || len(out) != batch*c*l || len(wqkv) != 3*c*c || len(bqkv) != 3*c || len(wo) != c*c || len(bo) != c {
 		panic("nn: Attention.Forward length mismatch")
 	}
-	if len(a.qkv) != batch*3*c*l {
+	if cap(a.qkv) < batch*3*c*l {
 		a.qkv = make([]float64, batch*3*c*l)
 		a.p = make([]float64, batch*l*l)
 		a.o = make([]float64, batch*c*l)
 	}
+	a.qkv, a.p, a.o = a.qkv[:batch*3*c*l], a.p[:batch*l*l], a.o[:batch*c*l]
 	a.out, a.x, a.wqkv, a.bqkv, a.wo, a.bo = out, x, wqkv, bqkv, wo, bo
 	parallel(batch, workers(batch), a, &a.wg)
 	a.out, a.x, a.wqkv, a.bqkv, a.wo, a.bo = nil, nil, nil, nil, nil, nil
