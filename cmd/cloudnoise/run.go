@@ -31,6 +31,7 @@ func commands() []command {
 		{"snr", "per-frequency signal-to-noise ratio of the forward process, white vs cloud", runSNR},
 		{"train", "train a small diffusion model with white or cloud noise", runTrain},
 		{"generate", "sample images from a trained checkpoint", runGenerate},
+		{"experiment", "train white and cloud models and measure their samples against K", runExperiment},
 	}
 }
 

@@ -1,0 +1,164 @@
+package experiment
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+
+	"gonum.org/v1/gonum/mat"
+
+	"github.com/cloud-diffusion/noise"
+)
+
+// Reference holds the statistics of a data set that samples are scored
+// against (see Score).
+type Reference struct {
+	Images []*mat.Dense
+	// Mean is the per-pixel mean of the images, Var the variance of their
+	// real Fourier coefficients, Var X_k (noise.Spectrum.Power times the
+	// mean pixel variance): the Gaussian diagonal in Fourier space that
+	// SpectralFrechet compares.
+	Mean, Var *mat.Dense
+	// Fit is the power law fitted to the images' spectrum (noise.FitPowerLaw
+	// with the paper's method); Metric is the Mahalanobis metric of
+	// Q0 = N(0, A²|k|^(−2Δ)) with Δ = Fit.Delta and A = Fit.A·σ, σ² the mean
+	// pixel variance, so that Q0 is the data's fitted spectrum in pixel
+	// units.
+	Fit    noise.PowerLaw
+	Metric *noise.Metric
+	// Lo and Hi are the smallest and largest pixel values, the range of the
+	// PixelTV histograms.
+	Lo, Hi float64
+	// pairs is a fixed random permutation of Images, paired with samples by
+	// Metric.Between.
+	pairs []*mat.Dense
+	// nearest is the stacked data of the nearest-neighbour check.
+	nearest *nearestTrain
+}
+
+// gaussian returns the per-pixel mean and the variance of the real Fourier
+// coefficients of xs, and the mean pixel variance, from a noise.Spectrum.
+func gaussian(xs []*mat.Dense) (mean, variance *mat.Dense, pixVar float64, power *mat.Dense, err error) {
+	if len(xs) < 2 {
+		return nil, nil, 0, nil, fmt.Errorf("experiment: %d images, need at least 2 for a spectrum", len(xs))
+	}
+	r, c := xs[0].Dims()
+	s := noise.NewSpectrum(r, c)
+	if err := s.AddBatch(xs); err != nil {
+		return nil, nil, 0, nil, err
+	}
+	if mean, err = s.Mean(); err != nil {
+		return nil, nil, 0, nil, err
+	}
+	if power, err = s.Power(); err != nil {
+		return nil, nil, 0, nil, err
+	}
+	std, _ := s.Std()
+	for _, v := range std.RawMatrix().Data {
+		pixVar += v * v
+	}
+	pixVar /= float64(r * c)
+	variance = mat.NewDense(r, c, nil)
+	variance.Scale(pixVar, power)
+	return mean, variance, pixVar, power, nil
+}
+
+// NewReference computes the statistics of the data set xs (at least 2
+// images of one shape, finite). seed fixes the random pairing of samples
+// with data images in Score's Mahalanobis distance.
+func NewReference(xs []*mat.Dense, seed uint64) (*Reference, error) {
+	mean, variance, pixVar, power, err := gaussian(xs)
+	if err != nil {
+		return nil, err
+	}
+	fit, err := noise.FitPowerLaw(power, nil)
+	if err != nil {
+		return nil, fmt.Errorf("experiment: fitting the data spectrum: %w", err)
+	}
+	r, c := xs[0].Dims()
+	m, err := noise.NewMetric(r, c, fit.Delta, fit.A*math.Sqrt(pixVar))
+	if err != nil {
+		return nil, err
+	}
+	lo, hi := math.Inf(1), math.Inf(-1)
+	for _, x := range xs {
+		lo = min(lo, mat.Min(x))
+		hi = max(hi, mat.Max(x))
+	}
+	if !(lo < hi) {
+		return nil, fmt.Errorf("experiment: constant data set (every pixel %v)", lo)
+	}
+	nt, err := newNearestTrain(xs)
+	if err != nil {
+		return nil, err
+	}
+	pairs := append([]*mat.Dense(nil), xs...)
+	rnd := rand.New(rand.NewPCG(seed, 0x7061697273)) // "pairs"
+	rnd.Shuffle(len(pairs), func(i, j int) { pairs[i], pairs[j] = pairs[j], pairs[i] })
+	return &Reference{Images: xs, Mean: mean, Var: variance, Fit: fit, Metric: m, Lo: lo, Hi: hi, pairs: pairs, nearest: nt}, nil
+}
+
+// TVBins is the number of bins of the PixelTV histograms of Score.
+const TVBins = 64
+
+// Scores are the quality metrics of a set of samples against a Reference.
+type Scores struct {
+	N int // number of samples
+	// LSD is the log-spectral distance of the radially averaged power
+	// spectra, in dB (noise.LogSpectralError).
+	LSD float64
+	// Frechet is the squared Fréchet distance between the Gaussians
+	// diagonal in Fourier space fitted to the samples and to the data
+	// (noise.SpectralFrechet), in squared pixel units summed over the
+	// frequencies.
+	Frechet float64
+	// Mahalanobis is d(samples, data | Q0) (noise.Metric.Between), samples
+	// paired with a random permutation of the data, with its standard
+	// error; MahalanobisData is d(data, data | Q0) over disjoint pairs of
+	// data images, what a perfect generator would get.
+	Mahalanobis, MahalanobisData noise.Estimate
+	// W1 and TV are the Wasserstein-1 and total-variation distances of the
+	// pixel histograms (PixelWasserstein; PixelTV with TVBins bins over the
+	// data's range).
+	W1, TV float64
+	// Nearest is the nearest-neighbour copy check against the data.
+	Nearest *Nearest
+}
+
+// Score computes the metrics of samples against the reference. It returns
+// an error if samples has fewer than 2 images, an image of the wrong shape
+// or a non-finite pixel, or if a metric cannot be computed (for example
+// samples of zero variance).
+func (ref *Reference) Score(samples []*mat.Dense) (*Scores, error) {
+	if len(samples) < 2 {
+		return nil, fmt.Errorf("experiment: %d samples, need at least 2", len(samples))
+	}
+	sc := &Scores{N: len(samples)}
+	var err error
+	if sc.LSD, err = noise.LogSpectralError(samples, ref.Images); err != nil {
+		return nil, err
+	}
+	mean, variance, _, _, err := gaussian(samples)
+	if err != nil {
+		return nil, err
+	}
+	if sc.Frechet, err = noise.SpectralFrechet(mean, variance, ref.Mean, ref.Var); err != nil {
+		return nil, err
+	}
+	if sc.Mahalanobis, err = ref.Metric.BetweenErr(samples, ref.pairs); err != nil {
+		return nil, err
+	}
+	if sc.MahalanobisData, err = ref.Metric.BetweenErr(ref.pairs, ref.pairs); err != nil {
+		return nil, err
+	}
+	if sc.W1, err = PixelWasserstein(samples, ref.Images); err != nil {
+		return nil, err
+	}
+	if sc.TV, err = PixelTV(samples, ref.Images, TVBins, ref.Lo, ref.Hi); err != nil {
+		return nil, err
+	}
+	if sc.Nearest, err = ref.nearest.check(samples); err != nil {
+		return nil, err
+	}
+	return sc, nil
+}
