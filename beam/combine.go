@@ -1,6 +1,7 @@
 package noisebeam
 
 import (
+	"errors"
 	"fmt"
 	"reflect"
 
@@ -13,6 +14,7 @@ import (
 func init() {
 	beam.RegisterCoder(reflect.TypeOf((*Accumulator)(nil)).Elem(), encodeAccumulator, decodeAccumulator)
 	register.Combiner3[Accumulator, Image, []byte](&SpectrumFn{})
+	register.Combiner3[Accumulator, []byte, []byte](&MergeSpectraFn{})
 }
 
 // Accumulator is the accumulator of SpectrumFn: a live noise.Spectrum while
@@ -125,4 +127,41 @@ func (f *SpectrumFn) ExtractOutput(a Accumulator) ([]byte, error) {
 		a.Spectrum = noise.NewSpectrum(f.Rows, f.Cols)
 	}
 	return a.Spectrum.MarshalBinary()
+}
+
+// MergeSpectraFn is a Beam CombineFn that merges encoded spectra (the
+// outputs of SpectrumFn, or any Spectrum.MarshalBinary encoding of
+// Rows×Cols spectra without options) into one, for example partial
+// spectra of shards of a data set, or of data sets estimated in separate
+// jobs. Its output is the MarshalBinary encoding of the merged spectrum.
+// An input that is not a valid encoding, or of another size, is an error.
+type MergeSpectraFn struct {
+	Rows, Cols int
+}
+
+// CreateAccumulator returns an empty accumulator.
+func (f *MergeSpectraFn) CreateAccumulator() (Accumulator, error) {
+	return (*SpectrumFn)(f).CreateAccumulator()
+}
+
+// AddInput merges the encoded spectrum data into a and returns a.
+func (f *MergeSpectraFn) AddInput(a Accumulator, data []byte) (Accumulator, error) {
+	b, err := decodeAccumulator(data)
+	if err != nil {
+		return a, err
+	}
+	if b.Spectrum == nil {
+		return a, errors.New("noise: merging an empty encoding")
+	}
+	return f.MergeAccumulators(a, b)
+}
+
+// MergeAccumulators merges b into a and returns a. b is not modified.
+func (f *MergeSpectraFn) MergeAccumulators(a, b Accumulator) (Accumulator, error) {
+	return (*SpectrumFn)(f).MergeAccumulators(a, b)
+}
+
+// ExtractOutput returns the MarshalBinary encoding of the merged spectrum.
+func (f *MergeSpectraFn) ExtractOutput(a Accumulator) ([]byte, error) {
+	return (*SpectrumFn)(f).ExtractOutput(a)
 }

@@ -230,3 +230,48 @@ func TestSpectrumFnBadInput(t *testing.T) {
 		require.ErrorContains(t, err, "noise: ")
 	}
 }
+
+// TestMergeSpectraFn merges encoded partial spectra of random shards and
+// compares with one Spectrum over all images; bad encodings and sizes are
+// errors.
+func TestMergeSpectraFn(t *testing.T) {
+	rnd := rand.New(rand.NewPCG(3, 4))
+	images := combineTestImages(rnd, 25, 6, 5)
+	ref := noise.NewSpectrum(6, 5)
+	parts := make([]*noise.Spectrum, 4)
+	for k := range parts {
+		parts[k] = noise.NewSpectrum(6, 5)
+	}
+	for _, im := range images {
+		m, _ := im.Dense()
+		require.NoError(t, ref.Add(m))
+		require.NoError(t, parts[rnd.IntN(len(parts))].Add(m))
+	}
+	fn := &MergeSpectraFn{Rows: 6, Cols: 5}
+	a, err := fn.CreateAccumulator()
+	require.NoError(t, err)
+	b, err := fn.CreateAccumulator()
+	require.NoError(t, err)
+	for k, p := range parts {
+		data, err := p.MarshalBinary()
+		require.NoError(t, err)
+		if k%2 == 0 {
+			a, err = fn.AddInput(a, data)
+		} else {
+			b, err = fn.AddInput(b, data)
+		}
+		require.NoError(t, err)
+	}
+	a, err = fn.MergeAccumulators(a, b)
+	require.NoError(t, err)
+	out, err := fn.ExtractOutput(a)
+	require.NoError(t, err)
+	combineTestCheck(t, out, ref)
+
+	other, err := noise.NewSpectrum(5, 6).MarshalBinary()
+	require.NoError(t, err)
+	for _, bad := range [][]byte{nil, []byte("junk"), other} {
+		_, err := fn.AddInput(a, bad)
+		require.ErrorContains(t, err, "noise: ")
+	}
+}

@@ -3,6 +3,7 @@ package noisebeam
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"image"
 	"image/color"
 	"image/png"
@@ -16,6 +17,7 @@ import (
 	"codeberg.org/sbinet/npyio"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/core/metrics"
+	beamlog "github.com/apache/beam/sdks/v2/go/pkg/beam/log"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/testing/ptest"
 	"github.com/stretchr/testify/require"
 	"gonum.org/v1/gonum/mat"
@@ -25,8 +27,10 @@ import (
 )
 
 // TestMain runs the pipelines of this package's tests on prism, in process
-// (ptest's default runner; -runner overrides it).
+// (ptest's default runner; -runner overrides it). Prism's progress logs
+// (slog, level Info) are silenced.
 func TestMain(m *testing.M) {
+	beamlog.LogLevel = "warn" // read by beam.Init, called by ptest.Main
 	ptest.Main(m)
 }
 
@@ -38,7 +42,7 @@ const pipelineTestDelta = 1.5
 // 0.5 + 0.12·v and clipped to [0, 1], into a new temporary folder, with
 // image/png directly (not through imageio). It returns their paths in
 // order.
-func pipelineTestFolder(t *testing.T, n, rows, cols int, seed uint64) []string {
+func pipelineTestFolder(t testing.TB, n, rows, cols int, seed uint64) []string {
 	t.Helper()
 	dir := t.TempDir()
 	sampler, err := noise.NewSampler(noise.Spec{Rows: rows, Cols: cols, Delta: pipelineTestDelta}, rand.NewPCG(seed, 2))
@@ -51,7 +55,7 @@ func pipelineTestFolder(t *testing.T, n, rows, cols int, seed uint64) []string {
 	return paths
 }
 
-func pipelineTestWritePNG(t *testing.T, path string, m *mat.Dense) {
+func pipelineTestWritePNG(t testing.TB, path string, m *mat.Dense) {
 	t.Helper()
 	rows, cols := m.Dims()
 	img := image.NewGray16(image.Rect(0, 0, cols, rows))
@@ -161,6 +165,12 @@ func pipelineTestCompare(t *testing.T, r Result, power, wantPower *mat.Dense, wa
 // files, (b) every bad file is in the dead-letter output with its path and
 // the error, and counted, and (c) the job does not fail.
 func TestSpectrumOfFilesMatchesSpectrum(t *testing.T) {
+	for _, shards := range []int{1, 3} {
+		t.Run(fmt.Sprintf("shards=%d", shards), func(t *testing.T) { pipelineTestFiles(t, shards) })
+	}
+}
+
+func pipelineTestFiles(t *testing.T, shards int) {
 	const rows, cols, n = 40, 48, 32
 	paths := pipelineTestFolder(t, n, rows, cols, 1)
 	_, wantPower, want := pipelineTestReference(t, paths, nil)
@@ -181,7 +191,7 @@ func TestSpectrumOfFilesMatchesSpectrum(t *testing.T) {
 	resultPath, spectrumPath := filepath.Join(out, "result.json"), filepath.Join(out, "power.npy")
 	p, s := beam.NewPipelineWithRoot()
 	all := append(append([]string(nil), paths...), bad...)
-	o := SpectrumOfFiles(s, beam.CreateList(s, all), Config{Rows: rows, Cols: cols})
+	o := SpectrumOfFiles(s, beam.CreateList(s, all), Config{Rows: rows, Cols: cols, Shards: shards})
 	WriteResult(s, o, resultPath, spectrumPath)
 	images, failed := pipelineTestRun(t, p)
 

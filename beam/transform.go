@@ -3,6 +3,7 @@ package noisebeam
 import (
 	"context"
 	"fmt"
+	"hash/fnv"
 
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/io/filesystem"
@@ -16,6 +17,8 @@ import (
 func init() {
 	register.DoFn4x0[context.Context, string, func(Image), func(Failure)](&decodeFn{})
 	register.DoFn4x0[context.Context, Image, func(Image), func(Failure)](&validateFn{})
+	register.DoFn2x0[string, func(string)](&shardFn{})
+	register.Emitter1[string]()
 	register.Emitter1[Image]()
 	register.Emitter1[Failure]()
 }
@@ -45,6 +48,17 @@ type Config struct {
 	// Rows×Cols (imageio.Options{Rows, Cols}; see package imageio) instead
 	// of rejecting files of another size. SpectrumOfImages ignores it.
 	Resize bool
+
+	// Shards, if greater than 1, makes SpectrumOfFiles spread the paths
+	// over that many independent branches (by a hash of the path), each
+	// reshuffled, decoded and combined on its own, and merges the partial
+	// spectra (MergeSpectraFn). Runners with dynamic work rebalancing
+	// (Dataflow, Flink) parallelise one branch already; the prism runner
+	// runs each stage of a batch pipeline as one bundle on one core, so
+	// there Shards = the number of cores is what uses them. The result
+	// does not depend on Shards beyond rounding. SpectrumOfImages ignores
+	// it.
+	Shards int
 
 	// Fit is passed to noise.FitPowerLaw; the zero value is the paper's
 	// method (unbinned OLS, central cross of half-width 4 masked).
@@ -106,9 +120,37 @@ func SpectrumOfFiles(s beam.Scope, paths beam.PCollection, cfg Config) Outputs {
 		panic(err.Error())
 	}
 	s = s.Scope("noise.SpectrumOfFiles")
-	paths = beam.Reshuffle(s, paths)
-	images, failed := beam.ParDo2(s, &decodeFn{Rows: cfg.Rows, Cols: cfg.Cols, Resize: cfg.Resize}, paths)
-	return spectrumOf(s, images, failed, cfg)
+	if cfg.Shards <= 1 {
+		paths = beam.Reshuffle(s, paths)
+		images, failed := beam.ParDo2(s, &decodeFn{Rows: cfg.Rows, Cols: cfg.Cols, Resize: cfg.Resize}, paths)
+		return spectrumOf(s, images, failed, cfg)
+	}
+	spectra := make([]beam.PCollection, cfg.Shards)
+	failures := make([]beam.PCollection, cfg.Shards)
+	for k := range cfg.Shards {
+		ss := s.Scope(fmt.Sprintf("shard%d", k))
+		shard := beam.ParDo(ss, &shardFn{Shard: k, Shards: cfg.Shards}, paths)
+		shard = beam.Reshuffle(ss, shard)
+		images, failed := beam.ParDo2(ss, &decodeFn{Rows: cfg.Rows, Cols: cfg.Cols, Resize: cfg.Resize}, shard)
+		spectra[k] = beam.Combine(ss, &SpectrumFn{Rows: cfg.Rows, Cols: cfg.Cols}, images)
+		failures[k] = failed
+	}
+	spec := beam.Combine(s, &MergeSpectraFn{Rows: cfg.Rows, Cols: cfg.Cols}, beam.Flatten(s, spectra...))
+	est := beam.ParDo(s, &estimateFn{Fit: cfg.Fit}, spec)
+	return Outputs{Spectrum: spec, Estimate: est, Failures: beam.Flatten(s, failures...)}
+}
+
+// shardFn passes the paths whose FNV-1a hash is Shard modulo Shards.
+type shardFn struct {
+	Shard, Shards int
+}
+
+func (f *shardFn) ProcessElement(path string, emit func(string)) {
+	h := fnv.New64a()
+	h.Write([]byte(path))
+	if h.Sum64()%uint64(f.Shards) == uint64(f.Shard) {
+		emit(path)
+	}
 }
 
 func spectrumOf(s beam.Scope, images, failed beam.PCollection, cfg Config) Outputs {

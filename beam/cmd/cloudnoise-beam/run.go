@@ -10,12 +10,14 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strings"
 
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/io/fileio"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/io/filesystem"
+	beamlog "github.com/apache/beam/sdks/v2/go/pkg/beam/log"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/register"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/x/beamx" // runners, gs:// and local file systems
 
@@ -62,7 +64,7 @@ func usagef(format string, args ...any) error {
 // config holds the command's own flags.
 type config struct {
 	input, out, spectrum string
-	size                 int
+	size, shards         int
 	fit                  noise.FitOptions
 }
 
@@ -81,6 +83,8 @@ func run(args []string, stdout, stderr io.Writer) error {
 	method := fs.String("method", "ols", "fit method: ols (the paper's), binned or whittle")
 	fs.Float64Var(&c.fit.KMin, "kmin", 0, "smallest |k| fitted, cycles per pixel (0: no bound)")
 	fs.Float64Var(&c.fit.KMax, "kmax", 0, "largest |k| fitted, cycles per pixel (0: no bound)")
+	fs.IntVar(&c.shards, "shards", runtime.GOMAXPROCS(0), "independent branches the files are spread over (noisebeam.Config.Shards); the prism runner runs one branch on one core")
+	verbose := fs.Bool("v", false, "log the runner's progress (Beam's log level info instead of warn)")
 	// Beam's options live on flag.CommandLine; accept them here too.
 	flag.CommandLine.VisitAll(func(f *flag.Flag) {
 		if fs.Lookup(f.Name) == nil {
@@ -89,7 +93,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	})
 	fs.Usage = func() {
 		fmt.Fprint(fs.Output(), usageText)
-		for _, name := range []string{"input", "size", "out", "spectrum", "cross", "method", "kmin", "kmax", "runner"} {
+		for _, name := range []string{"input", "size", "out", "spectrum", "cross", "method", "kmin", "kmax", "shards", "v", "runner"} {
 			if f := fs.Lookup(name); f != nil {
 				fmt.Fprintf(fs.Output(), "  -%s\n    \t%s (default %q)\n", f.Name, f.Usage, f.DefValue)
 			}
@@ -104,6 +108,10 @@ func run(args []string, stdout, stderr io.Writer) error {
 	}
 	// On a distributed runner's workers the binary is started in worker
 	// mode, where Init runs the worker harness and never returns.
+	beamlog.LogLevel = "warn"
+	if *verbose {
+		beamlog.LogLevel = "info"
+	}
 	beam.Init()
 
 	if c.input == "" {
@@ -135,7 +143,10 @@ func run(args []string, stdout, stderr io.Writer) error {
 	}
 
 	ctx := context.Background()
-	cfg := noisebeam.Config{Rows: c.size, Cols: c.size, Resize: c.size > 0, Fit: c.fit}
+	if c.shards < 1 || c.shards > 1024 {
+		return usagef("-shards %d: want 1 to 1024", c.shards)
+	}
+	cfg := noisebeam.Config{Rows: c.size, Cols: c.size, Resize: c.size > 0, Shards: c.shards, Fit: c.fit}
 	if c.size == 0 {
 		rows, cols, err := probeSize(ctx, c.input)
 		if err != nil {

@@ -128,7 +128,7 @@ func TestRunSizes(t *testing.T) {
 	odd := runTestWrite(t, dir, "b", 3, 24, 30, 3)
 	out := filepath.Join(t.TempDir(), "r.json")
 
-	_, _, err := runTestRun("-input", filepath.Join(dir, "*.png"), "-out", out)
+	_, _, err := runTestRun("-input", filepath.Join(dir, "*.png"), "-out", out, "-shards", "1")
 	require.NoError(t, err)
 	r := runTestResult(t, out)
 	require.Equal(t, 10, r.Images)
@@ -138,7 +138,7 @@ func TestRunSizes(t *testing.T) {
 		require.Contains(t, f.Err, "want 20×20")
 	}
 
-	_, _, err = runTestRun("-input", filepath.Join(dir, "*.png"), "-out", out, "-size", "16", "-method", "whittle", "-cross", "-1")
+	_, _, err = runTestRun("-input", filepath.Join(dir, "*.png"), "-out", out, "-size", "16", "-method", "whittle", "-cross", "-1", "-shards", "3")
 	require.NoError(t, err)
 	r = runTestResult(t, out)
 	require.Empty(t, r.Error)
@@ -170,6 +170,7 @@ func TestRunErrors(t *testing.T) {
 		{[]string{"-input", good, "extra"}, true, "unexpected arguments"},
 		{[]string{"-input", good, "-nosuchflag"}, true, "nosuchflag"},
 		{[]string{"-input", good, "-out", ""}, true, "-out"},
+		{[]string{"-input", good, "-shards", "0"}, true, "-shards"},
 		{[]string{"-input", filepath.Join(dir, "*.jpg"), "-out", out}, false, "no file matches"},
 		{[]string{"-input", good, "-out", filepath.Join(dir, "missing", "r.json")}, false, "missing"},
 	} {
