@@ -29,17 +29,18 @@ type Config struct {
 
 	// Base is the UNet's base width (diffusion.Config.Base); the other UNet
 	// settings are diffusion.DefaultConfig's (multipliers 1, 2, 2, one
-	// residual block per level, GroupNorm(8)). Default 16.
+	// residual block per level, GroupNorm(8)). Default 8 (44 233
+	// parameters), the width that fits the default budget on 2 cores.
 	Base int
 	// Steps and Batch are the training steps and images per step of every
 	// model; the other training settings are diffusion.DefaultTrainConfig's
 	// (AdamW at 1e-3 with 100 warm-up steps and cosine decay, EMA 0.999,
 	// offset-cosine schedule with T = 1000, MSE on ε, per-pixel
 	// normalisation, Δ of cloud noise fitted to the training set).
-	// Defaults 1500 and 16.
+	// Defaults 1000 and 16.
 	Steps, Batch int
 
-	// Samples is the number of images drawn per model and K. Default 64.
+	// Samples is the number of images drawn per model and K. Default 48.
 	Samples int
 	// Ks are the numbers of DDIM steps (η = 0). Default 5, 10, 20, 50, 100,
 	// 250.
@@ -64,10 +65,10 @@ func DefaultConfig() Config {
 		Size:        32,
 		DeadLeaves:  2048,
 		PhotosDir:   "../shared/data/photos96",
-		Base:        16,
-		Steps:       1500,
+		Base:        8,
+		Steps:       1000,
 		Batch:       16,
-		Samples:     64,
+		Samples:     48,
 		Ks:          []int{5, 10, 20, 50, 100, 250},
 		TrajectoryK: 50,
 		DDPMK:       100,
