@@ -34,9 +34,38 @@ sys.exit(r.returncode)' "$anchors/torch_unet.py" "$threads")
     t_step=$(echo "$tout" | awk '/train step/ {for (i=1;i<=NF;i++) if ($i=="median") print $(i+1)}')
     t_min=$(echo "$tout" | awk '/train step/ {for (i=1;i<=NF;i++) if ($i=="min") print $(i+1)}')
     t_fwd=$(echo "$tout" | awk '/forward ms/ {for (i=1;i<=NF;i++) if ($i=="min") print $(i+1)}')
+    # CPU time per step of the same twin (its classes, exec'd from the anchor),
+    # steadier than wall time on a loaded machine; includes OpenMP spinning.
+    tcpu=$($py - "$anchors/torch_unet.py" "$threads" <<'PY'
+import sys, time
+src = open(sys.argv[1]).read()
+src = src[:src.index("m = UNet()")]
+sys.argv = [sys.argv[1], sys.argv[2]]
+exec(src)
+m = UNet(); opt = torch.optim.AdamW(m.parameters(), 1e-3)
+x = torch.randn(32, 1, 32, 32); t = torch.rand(32); eps = torch.randn_like(x)
+def step():
+    opt.zero_grad(); loss = F.mse_loss(m(x, t), eps); loss.backward(); opt.step()
+for _ in range(3): step()
+cs = []
+for _ in range(7):
+    a = time.process_time(); step(); cs.append(time.process_time() - a)
+fs = []
+with torch.no_grad():
+    for _ in range(7):
+        a = time.process_time(); m(x, t); fs.append(time.process_time() - a)
+print("%.1f %.1f" % (sorted(cs)[3] * 1e3, sorted(fs)[3] * 1e3))
+PY
+)
+    t_cpu_step=${tcpu% *}
+    t_cpu_fwd=${tcpu#* }
+    go_cpu_step=$(echo "$gout" | awk '$1 ~ /^BenchmarkTrainStep/ {for (i=2;i<=NF;i++) if ($i=="cpu-ms/op") print $(i-1)}')
+    go_cpu_fwd=$(echo "$gout" | awk '$1 ~ /^BenchmarkForward/ {for (i=2;i<=NF;i++) if ($i=="cpu-ms/op") print $(i-1)}')
+    awk -v gs="$go_cpu_step" -v gf="$go_cpu_fwd" -v ts="$t_cpu_step" -v tf="$t_cpu_fwd" 'BEGIN {
+      printf "CPU time: go train step %.0f ms, torch %.0f ms: ratio %.2f; forward go %.0f ms, torch %.0f ms: ratio %.2f\n", gs, ts, gs/ts, gf, tf, gf/tf }'
     awk -v gs="$go_step" -v gf="$go_fwd" -v ts="$t_step" -v tm="$t_min" -v tf="$t_fwd" -v gr="$go_rss" 'BEGIN {
-      printf "go train step %.1f ms, torch median %.1f ms (min %.1f): ratio %.2f (vs min %.2f)\n", gs, ts, tm, gs/ts, gs/tm
-      printf "go forward %.1f ms, torch min %.1f ms: ratio %.2f\n", gf, tf, gf/tf
+      printf "wall time: go train step %.1f ms, torch median %.1f ms (min %.1f): ratio %.2f (vs min %.2f)\n", gs, ts, tm, gs/ts, gs/tm
+      printf "wall time: go forward %.1f ms, torch min %.1f ms: ratio %.2f\n", gf, tf, gf/tf
       printf "go peak RSS %s MiB\n", gr }'
   else
     echo "torch twin unavailable: install python3-torch (anchors looked up in $anchors)"

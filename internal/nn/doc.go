@@ -27,9 +27,15 @@
 // and biases are drawn from U(−1/√fan_in, 1/√fan_in) (kaiming-uniform with
 // a = √5), group-norm scales are 1 and shifts 0.
 //
-// Layers that need scratch memory own it, sized on first use for a batch
-// size and reused afterwards; they are not safe for concurrent use. Layers
-// that split a batch across goroutines do so with a fixed partition of work
-// per sample and sum parameter gradients in sample order, so results do not
-// depend on the number of cores.
+// Layers that need scratch memory own it, sized on first use and reused
+// afterwards (growing only for a larger batch); they are not safe for
+// concurrent use. Convolutions, group norms and attention split their work
+// across GOMAXPROCS goroutines of a package-wide pool started on first use
+// (GOMAXPROCS−1 goroutines that live as long as the process), so a step
+// allocates nothing. Matrix products are gonum's blas64.Gemm called on
+// cache-sized tiles from those goroutines, never on its own parallel path.
+// Every element of a result is computed by the same operations whatever the
+// number of goroutines (parameter gradients are split by element, not by
+// sample, and summed over samples in order), so results do not depend on the
+// number of cores.
 package nn
