@@ -82,12 +82,16 @@ type UNet struct {
 // an error, and no UNet, if cfg is invalid: channels other than 1 or 3, a
 // size not divisible by 2^(levels−1), non-positive or odd Base, empty or
 // non-positive Mults, no ResBlocks, or Groups not dividing every channel
-// count. The configuration is copied.
+// count, or more than 2^27 parameters (1 GiB per copy). The configuration is
+// copied.
 func NewUNet(cfg Config, src rand.Source) (*UNet, error) {
 	if err := cfg.validate(); err != nil {
 		return nil, err
 	}
 	u := newUNetLayout(cfg.clone())
+	if n := u.layout.Len(); n > unetMaxParams {
+		return nil, fmt.Errorf("diffusion: UNet would have %d parameters, at most %d allowed", n, unetMaxParams)
+	}
 	u.params = make([]float64, u.layout.Len())
 	u.grads = make([]float64, u.layout.Len())
 	u.layout.Initialize(u.params, src)

@@ -50,6 +50,7 @@ const (
 	unetMaxChannels = 4096 // feature channels at any level
 	unetMaxLevels   = 12
 	unetMaxBlocks   = 16
+	unetMaxParams   = 1 << 27 // 1 GiB of float64 per copy (parameters, gradients, moments, EMA)
 )
 
 // validate returns an error describing the first problem with c.

@@ -257,6 +257,7 @@ func TestUNetConfigErrors(t *testing.T) {
 		{mod(func(c *Config) { c.ResBlocks = 0 }), "blocks"},
 		{mod(func(c *Config) { c.Size = 1 << 20 }), "size"},
 		{mod(func(c *Config) { c.Mults = []int{1, 1000} }), "channels"},
+		{mod(func(c *Config) { c.Base = 2048; c.Mults = []int{1, 2, 2} }), "parameters"}, // ~10^9 parameters
 	} {
 		u, err := NewUNet(tc.cfg, rand.NewPCG(1, 1))
 		if tc.want == "" {
