@@ -24,7 +24,10 @@ import (
 //	out = conv3×3(SiLU(GN(h)))                             Channels channels
 //
 // where Res(x, e) = conv(SiLU(GN(h'))) + skip(x), h' = conv(SiLU(GN(x))) +
-// Linear(e) per channel. Every parameter lives in one flat slice (Params),
+// Linear(e) per channel. The upsampling convolutions are computed as four
+// 2×2 convolutions of the low-resolution input (nn.UpConv2d), the same
+// function at under half the cost, and each GroupNorm is fused with the SiLU
+// that follows it. Every parameter lives in one flat slice (Params),
 // named and ordered like the twin's state_dict; gradients (Grads) use the
 // same layout, as should optimiser moments.
 //
@@ -51,7 +54,7 @@ type UNet struct {
 	mid                *resBlock
 	attn               *attnBlock    // nil without attention
 	up                 [][]*resBlock // [level][block], level as on the way down
-	us                 []*unetConv   // [level], nil at level 0
+	us                 []*unetUpConv // [level], nil at level 0
 	outN               unetNorm
 	outC               *unetConv
 
@@ -69,8 +72,7 @@ type UNet struct {
 	dcatA     [][]float64
 	skip      [][]float64 // per level, the skip tensor and its gradient
 	dskip     [][]float64
-	upv, dupv [][]float64 // per up level i > 0, the upsampled tensor
-	last      []float64   // output of the last up level [N, Base·Mults[0], Size, Size]
+	last      []float64 // output of the last up level [N, Base·Mults[0], Size, Size]
 	dlast     []float64
 	outA      []float64 // final GN output
 	doutA     []float64
@@ -130,7 +132,7 @@ func newUNetLayout(cfg Config) *UNet {
 		u.attn = newAttnBlock(l, "attn", c, low, g)
 	}
 	u.up = make([][]*resBlock, levels)
-	u.us = make([]*unetConv, levels)
+	u.us = make([]*unetUpConv, levels)
 	k = 0
 	for i := levels - 1; i >= 0; i-- {
 		size := cfg.Size >> i
@@ -147,12 +149,11 @@ func newUNetLayout(cfg Config) *UNet {
 	}
 	for i, j := levels-1, 0; i > 0; i, j = i-1, j+1 {
 		c := b * cfg.Mults[i]
-		u.us[i] = newUnetConv(l, fmt.Sprintf("us.%d", j), c, c, cfg.Size>>(i-1), 3, 1)
+		u.us[i] = newUnetUpConv(l, fmt.Sprintf("us.%d", j), c, c, cfg.Size>>i)
 	}
 	u.skip, u.dskip = make([][]float64, levels), make([][]float64, levels)
 	u.cat, u.dcat = make([][]float64, levels), make([][]float64, levels)
 	u.catA, u.dcatA = make([][]float64, levels), make([][]float64, levels)
-	u.upv, u.dupv = make([][]float64, levels), make([][]float64, levels)
 	u.outN = newUnetNorm(l, "out.0", b*cfg.Mults[0], g, cfg.Size*cfg.Size, true)
 	u.outC = newUnetConv(l, "out.2", b*cfg.Mults[0], cfg.Channels, cfg.Size, 3, 1)
 	return u
@@ -206,8 +207,7 @@ func (u *UNet) alloc(batch int) {
 		}
 		if c := u.us[i]; c != nil {
 			n := 4 * len(h)
-			u.upv[i], u.dupv[i] = a.val(n), a.grad(n)
-			c.in, c.din = u.upv[i], u.dupv[i]
+			c.in, c.din = h, dh
 			c.out, c.dout = a.val(n), a.grad(n)
 			h, dh = c.out, c.dout
 		}
@@ -269,8 +269,6 @@ func (u *UNet) Forward(out, x, t []float64, batch int) {
 			r.forward(u)
 		}
 		if c := u.us[i]; c != nil {
-			s := cfg.Size >> i
-			nn.Upsample2xForward(u.upv[i], u.up[i][len(u.up[i])-1].out, batch*c.conv.InC, s, s)
 			c.forward(u)
 		}
 	}
@@ -305,9 +303,7 @@ func (u *UNet) Backward(dx, dOut []float64) {
 	levels := len(cfg.Mults)
 	for i := 0; i < levels; i++ {
 		if c := u.us[i]; c != nil {
-			s := cfg.Size >> i
 			c.backward(u)
-			nn.Upsample2xBackward(u.up[i][len(u.up[i])-1].dout, u.dupv[i], batch*c.conv.InC, s, s)
 		}
 		for j := len(u.up[i]) - 1; j >= 0; j-- {
 			u.up[i][j].backward(u)
@@ -386,6 +382,7 @@ func (u *UNet) Clone() *UNet {
 
 // ActivationFloats returns the number of float64s of activation and
 // activation-gradient buffers in use for the current batch size (0 before
-// the first Forward); multiply by 8 for bytes. Layer scratch (im2col, one
-// per core) is extra.
+// the first Forward); multiply by 8 for bytes. Layer scratch (im2col
+// buffers, one per core; the phase outputs of the upsampling convolutions)
+// is extra.
 func (u *UNet) ActivationFloats() int { return u.bufs.total }

@@ -72,6 +72,33 @@ func (c *unetConv) backward(u *UNet) {
 	c.conv.Backward(c.din, c.w.Of(u.grads), c.b.Of(u.grads), c.dout, c.in, c.w.Of(u.params), u.batch)
 }
 
+// unetUpConv is nearest 2× upsampling followed by a 3×3 convolution, with
+// its parameter views (named like the twin's conv) and its place in the
+// network.
+type unetUpConv struct {
+	up        *nn.UpConv2d
+	w, b      nn.View
+	in, din   []float64
+	out, dout []float64
+}
+
+func newUnetUpConv(l *nn.Layout, name string, inC, outC, size int) *unetUpConv {
+	up := nn.NewUpConv2d(inC, outC, size, size)
+	return &unetUpConv{
+		up: up,
+		w:  l.Add(name+".weight", up.WeightLen(), nn.FanIn(9*inC)),
+		b:  l.Add(name+".bias", outC, nn.FanIn(9*inC)),
+	}
+}
+
+func (c *unetUpConv) forward(u *UNet) {
+	c.up.Forward(c.out, c.in, c.w.Of(u.params), c.b.Of(u.params), u.batch)
+}
+
+func (c *unetUpConv) backward(u *UNet) {
+	c.up.Backward(c.din, c.w.Of(u.grads), c.b.Of(u.grads), c.dout, c.in, c.w.Of(u.params), u.batch)
+}
+
 // unetNorm is a GroupNorm with its parameter views.
 type unetNorm struct {
 	gn   *nn.GroupNorm

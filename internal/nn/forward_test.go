@@ -364,3 +364,27 @@ func TestConv2dIndependentOfWorkers(t *testing.T) {
 		assert.Equal(t, db1, db, "limit %d", limit)
 	}
 }
+
+func TestUpConv2dForward(t *testing.T) {
+	// Against its definition: nearest upsampling, then the naive convolution.
+	for i, tc := range []struct{ inC, outC, h, w, batch int }{
+		{3, 4, 5, 4, 3},
+		{2, 2, 1, 2, 1},
+		{8, 6, 8, 8, 2},
+	} {
+		rnd := rand.New(rand.NewPCG(uint64(i), 32))
+		u := NewUpConv2d(tc.inC, tc.outC, tc.h, tc.w)
+		x := nnRandSlice(rnd, tc.batch*tc.inC*tc.h*tc.w, 1)
+		w := nnRandSlice(rnd, u.WeightLen(), 1)
+		b := nnRandSlice(rnd, tc.outC, 1)
+		up := make([]float64, 4*len(x))
+		Upsample2xForward(up, x, tc.batch*tc.inC, tc.h, tc.w)
+		want := nnNaiveConv(up, w, b, tc.batch, tc.inC, tc.outC, 2*tc.h, 2*tc.w, 3, 1, 1)
+		out := make([]float64, len(want))
+		for j := range out {
+			out[j] = math.NaN()
+		}
+		u.Forward(out, x, w, b, tc.batch)
+		assert.InDeltaSlice(t, want, out, nnFwdTol, "case %d", i)
+	}
+}

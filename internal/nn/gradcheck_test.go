@@ -239,3 +239,23 @@ type nnRecorder struct {
 
 func (r *nnRecorder) Helper()               {}
 func (r *nnRecorder) Errorf(string, ...any) { r.failed = true }
+
+func TestUpConv2dGradient(t *testing.T) {
+	for i, tc := range []struct{ inC, outC, h, w, batch int }{
+		{2, 3, 3, 4, 2},
+		{3, 2, 1, 1, 1},
+		{1, 2, 2, 3, 3},
+	} {
+		rnd := rand.New(rand.NewPCG(uint64(i), 30))
+		u := NewUpConv2d(tc.inC, tc.outC, tc.h, tc.w)
+		x := nnRandSlice(rnd, tc.batch*tc.inC*tc.h*tc.w, 1)
+		w := nnRandSlice(rnd, u.WeightLen(), 0.5)
+		b := nnRandSlice(rnd, tc.outC, 0.5)
+		dx, dw, db := make([]float64, len(x)), make([]float64, len(w)), make([]float64, len(b))
+		out := make([]float64, tc.batch*tc.outC*4*tc.h*tc.w)
+		nnGradCheck(t, rand.NewPCG(uint64(i), 31),
+			[]nnGradInput{{"upconv in", x, dx}, {"upconv weight", w, dw}, {"upconv bias", b, db}},
+			func() []float64 { u.Forward(out, x, w, b, tc.batch); return out },
+			func(d []float64) { u.Backward(dx, dw, db, d, x, w, tc.batch) })
+	}
+}
