@@ -103,6 +103,18 @@ func newSplitLine(p, n int) line {
 // fast reports whether the line is built on gonum's radix-2/4 routines.
 func (l line) fast() bool { return l.kind != fftpackKind }
 
+// speed is the relative time per n·log₂n of the line's kind, measured at
+// lengths 96–768 (radix 1, split 1.5, fftpack 2.5).
+func (l line) speed() float64 {
+	switch l.kind {
+	case radix2Kind, radix4Kind:
+		return 1
+	case splitKind:
+		return 1.5
+	}
+	return 2.5
+}
+
 func (l line) forward(x []complex128) {
 	switch l.kind {
 	case radix4Kind:

@@ -109,19 +109,13 @@ func (t *Pruned) Fast() bool {
 
 // PrunedCost estimates the relative cost of one Pruned inverse of length m
 // with n outputs: n·log₂n per sub-transform when decimating, m·log₂m for a
-// full transform, weighted by 2.5 for lengths without a radix-2/4 routine
-// (gonum's fftpack measured 2–4× slower per point at 256–768).
+// full transform, weighted by the measured speed of each kind of line per
+// n·log₂n (radix-2/4: 1, split: 1.5, gonum's fftpack: 2.5).
 func PrunedCost(m, n int) float64 {
 	lg := func(k int) float64 { return math.Log2(float64(max(k, 2))) }
-	speed := func(l line) float64 {
-		if l.fast() {
-			return 1
-		}
-		return 2.5
-	}
 	if m%n == 0 && m != n && newLine(n).fast() {
 		p := m / n
-		return float64(p) * (float64(n)*lg(n) + float64(n))
+		return float64(p) * (float64(n)*lg(n)*newLine(n).speed() + float64(n))
 	}
-	return float64(m) * lg(m) * speed(newLine(m))
+	return float64(m) * lg(m) * newLine(m).speed()
 }
