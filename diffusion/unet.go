@@ -36,9 +36,11 @@ import (
 // A UNet owns its activations: Forward caches what Backward needs, in
 // buffers that grow to the largest batch seen and are reused by later calls
 // (a smaller batch reuses them without allocating; a larger one allocates),
-// so steady-state training and sampling allocate nothing. Caching costs memory, not
-// time: inference uses the same Forward. Layers split each batch across
-// GOMAXPROCS goroutines; results do not depend on the number of cores.
+// so steady-state training and sampling allocate nothing. Caching costs
+// memory, not time: inference uses the same Forward (about 0.42 GiB of
+// activations at batch 32 with the default configuration, 13 MiB per
+// sample). Layers split each batch across GOMAXPROCS goroutines; results do
+// not depend on the number of cores.
 // A UNet is not safe for concurrent use; use Clone for a second one.
 type UNet struct {
 	cfg    Config
@@ -74,8 +76,6 @@ type UNet struct {
 	dskip     [][]float64
 	last      []float64 // output of the last up level [N, Base·Mults[0], Size, Size]
 	dlast     []float64
-	outA      []float64 // final GN output
-	doutA     []float64
 	dout      []float64 // copy of the output gradient
 }
 
