@@ -44,9 +44,22 @@ func TestUNetParamCount(t *testing.T) {
 
 const unetTwinNames = `temb.0.weight temb.0.bias temb.2.weight temb.2.bias inc.weight inc.bias down.0.n1.weight down.0.n1.bias down.0.c1.weight down.0.c1.bias down.0.t.weight down.0.t.bias down.0.n2.weight down.0.n2.bias down.0.c2.weight down.0.c2.bias down.1.n1.weight down.1.n1.bias down.1.c1.weight down.1.c1.bias down.1.t.weight down.1.t.bias down.1.n2.weight down.1.n2.bias down.1.c2.weight down.1.c2.bias down.1.skip.weight down.1.skip.bias down.2.n1.weight down.2.n1.bias down.2.c1.weight down.2.c1.bias down.2.t.weight down.2.t.bias down.2.n2.weight down.2.n2.bias down.2.c2.weight down.2.c2.bias ds.0.weight ds.0.bias ds.1.weight ds.1.bias mid.n1.weight mid.n1.bias mid.c1.weight mid.c1.bias mid.t.weight mid.t.bias mid.n2.weight mid.n2.bias mid.c2.weight mid.c2.bias up.0.n1.weight up.0.n1.bias up.0.c1.weight up.0.c1.bias up.0.t.weight up.0.t.bias up.0.n2.weight up.0.n2.bias up.0.c2.weight up.0.c2.bias up.0.skip.weight up.0.skip.bias up.1.n1.weight up.1.n1.bias up.1.c1.weight up.1.c1.bias up.1.t.weight up.1.t.bias up.1.n2.weight up.1.n2.bias up.1.c2.weight up.1.c2.bias up.1.skip.weight up.1.skip.bias up.2.n1.weight up.2.n1.bias up.2.c1.weight up.2.c1.bias up.2.t.weight up.2.t.bias up.2.n2.weight up.2.n2.bias up.2.c2.weight up.2.c2.bias up.2.skip.weight up.2.skip.bias us.0.weight us.0.bias us.1.weight us.1.bias out.0.weight out.0.bias out.2.weight out.2.bias`
 
-// unetGolden fills the parameters the way /tmp/golden_unet.py did for the
-// torch golden values: p_i = 0.05·sin(0.37·i + 0.1) over the flat layout, plus
-// 1 for group-norm scales.
+// unetGolden fills the parameters the way the torch golden values were made:
+// p_i = 0.05·sin(0.37·i + 0.1) over the flat layout, plus 1 for group-norm
+// scales. The golden values come from this script, run with /usr/bin/python3
+// (torch 1.13):
+//
+//	src = open("shared/anchors/torch_unet.py").read(); exec(src[:src.index("m = UNet()")])
+//	torch.set_default_dtype(torch.float64); m = UNet().double(); i0 = 0
+//	for name, p in m.named_parameters():
+//	    v = 0.05*torch.sin(0.37*torch.arange(i0, i0+p.numel(), dtype=torch.float64) + 0.1)
+//	    if name.endswith(("n1.weight", "n2.weight")) or name == "out.0.weight": v = v + 1
+//	    with torch.no_grad(): p.copy_(v.reshape(p.shape))
+//	    i0 += p.numel()
+//	j = torch.arange(2*32*32, dtype=torch.float64)
+//	x = torch.sin(0.21*j).reshape(2, 1, 32, 32).requires_grad_(True)
+//	out = m(x, torch.tensor([0.25, 0.8])); (out*torch.cos(0.13*j).reshape(out.shape)).sum().backward()
+//	# then sums, sums of squares and picks of out, p.grad, x.grad as in TestUNetMatchesTorch.
 func unetGolden(u *UNet) {
 	p := u.Params()
 	for i := range p {
