@@ -14,6 +14,49 @@
 // named and ordered like the twin's state_dict, and computes the same
 // function (checked against golden values from torch in float64).
 //
+// # Training, sampling and checkpoints
+//
+// Three objects compose a run:
+//
+//	net, _ := diffusion.NewUNet(diffusion.DefaultConfig(), rand.NewPCG(1, 1))
+//	cfg := diffusion.DefaultTrainConfig() // cloud noise, Δ fitted to the data
+//	tr, _ := diffusion.NewTrainer(net, images, cfg)
+//	_ = tr.Train(ctx, func(p diffusion.Progress) { fmt.Println(p.Step, p.Loss) })
+//	_ = tr.Save("model.ckpt")
+//	out, _ := tr.Sampler().Sample(ctx, 16, diffusion.SampleOptions{Method: diffusion.DDIM, Steps: 50}, rand.NewPCG(2, 2))
+//
+// [Trainer] normalises the images per pixel (the paper's eq. 19, stored with
+// the model), draws uniform timesteps and noise of the configured kind (white,
+// or cloud noise from the root package's Sampler, with Δ given or fitted with
+// Spectrum and FitPowerLaw), and minimises the MSE on ε or the spectral
+// (Mahalanobis) loss with AdamW, warm-up and decay, gradient clipping and an
+// EMA of the weights. All its randomness comes from one PCG stream, so a run
+// is deterministic for a seed and independent of the number of cores. A NaN
+// or infinite loss stops training with an error naming the step and leaves
+// the model and the last checkpoint untouched; cancelling the context stops
+// after a consistent step.
+//
+// [Sampler] runs DDPM ancestral or DDIM (any η) sampling with any number of
+// steps K ≤ T, starting from noise of the model's kind and feeding that kind
+// of noise at every stochastic step: cloud diffusion uses cloud noise
+// throughout. It returns denormalised images and, on request, the x̂0
+// trajectory and the x_t frames.
+//
+// A [Checkpoint] holds the parameters, AdamW moments, EMA weights, step, RNG
+// state, model and training configuration, noise spec and normalisation; its
+// binary format (magic "CLDIFFCK", version, tagged sections, CRC-32C) is
+// written atomically (temporary file, fsync, rename) and refused with a clear
+// error when truncated, corrupted, foreign or of another version. Resuming is
+// exact: 5 steps, save, load, 5 steps equal 10 steps bit for bit.
+//
+// # Performance
+//
+// Convolutions are im2col products on gonum's blas64 (85% of a training
+// step). On 2 cores a step at the default configuration and batch 32 takes
+// about ten times as long as the float32 PyTorch twin: gonum's pure-Go
+// float64 GEMM runs at about 5–6 GFLOP/s per core. Use -short training
+// budgets (smaller Base, Size or batch) on a CPU.
+//
 // # Conventions
 //
 //   - Tensors are flat []float64 in NCHW layout: element (n, c, y, x) of a
