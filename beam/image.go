@@ -19,7 +19,7 @@ func init() {
 // stride Cols. Name says where the image came from (a file path, a
 // database key) and is used only in dead-letter records; it may be empty.
 //
-// Image is encoded by Beam's schema coder, 8 bytes per pixel: a pipeline
+// Image is encoded by Beam's default (schema) coder, 8 bytes per pixel: a pipeline
 // sends images between stages only where the runner cannot fuse the stage
 // that makes them with the stage that adds them to a Spectrum.
 type Image struct {

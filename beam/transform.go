@@ -88,7 +88,7 @@ type Outputs struct {
 
 // SpectrumOfImages estimates the spectrum and power law of a
 // PCollection<Image>. Images that are not Rows×Cols, are malformed or hold
-// a NaN or Inf go to the Failures output (named by Image.Name) and are
+// a NaN or Inf go to the Failures output (Path = Image.Name) and are
 // counted by the cloudnoise/failed counter; they never fail the job.
 // It panics, like beam's transforms at construction, if cfg.Rows or
 // cfg.Cols is less than 1.

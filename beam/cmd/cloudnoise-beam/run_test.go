@@ -172,6 +172,7 @@ func TestRunErrors(t *testing.T) {
 		{[]string{"-input", good, "-out", ""}, true, "-out"},
 		{[]string{"-input", good, "-shards", "0"}, true, "-shards"},
 		{[]string{"-input", filepath.Join(dir, "*.jpg"), "-out", out}, false, "no file matches"},
+		{[]string{"-input", filepath.Join(dir, "*.jpg"), "-out", out, "-size", "8"}, false, "no usable image (0 failed)"},
 		{[]string{"-input", good, "-out", filepath.Join(dir, "missing", "r.json")}, false, "missing"},
 	} {
 		_, _, err := runTestRun(c.args...)
