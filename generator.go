@@ -7,20 +7,24 @@ import (
 	"github.com/cloud-diffusion/noise/internal/parallel"
 )
 
-// generator draws pairs of fields of one kernel. It owns the spectrum
-// buffer, the intermediate array of the two-pass pruned inverse and one set
-// of pruned transforms per chunk, and runs its passes in up to len(rowT)
-// concurrent chunks. A generator must not be used by two goroutines at once.
+// generator draws pairs of fields of one kernel. It owns the intermediate
+// array of the two-pass pruned inverse and one set of random streams,
+// scratch rows and pruned transforms per chunk, and runs its passes in up to
+// len(rows) concurrent chunks. A generator must not be used by two goroutines
+// at once.
 //
-// The pruned inverse transforms each row of the spectrum G (genR×genC) to
-// the cols outputs of the window, giving T (genR×cols), then each column of
-// T to the rows outputs of the window: (genR + cols) one-dimensional
-// transforms, none of them producing values outside the window.
+// A pair is defined by two seeds. Row u of the spectrum G (genR×genC) is
+// amp·(ξ + iη), with the normal deviates ξ, η drawn in order along the row
+// from a PCG seeded by rowSeed of the pair's seeds and u, so rows can be
+// drawn in any order, on any core, and each is drawn just before it is
+// transformed: G is never stored. The row pass transforms each row to the
+// cols outputs of the window, giving T (genR×cols); the column pass
+// transforms each column of T to the rows outputs of the window: genR + cols
+// one-dimensional transforms, none producing values outside the window.
 type generator struct {
 	k      *kernel
-	g      []complex128 // genR×genC spectrum
 	t      []complex128 // genR×cols after the row pass
-	rowT   []*fft.Pruned
+	rows   []rowWorker
 	colT   []*fft.Pruned
 	colBuf [][]complex128 // per chunk: one output column
 	group  parallel.Group
@@ -28,22 +32,33 @@ type generator struct {
 	colFn  func(c, lo, hi int)
 
 	// The pair under way.
-	a, b   []float64
-	sa, sb int
+	seedA, seedB uint64
+	a, b         []float64
+	sa, sb       int
+}
+
+// rowWorker draws and transforms spectrum rows on one goroutine.
+type rowWorker struct {
+	pcg rand.PCG
+	rnd *rand.Rand
+	buf []complex128 // one spectrum row
+	t   *fft.Pruned
 }
 
 func newGenerator(k *kernel, chunks int) *generator {
 	rows, cols := k.spec.Rows, k.spec.Cols
 	g := &generator{
 		k:      k,
-		g:      make([]complex128, k.genR*k.genC),
 		t:      make([]complex128, k.genR*cols),
-		rowT:   make([]*fft.Pruned, chunks),
+		rows:   make([]rowWorker, chunks),
 		colT:   make([]*fft.Pruned, chunks),
 		colBuf: make([][]complex128, chunks),
 	}
 	for c := range chunks {
-		g.rowT[c] = fft.NewPruned(k.genC, cols, k.offC)
+		w := &g.rows[c]
+		w.rnd = rand.New(&w.pcg)
+		w.buf = make([]complex128, k.genC)
+		w.t = fft.NewPruned(k.genC, cols, k.offC)
 		g.colT[c] = fft.NewPruned(k.genR, rows, k.offR)
 		g.colBuf[c] = make([]complex128, rows)
 	}
@@ -52,21 +67,22 @@ func newGenerator(k *kernel, chunks int) *generator {
 	return g
 }
 
-// pair draws one spectrum from rnd and writes the real part of the window to
-// a and the imaginary part to b (row strides sa and sb): two independent
-// fields.
-func (g *generator) pair(rnd *rand.Rand, a []float64, sa int, b []float64, sb int) {
-	for i, am := range g.k.amp {
-		if am == 0 {
-			g.g[i] = 0
-			continue
-		}
-		re := rnd.NormFloat64()
-		im := rnd.NormFloat64()
-		g.g[i] = complex(am*re, am*im)
-	}
+// rowSeed derives the seed of spectrum row u from a pair's seed with the
+// splitmix64 finaliser, so that the rows' streams are unrelated.
+func rowSeed(seed uint64, u int) uint64 {
+	z := seed + uint64(u+1)*0x9e3779b97f4a7c15
+	z = (z ^ z>>30) * 0xbf58476d1ce4e5b9
+	z = (z ^ z>>27) * 0x94d049bb133111eb
+	return z ^ z>>31
+}
+
+// pair draws the spectrum defined by the seeds and writes the real part of
+// the window to a and the imaginary part to b (row strides sa and sb): two
+// independent fields.
+func (g *generator) pair(seedA, seedB uint64, a []float64, sa int, b []float64, sb int) {
+	g.seedA, g.seedB = seedA, seedB
 	g.a, g.sa, g.b, g.sb = a, sa, b, sb
-	n := len(g.rowT)
+	n := len(g.rows)
 	g.group.For(g.k.genR, n, g.rowFn)
 	g.group.For(g.k.spec.Cols, n, g.colFn)
 	g.a, g.b = nil, nil
@@ -74,9 +90,19 @@ func (g *generator) pair(rnd *rand.Rand, a []float64, sa int, b []float64, sb in
 
 func (g *generator) rowPass(c, lo, hi int) {
 	gc, cols := g.k.genC, g.k.spec.Cols
-	t := g.rowT[c]
+	w := &g.rows[c]
 	for u := lo; u < hi; u++ {
-		t.Inverse(g.t[u*cols:(u+1)*cols], g.g[u*gc:(u+1)*gc], 1)
+		w.pcg.Seed(rowSeed(g.seedA, u), rowSeed(g.seedB, u))
+		for v, am := range g.k.amp[u*gc : (u+1)*gc] {
+			if am == 0 {
+				w.buf[v] = 0
+				continue
+			}
+			re := w.rnd.NormFloat64()
+			im := w.rnd.NormFloat64()
+			w.buf[v] = complex(am*re, am*im)
+		}
+		w.t.Inverse(g.t[u*cols:(u+1)*cols], w.buf, 1)
 	}
 }
 

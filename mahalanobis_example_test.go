@@ -92,7 +92,7 @@ func ExampleDistanceTable() {
 	fmt.Printf("d(white|Q0)/d(cloud|Q0) = %.1f\n", t.White.Mean/t.Cloud.Mean)
 	fmt.Printf("cloud noise is closer to the images than white noise: %v\n", t.CloudData.Mean < t.WhiteData.Mean)
 	// Output:
-	// d(white|Q0)/d(cloud|Q0) = 3.9
+	// d(white|Q0)/d(cloud|Q0) = 4.0
 	// cloud noise is closer to the images than white noise: true
 }
 

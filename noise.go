@@ -119,8 +119,6 @@ type Sampler struct {
 
 // pairWorker generates pairs of fields on one goroutine.
 type pairWorker struct {
-	pcg  rand.PCG
-	rnd  *rand.Rand
 	gen  *generator // serial
 	a, b []float64
 }
@@ -202,8 +200,10 @@ func (s *Sampler) checkDst(dst *mat.Dense) *mat.Dense {
 
 // Sample fills dst with a new field and returns it. If dst is nil a new
 // matrix is allocated; an empty dst is resized. Sample panics if dst is not
-// Rows×Cols. Fields come in independent pairs from one transform: every
-// other call only copies the second field of the pair.
+// Rows×Cols. Fields come in independent pairs from one transform, defined by
+// two seeds drawn from the source: every other call only copies the second
+// field of the pair. From a fresh sampler, k calls give the same fields as
+// one SampleBatch of k. The passes of the transform use all cores.
 func (s *Sampler) Sample(dst *mat.Dense) *mat.Dense {
 	dst = s.checkDst(dst)
 	raw := dst.RawMatrix()
@@ -215,7 +215,9 @@ func (s *Sampler) Sample(dst *mat.Dense) *mat.Dense {
 		s.hasSpare = false
 		return dst
 	}
-	s.gen.pair(s.rnd, raw.Data, raw.Stride, s.spare, cols)
+	seedA := s.rnd.Uint64()
+	seedB := s.rnd.Uint64()
+	s.gen.pair(seedA, seedB, raw.Data, raw.Stride, s.spare, cols)
 	s.hasSpare = true
 	return dst
 }
@@ -224,7 +226,7 @@ func (s *Sampler) Sample(dst *mat.Dense) *mat.Dense {
 // cores, and returns dst; nil or empty entries are allocated. The result
 // depends only on the sampler's source, not on GOMAXPROCS: fields 2j and
 // 2j+1 come from one transform seeded by two values drawn in order from the
-// source. SampleBatch panics if an entry is not Rows×Cols. It does not
+// source, as in Sample (a pending second field of Sample is not used). SampleBatch panics if an entry is not Rows×Cols. It does not
 // allocate when every entry is given.
 func (s *Sampler) SampleBatch(dst []*mat.Dense) []*mat.Dense {
 	for i := range dst {
@@ -282,24 +284,23 @@ func (s *Sampler) batchChunk(c, lo, hi int) {
 			a:   make([]float64, n),
 			b:   make([]float64, n),
 		}
-		w.rnd = rand.New(&w.pcg)
 		s.workers[c] = w
 	}
 	cols := k.spec.Cols
 	for p := lo; p < hi; p++ {
-		w.pcg.Seed(s.seeds[2*p], s.seeds[2*p+1])
+		sa, sb := s.seeds[2*p], s.seeds[2*p+1]
 		i0, i1 := 2*p, 2*p+1
 		if s.batchOut != nil {
 			ra := s.batchOut[i0].RawMatrix()
 			if i1 < s.count {
 				rb := s.batchOut[i1].RawMatrix()
-				w.gen.pair(w.rnd, ra.Data, ra.Stride, rb.Data, rb.Stride)
+				w.gen.pair(sa, sb, ra.Data, ra.Stride, rb.Data, rb.Stride)
 			} else {
-				w.gen.pair(w.rnd, ra.Data, ra.Stride, w.b, cols)
+				w.gen.pair(sa, sb, ra.Data, ra.Stride, w.b, cols)
 			}
 			continue
 		}
-		w.gen.pair(w.rnd, w.a, cols, w.b, cols)
+		w.gen.pair(sa, sb, w.a, cols, w.b, cols)
 		s.fillOut(i0, w.a[:n])
 		if i1 < s.count {
 			s.fillOut(i1, w.b[:n])
