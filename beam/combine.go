@@ -7,6 +7,7 @@ import (
 
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/register"
+	"gonum.org/v1/gonum/dsp/window"
 
 	"github.com/cloud-diffusion/noise"
 )
@@ -60,13 +61,41 @@ func decodeAccumulator(data []byte) (Accumulator, error) {
 // runner's parallelism is across bundles.
 type SpectrumFn struct {
 	Rows, Cols int
+
+	// Window names the apodisation window of the spectra
+	// (noise.SpectrumOptions.Window): "" for none, "hann" (window.Hann)
+	// or "tukey" (window.Tukey{Alpha: 0.5}), from gonum's dsp/window.
+	Window string
+}
+
+// windowFunc returns the window function named name.
+func windowFunc(name string) (func([]float64) []float64, error) {
+	switch name {
+	case "":
+		return nil, nil
+	case "hann":
+		return window.Hann, nil
+	case "tukey":
+		return window.Tukey{Alpha: 0.5}.Transform, nil
+	}
+	return nil, fmt.Errorf("noise: unknown window %q: want \"\", \"hann\" or \"tukey\"", name)
 }
 
 func (f *SpectrumFn) check() error {
 	if f.Rows < 1 || f.Cols < 1 || f.Rows > noise.MaxPixels/f.Cols {
 		return fmt.Errorf("noise: spectrum combiner for %d×%d images", f.Rows, f.Cols)
 	}
-	return nil
+	_, err := windowFunc(f.Window)
+	return err
+}
+
+// newSpectrum returns an empty Spectrum with the combiner's size and window.
+func (f *SpectrumFn) newSpectrum() (*noise.Spectrum, error) {
+	w, err := windowFunc(f.Window)
+	if err != nil {
+		return nil, err
+	}
+	return noise.NewSpectrumOptions(f.Rows, f.Cols, noise.SpectrumOptions{Window: w})
 }
 
 // CreateAccumulator returns an empty accumulator. The Spectrum is allocated
@@ -85,7 +114,11 @@ func (f *SpectrumFn) AddInput(a Accumulator, im Image) (Accumulator, error) {
 		return a, fmt.Errorf("%w (image %q)", err, im.Name)
 	}
 	if a.Spectrum == nil {
-		a.Spectrum = noise.NewSpectrum(f.Rows, f.Cols)
+		s, err := f.newSpectrum()
+		if err != nil {
+			return a, err
+		}
+		a.Spectrum = s
 	}
 	m, _ := im.Dense()
 	if err := a.Spectrum.Add(m); err != nil {
@@ -121,22 +154,24 @@ func (f *SpectrumFn) MergeAccumulators(a, b Accumulator) (Accumulator, error) {
 // inputs) encodes as an empty Rows×Cols spectrum.
 func (f *SpectrumFn) ExtractOutput(a Accumulator) ([]byte, error) {
 	if a.Spectrum == nil {
-		if err := f.check(); err != nil {
+		s, err := f.newSpectrum()
+		if err != nil {
 			return nil, err
 		}
-		a.Spectrum = noise.NewSpectrum(f.Rows, f.Cols)
+		a.Spectrum = s
 	}
 	return a.Spectrum.MarshalBinary()
 }
 
 // MergeSpectraFn is a Beam CombineFn that merges encoded spectra (the
 // outputs of SpectrumFn, or any Spectrum.MarshalBinary encoding of
-// Rows×Cols spectra without options) into one, for example partial
+// Rows×Cols spectra with the given window and no standardisation) into one, for example partial
 // spectra of shards of a data set, or of data sets estimated in separate
 // jobs. Its output is the MarshalBinary encoding of the merged spectrum.
 // An input that is not a valid encoding, or of another size, is an error.
 type MergeSpectraFn struct {
 	Rows, Cols int
+	Window     string // as in SpectrumFn; spectra with another window are an error
 }
 
 // CreateAccumulator returns an empty accumulator.

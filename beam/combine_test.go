@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+	"gonum.org/v1/gonum/dsp/window"
 	"gonum.org/v1/gonum/mat"
 	"pgregory.net/rapid"
 
@@ -192,7 +193,7 @@ func TestSpectrumFnEmpty(t *testing.T) {
 // images of the wrong shape, malformed or with NaN/Inf pixels (nothing is
 // added), accumulators of another size and corrupt encodings.
 func TestSpectrumFnBadInput(t *testing.T) {
-	for _, fn := range []*SpectrumFn{{0, 4}, {4, 0}, {-1, 3}, {1 << 20, 1 << 20}} {
+	for _, fn := range []*SpectrumFn{{Rows: 0, Cols: 4}, {Rows: 4, Cols: 0}, {Rows: -1, Cols: 3}, {Rows: 1 << 20, Cols: 1 << 20}, {Rows: 4, Cols: 4, Window: "hamming"}} {
 		_, err := fn.CreateAccumulator()
 		require.Error(t, err, "%+v", *fn)
 		require.True(t, strings.HasPrefix(err.Error(), "noise: "), err.Error())
@@ -273,5 +274,43 @@ func TestMergeSpectraFn(t *testing.T) {
 	for _, bad := range [][]byte{nil, []byte("junk"), other} {
 		_, err := fn.AddInput(a, bad)
 		require.ErrorContains(t, err, "noise: ")
+	}
+}
+
+// TestSpectrumFnWindow checks the windowed combiner against a single
+// noise.Spectrum with the same gonum window, and that spectra with
+// different windows do not merge.
+func TestSpectrumFnWindow(t *testing.T) {
+	rnd := rand.New(rand.NewPCG(8, 9))
+	images := combineTestImages(rnd, 12, 7, 10)
+	for _, c := range []struct {
+		name string
+		w    func([]float64) []float64
+	}{{"hann", window.Hann}, {"tukey", window.Tukey{Alpha: 0.5}.Transform}} {
+		ref, err := noise.NewSpectrumOptions(7, 10, noise.SpectrumOptions{Window: c.w})
+		require.NoError(t, err)
+		fn := &SpectrumFn{Rows: 7, Cols: 10, Window: c.name}
+		a, _ := fn.CreateAccumulator()
+		b, _ := fn.CreateAccumulator()
+		for k, im := range images {
+			m, _ := im.Dense()
+			require.NoError(t, ref.Add(m))
+			if k%3 == 0 {
+				a, err = fn.AddInput(a, im)
+			} else {
+				b, err = fn.AddInput(b, im)
+			}
+			require.NoError(t, err)
+		}
+		a, err = fn.MergeAccumulators(a, b)
+		require.NoError(t, err)
+		out, err := fn.ExtractOutput(a)
+		require.NoError(t, err)
+		combineTestCheck(t, out, ref)
+		// A spectrum without the window does not merge into a windowed one.
+		plain, err := (&SpectrumFn{Rows: 7, Cols: 10}).AddInput(Accumulator{}, images[0])
+		require.NoError(t, err)
+		_, err = fn.MergeAccumulators(a, plain)
+		require.ErrorContains(t, err, "noise: ", c.name)
 	}
 }

@@ -20,6 +20,7 @@ import (
 	beamlog "github.com/apache/beam/sdks/v2/go/pkg/beam/log"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/testing/ptest"
 	"github.com/stretchr/testify/require"
+	"gonum.org/v1/gonum/dsp/window"
 	"gonum.org/v1/gonum/mat"
 
 	"github.com/cloud-diffusion/noise"
@@ -389,4 +390,41 @@ func TestWriteFileLocalAtomic(t *testing.T) {
 	require.Error(t, WriteFile(ctx, filepath.Join(path, "under-a-file"), []byte("x")))
 	_, err = ReadFile(ctx, filepath.Join(t.TempDir(), "missing"))
 	require.ErrorContains(t, err, "noise: ")
+}
+
+// TestSpectrumOfFilesWindow runs a windowed estimate in two shards and
+// compares it with a single noise.Spectrum with window.Hann.
+func TestSpectrumOfFilesWindow(t *testing.T) {
+	const size, n = 24, 16
+	paths := pipelineTestFolder(t, n, size, size, 12)
+	ref, err := noise.NewSpectrumOptions(size, size, noise.SpectrumOptions{Window: window.Hann})
+	require.NoError(t, err)
+	for _, p := range paths {
+		m, err := imageio.Load(p, nil)
+		require.NoError(t, err)
+		require.NoError(t, ref.Add(m))
+	}
+	wantPower, err := ref.Power()
+	require.NoError(t, err)
+
+	out := t.TempDir()
+	resultPath, spectrumPath := filepath.Join(out, "r.json"), filepath.Join(out, "p.npy")
+	p, s := beam.NewPipelineWithRoot()
+	o := SpectrumOfFiles(s, beam.CreateList(s, paths), Config{Rows: size, Cols: size, Window: "hann", Shards: 2})
+	WriteResult(s, o, resultPath, spectrumPath)
+	images, failed := pipelineTestRun(t, p)
+	require.Equal(t, int64(n), images)
+	require.Zero(t, failed)
+	r, power := pipelineTestOutputs(t, resultPath, spectrumPath)
+	require.Empty(t, r.Error)
+	require.NotNil(t, power)
+	for i := range size {
+		for j := range size {
+			require.LessOrEqual(t, math.Abs(power.At(i, j)-wantPower.At(i, j)), combineTol*wantPower.At(i, j), "Γ(%d, %d)", i, j)
+		}
+	}
+	require.Panics(t, func() {
+		_, s := beam.NewPipelineWithRoot()
+		SpectrumOfFiles(s, beam.Create(s, "x.png"), Config{Rows: size, Cols: size, Window: "boxcar"})
+	})
 }

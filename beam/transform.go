@@ -49,6 +49,11 @@ type Config struct {
 	// of rejecting files of another size. SpectrumOfImages ignores it.
 	Resize bool
 
+	// Window names an apodisation window for the spectrum: "" (none, the
+	// default and the paper's), "hann" or "tukey" (α = 0.5); see
+	// SpectrumFn.Window and noise.SpectrumOptions.Window.
+	Window string
+
 	// Shards, if greater than 1, makes SpectrumOfFiles spread the paths
 	// over that many independent branches (by a hash of the path), each
 	// reshuffled, decoded and combined on its own, and merges the partial
@@ -66,7 +71,7 @@ type Config struct {
 }
 
 func (c *Config) check() error {
-	f := SpectrumFn{Rows: c.Rows, Cols: c.Cols}
+	f := SpectrumFn{Rows: c.Rows, Cols: c.Cols, Window: c.Window}
 	return f.check()
 }
 
@@ -91,7 +96,7 @@ type Outputs struct {
 // a NaN or Inf go to the Failures output (Path = Image.Name) and are
 // counted by the cloudnoise/failed counter; they never fail the job.
 // It panics, like beam's transforms at construction, if cfg.Rows or
-// cfg.Cols is less than 1.
+// cfg.Cols is less than 1 or cfg.Window is unknown.
 func SpectrumOfImages(s beam.Scope, images beam.PCollection, cfg Config) Outputs {
 	if err := cfg.check(); err != nil {
 		panic(err.Error())
@@ -114,7 +119,7 @@ func SpectrumOfImages(s beam.Scope, images beam.PCollection, cfg Config) Outputs
 // A file that cannot be opened or decoded, or has the wrong size, goes to
 // the Failures output with its path and the error, and is counted by the
 // cloudnoise/failed counter; it never fails the job. It panics if cfg.Rows
-// or cfg.Cols is less than 1.
+// or cfg.Cols is less than 1 or cfg.Window is unknown.
 func SpectrumOfFiles(s beam.Scope, paths beam.PCollection, cfg Config) Outputs {
 	if err := cfg.check(); err != nil {
 		panic(err.Error())
@@ -132,10 +137,10 @@ func SpectrumOfFiles(s beam.Scope, paths beam.PCollection, cfg Config) Outputs {
 		shard := beam.ParDo(ss, &shardFn{Shard: k, Shards: cfg.Shards}, paths)
 		shard = beam.Reshuffle(ss, shard)
 		images, failed := beam.ParDo2(ss, &decodeFn{Rows: cfg.Rows, Cols: cfg.Cols, Resize: cfg.Resize}, shard)
-		spectra[k] = beam.Combine(ss, &SpectrumFn{Rows: cfg.Rows, Cols: cfg.Cols}, images)
+		spectra[k] = beam.Combine(ss, &SpectrumFn{Rows: cfg.Rows, Cols: cfg.Cols, Window: cfg.Window}, images)
 		failures[k] = failed
 	}
-	spec := beam.Combine(s, &MergeSpectraFn{Rows: cfg.Rows, Cols: cfg.Cols}, beam.Flatten(s, spectra...))
+	spec := beam.Combine(s, &MergeSpectraFn{Rows: cfg.Rows, Cols: cfg.Cols, Window: cfg.Window}, beam.Flatten(s, spectra...))
 	est := beam.ParDo(s, &estimateFn{Fit: cfg.Fit}, spec)
 	return Outputs{Spectrum: spec, Estimate: est, Failures: beam.Flatten(s, failures...)}
 }
@@ -154,7 +159,7 @@ func (f *shardFn) ProcessElement(path string, emit func(string)) {
 }
 
 func spectrumOf(s beam.Scope, images, failed beam.PCollection, cfg Config) Outputs {
-	spec := beam.Combine(s, &SpectrumFn{Rows: cfg.Rows, Cols: cfg.Cols}, images)
+	spec := beam.Combine(s, &SpectrumFn{Rows: cfg.Rows, Cols: cfg.Cols, Window: cfg.Window}, images)
 	est := beam.ParDo(s, &estimateFn{Fit: cfg.Fit}, spec)
 	return Outputs{Spectrum: spec, Estimate: est, Failures: failed}
 }

@@ -64,6 +64,7 @@ func usagef(format string, args ...any) error {
 // config holds the command's own flags.
 type config struct {
 	input, out, spectrum string
+	window               string
 	size, shards         int
 	fit                  noise.FitOptions
 }
@@ -81,6 +82,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&c.spectrum, "spectrum", "", "if set, write Γ(k) (float64, rows×cols, centred layout) to this .npy file")
 	fs.IntVar(&c.fit.Cross, "cross", 0, "mask of the central cross |kx|, |ky| < cross in the fit; 0: 4 (the paper's), negative: none")
 	method := fs.String("method", "ols", "fit method: ols (the paper's), binned or whittle")
+	fs.StringVar(&c.window, "window", "", "apodisation window of the spectrum: none (the paper's), hann or tukey (α = 0.5)")
 	fs.Float64Var(&c.fit.KMin, "kmin", 0, "smallest |k| fitted, cycles per pixel (0: no bound)")
 	fs.Float64Var(&c.fit.KMax, "kmax", 0, "largest |k| fitted, cycles per pixel (0: no bound)")
 	fs.IntVar(&c.shards, "shards", runtime.GOMAXPROCS(0), "independent branches the files are spread over (noisebeam.Config.Shards); the prism runner runs one branch on one core")
@@ -93,7 +95,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	})
 	fs.Usage = func() {
 		fmt.Fprint(fs.Output(), usageText)
-		for _, name := range []string{"input", "size", "out", "spectrum", "cross", "method", "kmin", "kmax", "shards", "v", "runner"} {
+		for _, name := range []string{"input", "size", "out", "spectrum", "cross", "method", "kmin", "kmax", "window", "shards", "v", "runner"} {
 			if f := fs.Lookup(name); f != nil {
 				fmt.Fprintf(fs.Output(), "  -%s\n    \t%s (default %q)\n", f.Name, f.Usage, f.DefValue)
 			}
@@ -146,7 +148,12 @@ func run(args []string, stdout, stderr io.Writer) error {
 	if c.shards < 1 || c.shards > 1024 {
 		return usagef("-shards %d: want 1 to 1024", c.shards)
 	}
-	cfg := noisebeam.Config{Rows: c.size, Cols: c.size, Resize: c.size > 0, Shards: c.shards, Fit: c.fit}
+	switch c.window {
+	case "", "hann", "tukey":
+	default:
+		return usagef("-window %q: want hann or tukey", c.window)
+	}
+	cfg := noisebeam.Config{Rows: c.size, Cols: c.size, Resize: c.size > 0, Window: c.window, Shards: c.shards, Fit: c.fit}
 	if c.size == 0 {
 		rows, cols, err := probeSize(ctx, c.input)
 		if err != nil {

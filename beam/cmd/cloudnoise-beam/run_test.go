@@ -138,7 +138,7 @@ func TestRunSizes(t *testing.T) {
 		require.Contains(t, f.Err, "want 20×20")
 	}
 
-	_, _, err = runTestRun("-input", filepath.Join(dir, "*.png"), "-out", out, "-size", "16", "-method", "whittle", "-cross", "-1", "-shards", "3")
+	_, _, err = runTestRun("-input", filepath.Join(dir, "*.png"), "-out", out, "-size", "16", "-method", "whittle", "-cross", "-1", "-shards", "3", "-window", "tukey")
 	require.NoError(t, err)
 	r = runTestResult(t, out)
 	require.Empty(t, r.Error)
@@ -171,6 +171,7 @@ func TestRunErrors(t *testing.T) {
 		{[]string{"-input", good, "-nosuchflag"}, true, "nosuchflag"},
 		{[]string{"-input", good, "-out", ""}, true, "-out"},
 		{[]string{"-input", good, "-shards", "0"}, true, "-shards"},
+		{[]string{"-input", good, "-window", "boxcar"}, true, "-window"},
 		{[]string{"-input", filepath.Join(dir, "*.jpg"), "-out", out}, false, "no file matches"},
 		{[]string{"-input", filepath.Join(dir, "*.jpg"), "-out", out, "-size", "8"}, false, "no usable image (0 failed)"},
 		{[]string{"-input", good, "-out", filepath.Join(dir, "missing", "r.json")}, false, "missing"},
