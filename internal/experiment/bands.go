@@ -61,9 +61,10 @@ func checkEdges(edges []float64) error {
 // with F_R the orthonormal real Fourier transform (noise.RealFFT2) and band b
 // the frequencies edges[b] < |k| ≤ edges[b+1] (k = 0, the image mean, is in
 // no band). e_b = 0 means the band's content (amplitudes and phases) is
-// final; e_b = 1 means an error as large as the band's whole energy, as for
-// a prediction that is 0 or uncorrelated noise of the right power would
-// give 1 or 2. The result has one row per step and one column per band.
+// final; e_b = 1 means an error as large as the band's whole energy: a
+// prediction that is 0 in the band gives 1, one uncorrelated with the final
+// content but of the same power gives 2. The result has one row per step
+// and one column per band.
 //
 // BandErrors returns an error if the edges are invalid (see
 // DefaultBandEdges), final is empty, a step of traj does not have

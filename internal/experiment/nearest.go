@@ -15,10 +15,10 @@ import (
 type Nearest struct {
 	// Samples holds, for each sample, its distance to the nearest training
 	// image.
-	Samples []float64
+	Samples []float64 `json:"-"`
 	// Train holds, for each training image, its distance to the nearest
 	// other training image (leave one out): what "near" means in the data.
-	Train []float64
+	Train []float64 `json:"-"`
 	// MedianSample and MedianTrain are the medians of Samples and Train;
 	// Ratio is MedianSample/MedianTrain. A model that reproduces training
 	// images has Ratio near 0; a held-out data set has Ratio ≈ 1 or a little

@@ -228,7 +228,7 @@ func metricsPlot(path string, d *DatasetResult) error {
 		{"pixel histogram W1", func(s *Scores) (float64, float64) { return s.W1, 0 }},
 	}
 	var plots []*plot.Plot
-	for _, mt := range metrics {
+	for mi, mt := range metrics {
 		p := plot.New()
 		p.Title.Text = mt.title
 		p.X.Label.Text = "DDIM steps K"
@@ -287,7 +287,12 @@ func metricsPlot(path string, d *DatasetResult) error {
 			p.Legend.Add("data vs data", bl)
 		}
 		p.Y.Min = 0
-		p.Legend.Top = true
+		// One legend, bottom right of the first panel, above the
+		// baseline: the log-spectral distances stay far above it.
+		p.Legend.YOffs = vg.Points(14)
+		if mi > 0 {
+			p.Legend = plot.NewLegend()
+		}
 		plots = append(plots, p)
 	}
 	return savePlots(path, plots, 16*vg.Inch, 4*vg.Inch)
