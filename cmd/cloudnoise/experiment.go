@@ -10,7 +10,7 @@ import (
 	"github.com/cloud-diffusion/noise/internal/experiment"
 )
 
-const experimentExamples = `  cloudnoise experiment                          # the run of docs/EXPERIMENTS.md, 15–25 min on 2 idle cores
+const experimentExamples = `  cloudnoise experiment                          # the run of docs/EXPERIMENTS.md, about 30 min on 2 cores
   cloudnoise experiment -data deadleaves -o out   # dead leaves only
   cloudnoise experiment -photos ~/photos -steps 20000 -base 32 -batch 32 -samples 256   # scaled up
   cloudnoise experiment -steps 20 -samples 8 -k 2,5 -traj 5 -ddpm 0 -images 64   # seconds: a smoke test
