@@ -110,9 +110,14 @@ func run(args []string, stdout, stderr io.Writer) error {
 	}
 	// On a distributed runner's workers the binary is started in worker
 	// mode, where Init runs the worker harness and never returns.
-	beamlog.LogLevel = "warn"
+	level := "warn"
 	if *verbose {
-		beamlog.LogLevel = "info"
+		level = "info"
+	}
+	if beamlog.LogLevel != level {
+		// Written only when it changes: a runner left from an earlier run
+		// in this process (tests) may be reading it.
+		beamlog.LogLevel = level
 	}
 	beam.Init()
 
