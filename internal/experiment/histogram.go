@@ -15,11 +15,16 @@ func pixels(name string, xs []*mat.Dense) ([]float64, error) {
 	if len(xs) == 0 {
 		return nil, fmt.Errorf("experiment: %s is empty", name)
 	}
-	var out []float64
+	var n int
 	for i, x := range xs {
 		if x == nil {
 			return nil, fmt.Errorf("experiment: %s[%d] is nil", name, i)
 		}
+		r, c := x.Dims()
+		n += r * c
+	}
+	out := make([]float64, 0, n)
+	for i, x := range xs {
 		raw := x.RawMatrix()
 		for r := range raw.Rows {
 			for _, v := range raw.Data[r*raw.Stride : r*raw.Stride+raw.Cols] {
