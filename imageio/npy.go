@@ -10,6 +10,8 @@ import (
 	"math"
 	"os"
 	"reflect"
+	"strconv"
+	"strings"
 
 	"codeberg.org/sbinet/npyio"
 	"gonum.org/v1/gonum/mat"
@@ -262,24 +264,66 @@ func WriteNPY(w io.Writer, imgs []*mat.Dense) error {
 			}
 		}
 	}
-	// Row views share the matrices' memory: nothing is copied.
-	views := make([][][]float64, len(imgs))
-	for k, m := range imgs {
-		views[k] = make([][]float64, rows)
-		for y := range rows {
-			views[k][y] = m.RawRowView(y)
-		}
-	}
-	var err error
+	shape := []int{len(imgs), rows, cols}
 	if len(imgs) == 1 {
-		err = npyio.Write(w, views[0])
-	} else {
-		err = npyio.Write(w, views)
+		shape = shape[1:]
 	}
-	if err != nil {
+	if err := writeNPYFloat64(w, shape, imgs); err != nil {
 		return fmt.Errorf("noise: WriteNPY: %w", err)
 	}
 	return nil
+}
+
+// writeNPYFloat64 writes a C-order little-endian float64 array in the NPY
+// format 1.0: the magic string, the version, the length of the header, the
+// header (a Python dict literal padded with spaces and a newline so that the
+// data starts at a multiple of 64 bytes, byte for byte as numpy.save writes
+// it), then the data row by row. It writes the data directly instead of
+// through npyio.Write, which encodes each element through reflection and
+// writes it separately (7 s for 1000 fields of 96×96 against 0.2 s here);
+// npyio still reads every .npy file.
+func writeNPYFloat64(w io.Writer, shape []int, imgs []*mat.Dense) error {
+	var dims []string
+	for _, d := range shape {
+		dims = append(dims, strconv.Itoa(d))
+	}
+	tuple := strings.Join(dims, ", ")
+	if len(shape) == 1 {
+		tuple += ","
+	}
+	dict := "{'descr': '<f8', 'fortran_order': False, 'shape': (" + tuple + "), }"
+	const prefix = 10 // magic (6), version (2), header length (2)
+	n := len(dict) + 1
+	n += (64 - (prefix+n)%64) % 64
+	if n > math.MaxUint16 {
+		return errors.New("shape too long for an NPY 1.0 header")
+	}
+	head := make([]byte, 0, prefix+n)
+	head = append(head, "\x93NUMPY\x01\x00"...)
+	head = binary.LittleEndian.AppendUint16(head, uint16(n))
+	head = append(head, dict...)
+	for len(head) < prefix+n-1 {
+		head = append(head, ' ')
+	}
+	head = append(head, '\n')
+	bw := bufio.NewWriterSize(w, 1<<16)
+	if _, err := bw.Write(head); err != nil {
+		return err
+	}
+	_, cols := imgs[0].Dims()
+	row := make([]byte, 8*cols)
+	for _, m := range imgs {
+		raw := m.RawMatrix()
+		for y := range raw.Rows {
+			for x, v := range raw.Data[y*raw.Stride : y*raw.Stride+cols] {
+				binary.LittleEndian.PutUint64(row[8*x:], math.Float64bits(v))
+			}
+			if _, err := bw.Write(row); err != nil {
+				return err
+			}
+		}
+	}
+	return bw.Flush()
 }
 
 // SaveNPY writes imgs to the file at path with WriteNPY, atomically (see

@@ -172,3 +172,59 @@ func TestWriteNPYErrors(t *testing.T) {
 		assert.Zero(t, buf.Len(), "case %d wrote bytes", i)
 	}
 }
+
+// TestWriteNPYMatchesNumpy compares WriteNPY's bytes with numpy.save's for
+// the arrays (np.arange(n)*0.5 - 1).reshape(shape): the header is the prefix
+// numpy 1.24 wrote (printed with
+//
+//	b = io.BytesIO(); np.save(b, a); b.getvalue()[:128]
+//
+// ), the data little-endian float64 in C order, 320 and 248 bytes in all.
+func TestWriteNPYMatchesNumpy(t *testing.T) {
+	pad := func(dict string) string {
+		for len(dict) < 128-10-1 {
+			dict += " "
+		}
+		return "\x93NUMPY\x01\x00v\x00" + dict + "\n"
+	}
+	cases := []struct {
+		shape  []int
+		header string
+		size   int
+	}{
+		{[]int{2, 3, 4}, pad("{'descr': '<f8', 'fortran_order': False, 'shape': (2, 3, 4), }"), 320},
+		{[]int{3, 5}, pad("{'descr': '<f8', 'fortran_order': False, 'shape': (3, 5), }"), 248},
+	}
+	for _, c := range cases {
+		rows, cols := c.shape[len(c.shape)-2], c.shape[len(c.shape)-1]
+		n := 1
+		if len(c.shape) == 3 {
+			n = c.shape[0]
+		}
+		imgs := make([]*mat.Dense, n)
+		v := 0
+		for k := range imgs {
+			imgs[k] = mat.NewDense(rows, cols, nil)
+			for i := range rows {
+				for j := range cols {
+					imgs[k].Set(i, j, float64(v)*0.5-1)
+					v++
+				}
+			}
+		}
+		var buf bytes.Buffer
+		if err := WriteNPY(&buf, imgs); err != nil {
+			t.Fatal(err)
+		}
+		got := buf.Bytes()
+		if len(got) != c.size || string(got[:128]) != c.header {
+			t.Fatalf("shape %v: %d bytes, header %q; want %d bytes, header %q", c.shape, len(got), got[:min(128, len(got))], c.size, c.header)
+		}
+		for i := 0; i < v; i++ {
+			want := float64(i)*0.5 - 1
+			if g := math.Float64frombits(binary.LittleEndian.Uint64(got[128+8*i:])); g != want {
+				t.Fatalf("shape %v value %d: %v want %v", c.shape, i, g, want)
+			}
+		}
+	}
+}
