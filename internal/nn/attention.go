@@ -2,8 +2,8 @@ package nn
 
 import (
 	"fmt"
+	"github.com/cloud-diffusion/noise/internal/parallel"
 	"math"
-	"sync"
 
 	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/gonum/blas/blas64"
@@ -30,7 +30,7 @@ type Attention struct {
 
 	// Arguments of the forward call in progress, for the pool's workers.
 	out, x, wqkv, bqkv, wo, bo []float64
-	wg                         sync.WaitGroup
+	grp                        parallel.Group
 }
 
 // NewAttention returns self-attention over c channels and l pixels. It panics
@@ -56,12 +56,12 @@ func (a *Attention) Forward(out, x, wqkv, bqkv, wo, bo []float64, batch int) {
 	}
 	a.qkv, a.p, a.o = a.qkv[:batch*3*c*l], a.p[:batch*l*l], a.o[:batch*c*l]
 	a.out, a.x, a.wqkv, a.bqkv, a.wo, a.bo = out, x, wqkv, bqkv, wo, bo
-	parallel(batch, workers(batch), a, &a.wg)
+	runParallel(batch, workers(batch), a, &a.grp)
 	a.out, a.x, a.wqkv, a.bqkv, a.wo, a.bo = nil, nil, nil, nil, nil, nil
 }
 
 // run computes the forward pass of samples [lo, hi).
-func (a *Attention) run(lo, hi, _ int) {
+func (a *Attention) Run(_, lo, hi int) {
 	c, l := a.C, a.L
 	out, x, wqkv, bqkv, wo, bo := a.out, a.x, a.wqkv, a.bqkv, a.wo, a.bo
 	scale := 1 / math.Sqrt(float64(c))

@@ -2,7 +2,7 @@ package nn
 
 import (
 	"fmt"
-	"sync"
+	"github.com/cloud-diffusion/noise/internal/parallel"
 
 	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/gonum/blas/blas64"
@@ -37,7 +37,7 @@ type Conv2d struct {
 	out, in, weight, bias []float64
 	dIn, dWeight, dOut    []float64
 	batch                 int
-	wg                    sync.WaitGroup
+	grp                   parallel.Group
 }
 
 type convPhase int
@@ -171,7 +171,7 @@ func (c *Conv2d) Forward(out, in, weight, bias []float64, batch int) {
 	w := workers(batch)
 	c.buffers(w)
 	c.phase, c.out, c.in, c.weight, c.bias = convForward, out, in, weight, bias
-	parallel(batch, w, c, &c.wg)
+	runParallel(batch, w, c, &c.grp)
 	c.release()
 }
 
@@ -210,12 +210,12 @@ func (c *Conv2d) Backward(dIn, dWeight, dBias, dOut, in, weight []float64, batch
 	w := workers(fan)
 	c.buffers(w)
 	c.phase = convWeightGrad
-	parallel(fan, w, c, &c.wg)
+	runParallel(fan, w, c, &c.grp)
 	if dIn != nil {
 		w = workers(batch)
 		c.buffers(w)
 		c.phase = convInputGrad
-		parallel(batch, w, c, &c.wg)
+		runParallel(batch, w, c, &c.grp)
 	}
 	c.release()
 }
@@ -228,7 +228,7 @@ func (c *Conv2d) release() {
 // run processes items [lo, hi) of the current phase: samples for the forward
 // pass and the input gradient, im2col rows (weight columns) for the weight
 // gradient.
-func (c *Conv2d) run(lo, hi, wk int) {
+func (c *Conv2d) Run(wk, lo, hi int) {
 	il, ol, fan, pix := c.InLen(), c.OutLen(), c.FanIn(), c.OutH*c.OutW
 	switch c.phase {
 	case convForward:

@@ -2,8 +2,8 @@ package nn
 
 import (
 	"fmt"
+	"github.com/cloud-diffusion/noise/internal/parallel"
 	"math"
-	"sync"
 )
 
 // GroupNorm normalises each sample over groups of channels (PyTorch's
@@ -34,7 +34,7 @@ type GroupNorm struct {
 	backward             bool
 	out, in, gamma, beta []float64
 	dIn, dOut            []float64
-	wg                   sync.WaitGroup
+	grp                  parallel.Group
 }
 
 // NewGroupNorm returns a group normalisation of c channels in g groups over
@@ -60,7 +60,7 @@ func (gn *GroupNorm) Forward(out, in, gamma, beta []float64, batch int) {
 	}
 	gn.mean, gn.rstd = gn.mean[:batch*gn.G], gn.rstd[:batch*gn.G]
 	gn.backward, gn.out, gn.in, gn.gamma, gn.beta = false, out, in, gamma, beta
-	parallel(batch, workers(batch), gn, &gn.wg)
+	runParallel(batch, workers(batch), gn, &gn.grp)
 	gn.release()
 }
 
@@ -91,7 +91,7 @@ func (gn *GroupNorm) Backward(dIn, dGamma, dBeta, dOut, in, gamma, beta []float6
 		}
 	}
 	gn.backward, gn.in, gn.gamma, gn.beta, gn.dIn, gn.dOut = true, in, gamma, beta, dIn, dOut
-	parallel(batch, w, gn, &gn.wg)
+	runParallel(batch, w, gn, &gn.grp)
 	gn.release()
 	for n := 0; n < batch; n++ {
 		for c := 0; c < gn.C; c++ {
@@ -107,7 +107,7 @@ func (gn *GroupNorm) release() {
 }
 
 // run normalises (or back-propagates through) samples [lo, hi).
-func (gn *GroupNorm) run(lo, hi, wk int) {
+func (gn *GroupNorm) Run(wk, lo, hi int) {
 	sz := gn.C * gn.HW
 	if gn.backward {
 		gn.runBackward(lo, hi, sz, wk)

@@ -2,10 +2,13 @@
 // goroutines, without allocating per call.
 //
 // The pool is started on first use with runtime.GOMAXPROCS(0) goroutines and
-// lives for the life of the process. A chunk is handed to a pool goroutine only
-// if one is idle at that moment; otherwise the calling goroutine runs it
-// itself. Nested use (a chunk that itself calls For) therefore cannot
-// deadlock: no caller ever waits for work that nobody is free to run.
+// lives for the life of the process. The chunks of a loop go into a shared
+// buffered queue (or run on the caller when it is full); the caller runs its
+// first chunk and then, until its loop is done, runs queued chunks itself,
+// blocking only when the queue is empty. At that moment every chunk of its
+// loop is held by a running goroutine that obeys the same rule, so nested use
+// (a chunk that itself calls For) cannot deadlock, and no chunk waits for a
+// pool goroutine to become free.
 package parallel
 
 import (
@@ -14,10 +17,29 @@ import (
 )
 
 type task struct {
-	fn            func(chunk, lo, hi int)
+	fn            func(chunk, lo, hi int) // or t
+	t             Task
 	chunk, lo, hi int
 	wg            *sync.WaitGroup
 }
+
+func (t task) run() {
+	if t.t != nil {
+		t.t.Run(t.chunk, t.lo, t.hi)
+	} else {
+		t.fn(t.chunk, t.lo, t.hi)
+	}
+}
+
+// Task is a loop body run by Group.ForTask: Run(chunk, lo, hi) processes the
+// items [lo, hi) as chunk number chunk. Plans whose state lives in a struct
+// implement it to hand themselves to the pool without making a closure.
+type Task interface {
+	Run(chunk, lo, hi int)
+}
+
+// queueLen is the capacity of the shared queue of chunks.
+const queueLen = 1024
 
 var (
 	startOnce sync.Once
@@ -25,11 +47,11 @@ var (
 )
 
 func start() {
-	tasks = make(chan task)
+	tasks = make(chan task, queueLen)
 	for range runtime.GOMAXPROCS(0) {
 		go func() {
 			for t := range tasks {
-				t.fn(t.chunk, t.lo, t.hi)
+				t.run()
 				t.wg.Done()
 			}
 		}()
@@ -59,6 +81,15 @@ type Group struct {
 //
 // For panics if maxChunks < 1.
 func (g *Group) For(n, maxChunks int, fn func(chunk, lo, hi int)) {
+	g.run(n, maxChunks, task{fn: fn})
+}
+
+// ForTask is For with the loop body given as a Task.
+func (g *Group) ForTask(n, maxChunks int, t Task) {
+	g.run(n, maxChunks, task{t: t})
+}
+
+func (g *Group) run(n, maxChunks int, body task) {
 	if maxChunks < 1 {
 		panic("parallel: maxChunks < 1")
 	}
@@ -67,22 +98,38 @@ func (g *Group) For(n, maxChunks int, fn func(chunk, lo, hi int)) {
 		return
 	}
 	if k == 1 {
-		fn(0, 0, n)
+		body.lo, body.hi = 0, n
+		body.run()
 		return
 	}
 	startOnce.Do(start)
+	body.wg = &g.wg
 	for c := 1; c < k; c++ {
-		lo, hi := Bounds(n, k, c)
+		t := body
+		t.chunk = c
+		t.lo, t.hi = Bounds(n, k, c)
 		g.wg.Add(1)
 		select {
-		case tasks <- task{fn: fn, chunk: c, lo: lo, hi: hi, wg: &g.wg}:
-		default:
-			fn(c, lo, hi)
+		case tasks <- t:
+		default: // queue full: run it here
+			t.run()
 			g.wg.Done()
 		}
 	}
-	lo, hi := Bounds(n, k, 0)
-	fn(0, lo, hi)
+	body.lo, body.hi = Bounds(n, k, 0)
+	body.run()
+	// Help: run queued chunks (of this loop or any other) until the queue
+	// is empty, then wait for the chunks held by other goroutines.
+	for {
+		select {
+		case t := <-tasks:
+			t.run()
+			t.wg.Done()
+			continue
+		default:
+		}
+		break
+	}
 	g.wg.Wait()
 }
 

@@ -62,3 +62,27 @@ func TestForDoesNotAllocate(t *testing.T) {
 		t.Fatalf("For allocated %v times per call", allocs)
 	}
 }
+
+type taskProbe struct {
+	g    Group
+	hits []int32
+}
+
+func (p *taskProbe) Run(_, lo, hi int) {
+	for i := lo; i < hi; i++ {
+		atomic.AddInt32(&p.hits[i], 1)
+	}
+}
+
+func TestForTask(t *testing.T) {
+	p := &taskProbe{hits: make([]int32, 1000)}
+	p.g.ForTask(1000, 4, p)
+	for i, h := range p.hits {
+		if h != 1 {
+			t.Fatalf("index %d visited %d times", i, h)
+		}
+	}
+	if a := testing.AllocsPerRun(100, func() { p.g.ForTask(1000, 4, p) }); a != 0 {
+		t.Fatalf("ForTask allocated %v times per call", a)
+	}
+}
