@@ -46,11 +46,6 @@ type kernel struct {
 	modes      int       // number of nonzero modes on M
 }
 
-// embedTolerance bounds the negative eigenvalues accepted as round-off in a
-// circulant embedding, relative to Σ_d |c̃(d)| (the bound on any
-// eigenvalue). Round-off in the DFT is O(1e-16·√L) of that sum.
-const embedTolerance = 1e-10
-
 // axisFreq returns the frequency in cycles per pixel of unshifted DFT index
 // u on an axis of length n.
 func axisFreq(u, n int) float64 {

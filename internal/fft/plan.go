@@ -46,18 +46,17 @@ type Plan struct {
 	group      parallel.Group
 
 	// Arguments of the pass under way, read by the chunk functions.
-	cdata        []complex128
-	rdata        []float64
-	stride       int
-	rstride      int
-	j0, j1       int
-	inverse      bool
-	colPassFn    func(c, lo, hi int)
-	rowPassFn    func(c, lo, hi int)
-	realFwdFn    func(c, lo, hi int)
-	realInvFn    func(c, lo, hi int)
-	maxChunks    int
-	serialChunks int
+	cdata     []complex128
+	rdata     []float64
+	stride    int
+	rstride   int
+	j0, j1    int
+	inverse   bool
+	colPassFn func(c, lo, hi int)
+	rowPassFn func(c, lo, hi int)
+	realFwdFn func(c, lo, hi int)
+	realInvFn func(c, lo, hi int)
+	maxChunks int
 }
 
 // worker holds the 1-D plans and scratch space of one chunk.
