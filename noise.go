@@ -91,9 +91,10 @@ func kernelFor(spec Spec) (*kernel, error) {
 // exactly.
 //
 // Internally the sampler uses a circulant embedding of the crop's covariance
-// on a torus of about twice the field's size when one exists (Embedded
-// reports it), and the paper's padded grid otherwise; both give the same
-// distribution. Each complex transform yields two independent fields.
+// on a torus 2–2.7 times the field's size when one exists and is cheaper to
+// transform (Embedded reports it), and the paper's padded grid otherwise;
+// both give the same distribution. Each complex transform yields two
+// independent fields.
 //
 // A Sampler owns its buffers and its random stream and must not be used by
 // two goroutines at once; SampleBatch and Fill use all cores internally.
@@ -178,7 +179,8 @@ func (s *Sampler) Covariance(dy, dx int) float64 {
 // LongWaveShare returns the share of the pixel variance carried by modes
 // whose wavelength 1/|k| is longer than the field's longer side. Such modes
 // make each field look like a tilted or offset plane plus detail; for Δ = 1.5
-// and Pad = 3 on a square field they carry about 45% of the variance.
+// and Pad = 3 on a square field they carry about 76% of the variance (the
+// share is nearly independent of the size).
 // Setting KMin = 1/max(Rows, Cols) removes them (and Variance then counts
 // only the modes kept).
 func (s *Sampler) LongWaveShare() float64 { return s.k.longShare }
