@@ -106,8 +106,9 @@ const maxTableValues = 1 << 27
 // The images are standardised the way Spectrum.Power normalises them: the
 // per-pixel mean over the set is subtracted and the result divided by the
 // root mean pixel variance (one scalar, so the spectrum's shape is kept).
-// White noise has unit variance (rand NormFloat64); cloud noise comes from
-// NewSampler(Spec{Rows, Cols, Delta, Pad}), unit variance. All three are
+// White noise comes from NewSampler(Spec{Rows, Cols, Density:
+// WhiteDensity()}) and cloud noise from NewSampler(Spec{Rows, Cols, Delta,
+// Pad}), both of unit variance. All three are
 // thus zero-mean fields of unit mean pixel variance. Δ is opts.Delta or
 // fitted (see TableOptions); the same Δ defines Q0 and the cloud noise.
 //
@@ -145,8 +146,8 @@ const maxTableValues = 1 << 27
 // d(white, images) = 19.54 ± 0.02, against the published 3.66, 4.18 and
 // 19.70 for the paper's STL10 images.
 //
-// src drives the white noise and, through a seed drawn from it, the cloud
-// sampler; nil means a non-reproducible source. DistanceTable returns an
+// src seeds the cloud and the white samplers (two values each, in that
+// order); nil means a non-reproducible source. DistanceTable returns an
 // error if there are fewer than 2 images, an image is nil, of a shape other
 // than images[0], 1×1, or has a NaN or infinite pixel, if the images are all
 // equal (zero variance), if the options are invalid (Δ, A, Pad, negative or
@@ -195,14 +196,11 @@ func DistanceTable(images []*mat.Dense, opts *TableOptions, src rand.Source) (*T
 	}
 
 	rnd := rand.New(src)
-	white := make([]*mat.Dense, t.Samples)
-	for i := range white {
-		white[i] = mat.NewDense(rows, cols, nil)
-		d := white[i].RawMatrix().Data
-		for p := range d {
-			d[p] = rnd.NormFloat64()
-		}
+	whiteSampler, err := NewSampler(Spec{Rows: rows, Cols: cols, Density: WhiteDensity()}, rand.NewPCG(rnd.Uint64(), rnd.Uint64()))
+	if err != nil {
+		return nil, err
 	}
+	white := whiteSampler.SampleBatch(make([]*mat.Dense, t.Samples))
 	cloud := sampler.SampleBatch(make([]*mat.Dense, t.Samples))
 
 	for _, e := range []struct {

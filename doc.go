@@ -18,6 +18,14 @@
 // crops the centre; Sampler does exactly that (Spec.Pad), normalised to unit
 // pixel variance by the closed form of the construction's variance.
 //
+// The same construction draws Gaussian noise of any stationary spectrum: a
+// Spec's Density replaces the power law by true white noise (WhiteDensity),
+// a function of |k| (RadialDensity), a tabulated radial profile
+// (TabulatedDensity), or the measured spectrum of an image set
+// (MeasuredDensity of Spectrum.Power). With Pad 1 and the images' size, a
+// measured density gives "matched" noise, whose expected spectrum
+// (Sampler.Power) equals the images' spectrum at every frequency.
+//
 // Because the covariance is a fixed matrix Σ, independent fields add like
 // Gaussians: αN(0, Σ) + βN(0, Σ) = N(0, (α²+β²)Σ). The sum of cloud noises is
 // cloud noise with the same Δ, which is what lets a diffusion model jump to

@@ -23,7 +23,8 @@ import (
 // fields.
 //
 // The paper's construction ("direct") generates on the padded grid M with
-// amp_k² = S_k²/(M v), S_k = |k|^(−Δ), and crops the centre. A circulant
+// amp_k² = S_k²/(M v), S_k² = Γ(k) (|k|^(−2Δ) for the power law, or the
+// Spec's Density), and crops the centre. A circulant
 // embedding ("embedded") generates instead on a torus L, smaller or faster
 // to transform than M, whose covariance c̃ equals the covariance c of the
 // paper's crop at every lag inside the window (|dy| < rows, |dx| < cols);
@@ -33,12 +34,16 @@ import (
 // λ ≥ 0 (see embed). The window's covariance is then reproduced to within
 // embedExact (1e-12) at every lag: the two constructions give the same
 // distribution up to rounding.
+//
+// White noise (WhiteDensity, KMin 0) needs no transform: its kernel has
+// white set, and the generator draws independent pixels.
 type kernel struct {
 	spec       Spec
 	padR, padC int // the paper's grid M
 	genR, genC int // generation grid (M, or L when embedded)
 	offR, offC int // window offset in the generation grid
 	embedded   bool
+	white      bool      // independent pixels drawn directly (amp is nil)
 	amp        []float64 // genR×genC, unshifted order
 	cov        []float64 // unit-variance covariance on the M grid, lag-indexed
 	variance   float64   // v = (1/M) Σ_k S_k², pixel variance before normalisation
@@ -58,6 +63,9 @@ func axisFreq(u, n int) float64 {
 // newKernel builds the kernel of a normalised spec; embed allows the
 // circulant embedding (tests turn it off to compare both constructions).
 func newKernel(spec Spec, embed bool) (*kernel, error) {
+	if spec.white() {
+		return newWhiteKernel(spec), nil
+	}
 	k := &kernel{spec: spec}
 	k.padR = padSize(spec.Rows, spec.Pad)
 	k.padC = padSize(spec.Cols, spec.Pad)
@@ -67,23 +75,26 @@ func newKernel(spec Spec, embed bool) (*kernel, error) {
 	mr, mc := k.padR, k.padC
 	m := mr * mc
 
-	// S² on the padded grid, and its pixel variance v = (1/M) Σ S².
+	// S² on the padded grid (0 for the modes left out).
+	pw, err := spectrumOnGrid(spec, mr, mc)
+	if err != nil {
+		return nil, err
+	}
+	// Its pixel variance v = (1/M) Σ S², and the share of long waves.
 	s2 := make([]complex128, m)
 	var sum, long float64
 	longK := 1 / float64(max(spec.Rows, spec.Cols))
 	for u := range mr {
 		fy := axisFreq(u, mr)
 		for v := range mc {
-			fx := axisFreq(v, mc)
-			kk := math.Hypot(fy, fx)
-			if kk == 0 || kk < spec.KMin {
+			p := pw[u*mc+v]
+			if p == 0 {
 				continue
 			}
-			p := math.Pow(kk, -2*spec.Delta)
 			s2[u*mc+v] = complex(p, 0)
 			sum += p
 			k.modes++
-			if kk < longK {
+			if math.Hypot(fy, axisFreq(v, mc)) < longK {
 				long += p
 			}
 		}
@@ -101,24 +112,85 @@ func newKernel(spec Spec, embed bool) (*kernel, error) {
 		k.cov[i] = real(z) / sum
 	}
 
-	if embed && k.tryEmbedding() {
+	// The embedding reflects lags per axis, c̃(a, b) = c(min(a, L−a),
+	// min(b, L−b)), which needs c(−dy, dx) = c(dy, dx): true for the power
+	// law and radial densities, not for a measured 2-D spectrum, which is
+	// only centrally symmetric. Those use the padded grid.
+	axisEven := spec.Density == nil || spec.Density.kind != densityGrid
+	if embed && axisEven && k.tryEmbedding() {
 		return k, nil
 	}
 	// The paper's construction, cropped at the centre.
 	k.genR, k.genC = mr, mc
 	k.offR, k.offC = (mr-spec.Rows)/2, (mc-spec.Cols)/2
 	k.amp = make([]float64, m)
+	for i, p := range pw {
+		if p != 0 {
+			k.amp[i] = math.Sqrt(p / sum)
+		}
+	}
+	return k, nil
+}
+
+// spectrumOnGrid returns S² = Γ at every frequency of the mr×mc padded grid
+// in unshifted order, 0 for the modes left out: those with |k| < KMin, and
+// k = 0 for the power law or where the density is +Inf. For a density the
+// values are symmetrised, S²(k) = S²(−k) exactly, which the two-field
+// construction needs (the real and imaginary parts are independent only for
+// an even S²). It returns an error for a density value that is NaN,
+// negative, or infinite at k ≠ 0.
+func spectrumOnGrid(spec Spec, mr, mc int) ([]float64, error) {
+	pw := make([]float64, mr*mc)
+	d := spec.Density
 	for u := range mr {
 		fy := axisFreq(u, mr)
 		for v := range mc {
 			kk := math.Hypot(fy, axisFreq(v, mc))
-			if kk == 0 || kk < spec.KMin {
+			if kk < spec.KMin {
 				continue
 			}
-			k.amp[u*mc+v] = math.Sqrt(math.Pow(kk, -2*spec.Delta) / sum)
+			if d == nil {
+				if kk != 0 {
+					pw[u*mc+v] = math.Pow(kk, -2*spec.Delta)
+				}
+				continue
+			}
+			p := d.onGrid(u, v, mr, mc)
+			switch {
+			case kk == 0 && math.IsInf(p, 1):
+				p = 0 // a density diverging at k = 0 leaves it out
+			case math.IsNaN(p) || math.IsInf(p, 0) || p < 0:
+				return nil, fmt.Errorf("noise: density %v is %v at k = (%.6g, %.6g) cycles per pixel: must be finite and ≥ 0", d, p, fy, axisFreq(v, mc))
+			}
+			pw[u*mc+v] = p
 		}
 	}
-	return k, nil
+	if d != nil {
+		for u := range mr {
+			nu := (mr - u) % mr
+			for v := range mc {
+				i, j := u*mc+v, nu*mc+(mc-v)%mc
+				if i < j {
+					s := 0.5 * (pw[i] + pw[j])
+					pw[i], pw[j] = s, s
+				}
+			}
+		}
+	}
+	return pw, nil
+}
+
+// newWhiteKernel returns the kernel of white noise: independent standard
+// normal pixels drawn directly on the field's grid, which serves as the
+// padded grid (flat spectrum, unit variance, covariance δ).
+func newWhiteKernel(spec Spec) *kernel {
+	n := spec.Rows * spec.Cols
+	k := &kernel{spec: spec, white: true,
+		padR: spec.Rows, padC: spec.Cols, genR: spec.Rows, genC: spec.Cols,
+		variance: 1, modes: n, longShare: 1 / float64(n)}
+	k.cov = make([]float64, n)
+	k.cov[0] = 1
+	return k
 }
 
 // padSize is the padded length ⌈pad·n⌉ (guarding pad·n that is an integer

@@ -22,14 +22,15 @@ import (
 // transforms each column of T to the rows outputs of the window: genR + cols
 // one-dimensional transforms, none producing values outside the window.
 type generator struct {
-	k      *kernel
-	t      []complex128 // genR×cols after the row pass
-	rows   []rowWorker
-	colT   []*fft.Pruned
-	colBuf [][]complex128 // per chunk: one output column
-	group  parallel.Group
-	rowFn  func(c, lo, hi int)
-	colFn  func(c, lo, hi int)
+	k       *kernel
+	t       []complex128 // genR×cols after the row pass
+	rows    []rowWorker
+	colT    []*fft.Pruned
+	colBuf  [][]complex128 // per chunk: one output column
+	group   parallel.Group
+	rowFn   func(c, lo, hi int)
+	colFn   func(c, lo, hi int)
+	whiteFn func(c, lo, hi int)
 
 	// The pair under way.
 	seedA, seedB uint64
@@ -48,15 +49,22 @@ type rowWorker struct {
 func newGenerator(k *kernel, chunks int) *generator {
 	rows, cols := k.spec.Rows, k.spec.Cols
 	g := &generator{
-		k:      k,
-		t:      make([]complex128, k.genR*cols),
-		rows:   make([]rowWorker, chunks),
-		colT:   make([]*fft.Pruned, chunks),
-		colBuf: make([][]complex128, chunks),
+		k:    k,
+		rows: make([]rowWorker, chunks),
 	}
 	for c := range chunks {
 		w := &g.rows[c]
 		w.rnd = rand.New(&w.pcg)
+	}
+	g.whiteFn = g.whitePass
+	if k.white {
+		return g // no transform
+	}
+	g.t = make([]complex128, k.genR*cols)
+	g.colT = make([]*fft.Pruned, chunks)
+	g.colBuf = make([][]complex128, chunks)
+	for c := range chunks {
+		w := &g.rows[c]
 		w.buf = make([]complex128, k.genC)
 		w.t = fft.NewPruned(k.genC, cols, k.offC)
 		g.colT[c] = fft.NewPruned(k.genR, rows, k.offR)
@@ -83,6 +91,11 @@ func (g *generator) pair(seedA, seedB uint64, a []float64, sa int, b []float64, 
 	g.seedA, g.seedB = seedA, seedB
 	g.a, g.sa, g.b, g.sb = a, sa, b, sb
 	n := len(g.rows)
+	if g.k.white {
+		g.group.For(g.k.spec.Rows, n, g.whiteFn)
+		g.a, g.b = nil, nil
+		return
+	}
 	g.group.For(g.k.genR, n, g.rowFn)
 	g.group.For(g.k.spec.Cols, n, g.colFn)
 	g.a, g.b = nil, nil
@@ -103,6 +116,24 @@ func (g *generator) rowPass(c, lo, hi int) {
 			w.buf[v] = complex(am*re, am*im)
 		}
 		w.t.Inverse(g.t[u*cols:(u+1)*cols], w.buf, 1)
+	}
+}
+
+// whitePass draws rows [lo, hi) of a pair of white fields: row u of the
+// first field and of the second alternate along the row (ξ, η, ξ, η, …),
+// from the stream seeded by the pair's seeds and u, as the spectrum rows of
+// the other kinds.
+func (g *generator) whitePass(c, lo, hi int) {
+	cols := g.k.spec.Cols
+	w := &g.rows[c]
+	for u := lo; u < hi; u++ {
+		w.pcg.Seed(rowSeed(g.seedA, u), rowSeed(g.seedB, u))
+		a := g.a[u*g.sa : u*g.sa+cols]
+		b := g.b[u*g.sb : u*g.sb+cols]
+		for v := range a {
+			a[v] = w.rnd.NormFloat64()
+			b[v] = w.rnd.NormFloat64()
+		}
 	}
 }
 

@@ -9,6 +9,7 @@ import (
 	"golang.org/x/exp/constraints"
 	"gonum.org/v1/gonum/mat"
 
+	"github.com/cloud-diffusion/noise/internal/fft"
 	"github.com/cloud-diffusion/noise/internal/parallel"
 )
 
@@ -23,20 +24,58 @@ const (
 // DefaultPad is the padding factor of the paper's construction.
 const DefaultPad = 3
 
-// Spec describes Gaussian noise with the power-law spectrum Γ(k) ∝ |k|^(−2Δ)
-// drawn by the paper's construction: white noise coloured by |k|^(−Δ) on a
-// grid Pad times larger in each dimension, k = 0 removed, centre cropped to
-// Rows×Cols, scaled to unit pixel variance.
+// Spec describes stationary Gaussian noise of unit pixel variance and how it
+// is drawn. The spectrum is the power law Γ(k) ∝ |k|^(−2Δ) when Density is
+// nil, and Density otherwise; the construction is the paper's: white noise
+// coloured by √Γ on a grid Pad times larger in each dimension, modes with
+// |k| < KMin removed, centre cropped to Rows×Cols, scaled to unit pixel
+// variance by a closed form.
+//
+// The power law leaves out k = 0 (Γ diverges there), so Spec{Delta: 0} is
+// not white noise: its pixels have a covariance of −1/(M−1) on the padded
+// grid of M points. True white noise, independent standard normal pixels,
+// is Spec{Density: WhiteDensity()}.
+//
+// A Spec is a comparable value: two Specs with the same fields and the same
+// *Density pointer are equal (Equal also compares densities by value).
 type Spec struct {
 	Rows, Cols int
-	Delta      float64 // scaling parameter Δ ≥ 0: 0 white, 1 pink, 1.5 cloud, 2 red
-	Pad        float64 // padding factor ≥ 1; 0 means 3 (the paper's); 1 gives periodic noise
-	KMin       float64 // infrared cutoff in cycles per pixel; modes with |k| < KMin are removed; 0 keeps all but k = 0
+	// Delta is the scaling parameter Δ ≥ 0 of the power law: 0 flat (k = 0
+	// removed), 1 pink, 1.5 cloud, 2 red. It must be 0 when Density is set.
+	Delta float64
+	// Density, if not nil, is the spectrum instead of the power law: white,
+	// a function of |k|, a tabulated or a measured spectrum (see Density).
+	Density *Density
+	// Pad is the padding factor ≥ 1; 0 means 3 (the paper's); 1 gives
+	// periodic noise, whose expected periodogram is the spectrum itself.
+	// It is not used by white noise (WhiteDensity with KMin 0).
+	Pad float64
+	// KMin is the infrared cutoff in cycles per pixel: modes with
+	// |k| < KMin are removed; 0 keeps all but those the spectrum leaves out.
+	KMin float64
 }
 
-// String returns the spec in Go syntax.
+// String returns the spec in Go syntax, with the density described by its
+// String method.
 func (s Spec) String() string {
+	if s.Density != nil {
+		return fmt.Sprintf("Spec{Rows: %d, Cols: %d, Density: %v, Pad: %g, KMin: %g}", s.Rows, s.Cols, s.Density, s.Pad, s.KMin)
+	}
 	return fmt.Sprintf("Spec{Rows: %d, Cols: %d, Delta: %g, Pad: %g, KMin: %g}", s.Rows, s.Cols, s.Delta, s.Pad, s.KMin)
+}
+
+// Equal reports whether s and t describe the same noise: equal fields, with
+// the densities compared by Density.Equal.
+func (s Spec) Equal(t Spec) bool {
+	d, e := s.Density, t.Density
+	s.Density, t.Density = nil, nil
+	return s == t && d.Equal(e)
+}
+
+// white reports whether the (normalised) spec draws independent pixels
+// directly.
+func (s Spec) white() bool {
+	return s.Density != nil && s.Density.kind == densityWhite && s.KMin == 0
 }
 
 // normalize validates s and fills in defaults.
@@ -47,6 +86,8 @@ func (s Spec) normalize() (Spec, error) {
 	switch {
 	case math.IsNaN(s.Delta) || math.IsInf(s.Delta, 0) || s.Delta < 0:
 		return s, fmt.Errorf("noise: Delta = %g: must be finite and ≥ 0", s.Delta)
+	case s.Density != nil && s.Delta != 0:
+		return s, fmt.Errorf("noise: Delta = %g with a Density: Delta must be 0 when Density gives the spectrum", s.Delta)
 	case math.IsNaN(s.Pad) || math.IsInf(s.Pad, 0) || (s.Pad != 0 && s.Pad < 1):
 		return s, fmt.Errorf("noise: Pad = %g: must be ≥ 1 (or 0 for the default 3)", s.Pad)
 	case math.IsNaN(s.KMin) || math.IsInf(s.KMin, 0) || s.KMin < 0:
@@ -54,8 +95,16 @@ func (s Spec) normalize() (Spec, error) {
 	case s.KMin >= 0.5:
 		return s, fmt.Errorf("noise: KMin = %g cycles per pixel is at or beyond the Nyquist frequency 0.5", s.KMin)
 	}
+	if s.Density != nil {
+		if err := s.Density.validate(); err != nil {
+			return s, err
+		}
+	}
 	if s.Pad == 0 {
 		s.Pad = DefaultPad
+	}
+	if s.white() {
+		return s, nil
 	}
 	if r, c := padSize(s.Rows, s.Pad), padSize(s.Cols, s.Pad); r > MaxPixels || c > MaxPixels || r*c > MaxPixels {
 		return s, fmt.Errorf("noise: %d×%d noise with Pad %g needs a %d×%d grid, over the limit of %d pixels (MaxPixels)", s.Rows, s.Cols, s.Pad, r, c, MaxPixels)
@@ -63,8 +112,10 @@ func (s Spec) normalize() (Spec, error) {
 	return s, nil
 }
 
-// kernels caches kernels by normalised Spec: building one costs a few
-// transforms of the padded grid, and they are immutable.
+// kernels caches the kernels of power-law Specs by normalised Spec:
+// building one costs a few transforms of the padded grid, and they are
+// immutable. Specs with a Density are cached in the density itself, so
+// that the cache lives as long as the density.
 var kernels sync.Map // Spec → *kernel
 
 func kernelFor(spec Spec) (*kernel, error) {
@@ -72,29 +123,34 @@ func kernelFor(spec Spec) (*kernel, error) {
 	if err != nil {
 		return nil, err
 	}
-	if k, ok := kernels.Load(spec); ok {
+	cache := &kernels
+	if spec.Density != nil {
+		cache = spec.Density.kernels
+	}
+	if k, ok := cache.Load(spec); ok {
 		return k.(*kernel), nil
 	}
 	k, err := newKernel(spec, true)
 	if err != nil {
 		return nil, err
 	}
-	actual, _ := kernels.LoadOrStore(spec, k)
+	actual, _ := cache.LoadOrStore(spec, k)
 	return actual.(*kernel), nil
 }
 
 // Sampler draws fields of one Spec. Fields are exactly Gaussian with zero
-// mean, unit pixel variance, and the pixel covariance of the paper's
-// construction (see Covariance); the normalisation is the closed form
-// v = (1/M) Σ_k |k|^(−2Δ) over the M modes of the padded grid, never a
-// per-sample rescaling, so sums of independent fields obey the summation law
-// exactly.
+// mean, unit pixel variance, and the pixel covariance of the construction
+// (see Covariance; their expected power spectrum is Power); the
+// normalisation is the closed form v = (1/M) Σ_k Γ(k) over the M modes of
+// the padded grid, never a per-sample rescaling, so sums of independent
+// fields obey the summation law exactly.
 //
 // Internally the sampler uses a circulant embedding of the crop's covariance
 // on a torus 2–2.7 times the field's size when one exists and is cheaper to
 // transform (Embedded reports it), and the paper's padded grid otherwise;
 // both give the same distribution. Each complex transform yields two
-// independent fields.
+// independent fields. White noise (WhiteDensity) is drawn directly, with no
+// transform, in the same pairs and per-row streams.
 //
 // A Sampler owns its buffers and its random stream and must not be used by
 // two goroutines at once; SampleBatch and Fill use all cores internally.
@@ -126,10 +182,12 @@ type pairWorker struct {
 
 // NewSampler returns a sampler for spec drawing from src; a nil src uses a
 // source seeded from the global, non-reproducible generator. It returns an
-// error if Rows or Cols is less than 1, Delta is negative or not finite, Pad
-// is below 1 (other than 0, the default 3), KMin is negative, not finite or
-// at or beyond the Nyquist frequency 0.5, the padded grid exceeds MaxPixels,
-// or the spec leaves no Fourier mode.
+// error if Rows or Cols is less than 1, Delta is negative or not finite (or
+// not 0 with a Density), Pad is below 1 (other than 0, the default 3), KMin
+// is negative, not finite or at or beyond the Nyquist frequency 0.5, the
+// padded grid exceeds MaxPixels, the Density is invalid or takes a NaN,
+// negative or (at k ≠ 0) infinite value on the grid, or the spec leaves no
+// Fourier mode.
 func NewSampler(spec Spec, src rand.Source) (*Sampler, error) {
 	k, err := kernelFor(spec)
 	if err != nil {
@@ -159,21 +217,80 @@ func (s *Sampler) Spec() Spec { return s.k.spec }
 // of the torus once per Spec (cached for the life of the process).
 func (s *Sampler) Embedded() bool { return s.k.embedded }
 
-// Variance returns v = (1/M) Σ_k |k|^(−2Δ), the pixel variance of the
-// unnormalised construction over the M nonzero modes of the padded grid
-// (|k| in cycles per pixel, A = 1): the closed form by which fields are
-// divided to have unit variance.
+// Variance returns v = (1/M) Σ_k Γ(k), the pixel variance of the
+// unnormalised construction over the M modes of the padded grid (|k| in
+// cycles per pixel; Γ(k) = |k|^(−2Δ) with A = 1 for the power law, the
+// Density's values otherwise): the closed form by which fields are divided
+// to have unit variance. It is 1 for white noise.
 func (s *Sampler) Variance() float64 { return s.k.variance }
 
 // Covariance returns the covariance (and correlation: fields have unit
 // variance) of two pixels of a field at lag (dy, dx), from the closed form
-// c(d) = Σ_k |k|^(−2Δ) e^{2πi k·d} / Σ_k |k|^(−2Δ) over the padded grid.
-// Covariance panics if |dy| ≥ Rows or |dx| ≥ Cols.
+// c(d) = Σ_k Γ(k) e^{2πi k·d} / Σ_k Γ(k) over the padded grid (δ_d for white
+// noise). Covariance panics if |dy| ≥ Rows or |dx| ≥ Cols.
 func (s *Sampler) Covariance(dy, dx int) float64 {
 	if dy <= -s.k.spec.Rows || dy >= s.k.spec.Rows || dx <= -s.k.spec.Cols || dx >= s.k.spec.Cols {
 		panic(fmt.Sprintf("noise: lag (%d, %d) outside a %d×%d field", dy, dx, s.k.spec.Rows, s.k.spec.Cols))
 	}
 	return s.k.covariance(dy, dx)
+}
+
+// Power returns the exact expected power spectrum E|Z_k|² of the fields, Z
+// the orthonormal 2-D DFT of a field (the units of Spectrum.Power and
+// RealFFT2), as a new Rows×Cols matrix in the centred layout. It follows
+// from the covariance c of the construction: the expected periodogram of a
+// stationary field seen through an N_y×N_x window is
+//
+//	E|Z_k|² = Σ_d c(d) (1 − |d_y|/N_y)(1 − |d_x|/N_x) e^{−2πi k·d},
+//
+// over the lags |d_y| < N_y, |d_x| < N_x; the lags are folded onto the
+// N_y×N_x torus and transformed once. The mean of Power over k is 1 (unit
+// pixel variance). With Pad 1 the fields are periodic and Power is the
+// spectrum itself, normalised: Γ(k)/v; with Pad > 1 it is the spectrum of
+// the padded grid smoothed by the window's Fejér kernel. For white noise it
+// is 1 everywhere. Power costs one transform of the field's size.
+func (s *Sampler) Power() *mat.Dense {
+	r, c := s.k.spec.Rows, s.k.spec.Cols
+	out := mat.NewDense(r, c, nil)
+	data := out.RawMatrix().Data
+	if s.k.white {
+		for i := range data {
+			data[i] = 1
+		}
+		return out
+	}
+	// B(m) = Σ_{d ≡ m} c(d) w(d), folded per axis: lags m and m − N.
+	b := make([]complex128, r*c)
+	for my := range r {
+		for mx := range c {
+			var sum float64
+			for _, dy := range [2]int{my, my - r} {
+				if dy == -r {
+					continue // my = 0: one lag only
+				}
+				wy := 1 - math.Abs(float64(dy))/float64(r)
+				for _, dx := range [2]int{mx, mx - c} {
+					if dx == -c {
+						continue
+					}
+					wx := 1 - math.Abs(float64(dx))/float64(c)
+					sum += s.k.covariance(dy, dx) * wy * wx
+				}
+			}
+			b[my*c+mx] = complex(sum, 0)
+		}
+	}
+	// B is real and even, so its DFT is real; the inverse transform (the
+	// one the kernel uses) equals the forward one here.
+	fft.NewPlan(r, c).Inverse(b)
+	for i := range r {
+		u := (i - r/2 + r) % r
+		for j := range c {
+			v := (j - c/2 + c) % c
+			data[i*c+j] = real(b[u*c+v])
+		}
+	}
+	return out
 }
 
 // LongWaveShare returns the share of the pixel variance carried by modes
@@ -326,19 +443,11 @@ func Pink(n int) *mat.Dense { return mustSample(Spec{Rows: n, Cols: n, Delta: Pi
 // Red returns an n×n field of red (Brownian) noise (Δ = 2); see Cloud.
 func Red(n int) *mat.Dense { return mustSample(Spec{Rows: n, Cols: n, Delta: RedDelta}) }
 
-// White returns an n×n field of independent standard normal pixels from the
-// global generator. (A Spec with Delta 0 instead removes the k = 0 mode of
-// the padded grid, which leaves a pixel covariance of −1/(M−1) off the
-// diagonal.) White panics if n < 1 or n² exceeds MaxPixels.
+// White returns an n×n field of independent standard normal pixels (Spec
+// with WhiteDensity) from the global, non-reproducible generator. White
+// panics if n < 1 or n² exceeds MaxPixels.
 func White(n int) *mat.Dense {
-	if err := checkSize("noise", n, n); err != nil {
-		panic(err.Error())
-	}
-	d := make([]float64, n*n)
-	for i := range d {
-		d[i] = rand.NormFloat64()
-	}
-	return mat.NewDense(n, n, d)
+	return mustSample(Spec{Rows: n, Cols: n, Density: WhiteDensity()})
 }
 
 func mustSample(spec Spec) *mat.Dense {

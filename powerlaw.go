@@ -104,6 +104,13 @@ type PowerLaw struct {
 // Power returns the fitted Γ at |k| = k cycles per pixel, A²/k^(2Δ).
 func (p PowerLaw) Power(k float64) float64 { return p.A * p.A * math.Pow(k, -2*p.Delta) }
 
+// Spec returns the noise of the fitted law for rows×cols fields,
+// Spec{Rows: rows, Cols: cols, Delta: p.Delta}: the paper's construction
+// (Pad 3, k = 0 removed). A does not enter: fields have unit pixel
+// variance. Set Pad or KMin on the result to change the construction;
+// NewSampler rejects the spec if the fitted Δ is negative.
+func (p PowerLaw) Spec(rows, cols int) Spec { return Spec{Rows: rows, Cols: cols, Delta: p.Delta} }
+
 // String formats the fit as Δ ± err, A ± err.
 func (p PowerLaw) String() string {
 	return fmt.Sprintf("Δ = %.4g ± %.2g, A = %.4g ± %.2g (%v, R² = %.3f, %d points)",

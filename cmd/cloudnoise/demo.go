@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"math/rand/v2"
 	"path/filepath"
 	"strings"
 	"time"
@@ -160,12 +159,11 @@ func runDemo(_ context.Context, args []string, stdout, stderr io.Writer) error {
 // first four images.
 func demoGalleryPNG(path string, imgs []*mat.Dense, n int, seed uint64) error {
 	var panels []plotting.Panel
-	rnd := rand.New(source(seed + 2))
-	white := mat.NewDense(n, n, nil)
-	for i, d := 0, white.RawMatrix().Data; i < len(d); i++ {
-		d[i] = rnd.NormFloat64()
+	ws, err := noise.NewSampler(noise.Spec{Rows: n, Cols: n, Density: noise.WhiteDensity()}, source(seed+2))
+	if err != nil {
+		return err
 	}
-	panels = append(panels, plotting.Panel{Title: "white, Δ = 0", Field: white, Lo: -3, Hi: 3})
+	panels = append(panels, plotting.Panel{Title: "white, Δ = 0", Field: ws.Sample(nil), Lo: -3, Hi: 3})
 	for _, nz := range []struct {
 		name  string
 		delta float64
