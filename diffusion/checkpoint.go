@@ -14,6 +14,7 @@ import (
 
 	"gonum.org/v1/gonum/mat"
 
+	"github.com/cloud-diffusion/noise"
 	"github.com/cloud-diffusion/noise/imageio"
 )
 
@@ -29,23 +30,33 @@ import (
 //	crc      uint32   CRC-32 (Castagnoli) of every byte before it
 //
 // with all integers little-endian. The envelope (magic, version, sections,
-// checksum) is the same in every version; the sections of version 1 are
-// listed in checkpointSections. Configurations, the noise spec and the
+// checksum) is the same in every version; the sections of the current
+// version 2 are listed in checkpointSections. Configurations (the noise
+// spec, with its density, inside the training configuration) and the
 // normaliser are JSON (Go's encoding of float64 round-trips exactly);
 // parameter arrays are raw float64 bits.
+//
+// Version 1 (before the noise of a run became a noise.Spec) had a separate
+// NOIS section with {Kind, Delta, Pad, KMin} and a training configuration
+// with Noise "white" or "cloud" and one Delta for the noise and the
+// spectral loss. It still loads: cloud becomes noise.Spec{Delta, Pad,
+// KMin}, white becomes noise.Spec{Density: noise.WhiteDensity()}, and
+// Delta the LossDelta. White noise is now drawn by noise.Sampler, so a
+// resumed version-1 white run continues with a different (equally
+// distributed) noise stream; cloud runs continue exactly.
 const (
 	checkpointMagic   = "CLDIFFCK"
-	checkpointVersion = 1
+	checkpointVersion = 2
 	// checkpointMaxBytes bounds the size of a file ReadCheckpoint accepts
 	// (a foreign or absurd file is rejected before it is read).
 	checkpointMaxBytes = 1 << 36
 )
 
-// Section tags of version 1, all required.
+// Section tags, all required.
 const (
 	secModel  = "MCFG" // Config, JSON
 	secTrain  = "TCFG" // TrainConfig, JSON
-	secNoise  = "NOIS" // NoiseSpec, JSON
+	secNoise  = "NOIS" // version 1 only: the noise {Kind, Delta, Pad, KMin}, JSON
 	secNorm   = "NORM" // Normalizer, JSON
 	secStep   = "STEP" // uint64
 	secRNG    = "RNG " // rand.PCG.MarshalBinary
@@ -55,7 +66,7 @@ const (
 	secV      = "ADAV" // float64 × NumParams, AdamW second moment
 )
 
-var checkpointSections = []string{secModel, secTrain, secNoise, secNorm, secStep, secRNG, secParams, secEMA, secM, secV}
+var checkpointSections = []string{secModel, secTrain, secNorm, secStep, secRNG, secParams, secEMA, secM, secV}
 
 var checkpointCRC = crc32.MakeTable(crc32.Castagnoli)
 
@@ -63,8 +74,7 @@ var checkpointCRC = crc32.MakeTable(crc32.Castagnoli)
 // exactly (Resume) or to sample from the model (NewSamplerFromCheckpoint).
 type Checkpoint struct {
 	Model Config      // the network's configuration
-	Train TrainConfig // the run's configuration, Δ resolved
-	Noise NoiseSpec   // the noise of the run
+	Train TrainConfig // the run's configuration, with its noise (Train.Noise)
 	Norm  *Normalizer // the normalisation of the training images
 	Step  int         // steps taken
 	RNG   []byte      // state of the trainer's *rand.PCG (MarshalBinary)
@@ -90,7 +100,7 @@ func (tr *Trainer) checkpointView() *Checkpoint {
 		panic("diffusion: " + err.Error()) // rand.PCG never fails
 	}
 	return &Checkpoint{
-		Model: tr.net.Config(), Train: tr.cfg, Noise: tr.ns, Norm: tr.norm,
+		Model: tr.net.Config(), Train: tr.cfg, Norm: tr.norm,
 		Step: tr.step, RNG: rng,
 		Params: tr.net.Params(), EMA: tr.ema.Params(), M: tr.m, V: tr.v,
 	}
@@ -111,11 +121,16 @@ func (ck *Checkpoint) Save(path string) error {
 }
 
 // WriteTo writes the checkpoint in the binary format to w and returns the
-// number of bytes written. It returns an error if w fails or the
-// checkpoint is inconsistent (see ReadCheckpoint's checks).
+// number of bytes written. It returns an error if w fails, the checkpoint
+// is inconsistent (see ReadCheckpoint's checks), or its noise cannot be
+// stored (a noise.RadialDensity); nothing is written then.
 func (ck *Checkpoint) WriteTo(w io.Writer) (int64, error) {
 	if err := ck.validate(); err != nil {
 		return 0, err
+	}
+	train, err := json.Marshal(ck.Train)
+	if err != nil {
+		return 0, fmt.Errorf("diffusion: checkpoint: the training configuration cannot be stored: %w", err)
 	}
 	var buf bytes.Buffer
 	buf.WriteString(checkpointMagic)
@@ -141,8 +156,7 @@ func (ck *Checkpoint) WriteTo(w io.Writer) (int64, error) {
 		return b
 	}
 	section(secModel, jsonOf(ck.Model))
-	section(secTrain, jsonOf(ck.Train))
-	section(secNoise, jsonOf(ck.Noise))
+	section(secTrain, train)
 	section(secNorm, jsonOf(ck.Norm))
 	section(secStep, binary.LittleEndian.AppendUint64(nil, uint64(ck.Step)))
 	section(secRNG, ck.RNG)
@@ -158,7 +172,8 @@ func (ck *Checkpoint) WriteTo(w io.Writer) (int64, error) {
 // ReadCheckpoint reads the checkpoint file at path. It returns an error
 // naming path, and no checkpoint, if the file cannot be read, is not a
 // checkpoint (foreign file), is truncated, fails its checksum (corrupted),
-// has a format version other than this build's, lacks a section, or holds
+// has a format version this build does not read (1 and 2 are read), lacks a
+// section, or holds
 // inconsistent contents (an invalid configuration, arrays of the wrong
 // length, non-finite weights, a bad random state).
 func ReadCheckpoint(path string) (*Checkpoint, error) {
@@ -229,10 +244,15 @@ func DecodeCheckpoint(data []byte) (*Checkpoint, error) {
 	if got, want := crc32.Checksum(data[:p], checkpointCRC), binary.LittleEndian.Uint32(data[p:]); got != want {
 		return nil, fmt.Errorf("diffusion: checkpoint corrupted: checksum %08x, file says %08x", got, want)
 	}
-	if v := binary.LittleEndian.Uint32(data[len(checkpointMagic):]); v != checkpointVersion {
-		return nil, fmt.Errorf("diffusion: checkpoint format version %d, this build reads version %d", v, checkpointVersion)
+	version := binary.LittleEndian.Uint32(data[len(checkpointMagic):])
+	if version != 1 && version != checkpointVersion {
+		return nil, fmt.Errorf("diffusion: checkpoint format version %d, this build reads versions 1 and %d", version, checkpointVersion)
 	}
-	for _, tag := range checkpointSections {
+	need := checkpointSections
+	if version == 1 {
+		need = append(need[:len(need):len(need)], secNoise)
+	}
+	for _, tag := range need {
 		if _, ok := secs[tag]; !ok {
 			return nil, fmt.Errorf("diffusion: checkpoint lacks section %q", tag)
 		}
@@ -241,10 +261,19 @@ func DecodeCheckpoint(data []byte) (*Checkpoint, error) {
 	for _, js := range []struct {
 		tag string
 		v   any
-	}{{secModel, &ck.Model}, {secTrain, &ck.Train}, {secNoise, &ck.Noise}, {secNorm, ck.Norm}} {
+	}{{secModel, &ck.Model}, {secNorm, ck.Norm}} {
 		if err := json.Unmarshal(secs[js.tag], js.v); err != nil {
 			return nil, fmt.Errorf("diffusion: checkpoint section %q: %w", js.tag, err)
 		}
+	}
+	if version == 1 {
+		tc, err := trainConfigV1(secs[secTrain], secs[secNoise], ck.Model.Size)
+		if err != nil {
+			return nil, err
+		}
+		ck.Train = tc
+	} else if err := json.Unmarshal(secs[secTrain], &ck.Train); err != nil {
+		return nil, fmt.Errorf("diffusion: checkpoint section %q: %w", secTrain, err)
 	}
 	if s := secs[secStep]; len(s) != 8 || binary.LittleEndian.Uint64(s) > math.MaxInt32 {
 		return nil, fmt.Errorf("diffusion: checkpoint section %q is invalid", secStep)
@@ -280,8 +309,11 @@ func (ck *Checkpoint) validate() error {
 	if err := ck.Train.validate(); err != nil {
 		return fmt.Errorf("diffusion: checkpoint training configuration: %w", err)
 	}
-	if err := ck.Noise.validate(); err != nil {
-		return fmt.Errorf("diffusion: checkpoint noise: %w", err)
+	if _, err := noiseForSize(ck.Train.Noise, ck.Model.Size); err != nil {
+		return fmt.Errorf("diffusion: checkpoint: %w", err)
+	}
+	if ck.Train.Noise.Rows == 0 {
+		return fmt.Errorf("diffusion: checkpoint noise has no size")
 	}
 	if err := ck.Norm.validate(ck.Model.Channels, ck.Model.Size); err != nil {
 		return fmt.Errorf("diffusion: checkpoint: %w", err)
@@ -329,9 +361,6 @@ func ResumeFrom(ck *Checkpoint, images []*mat.Dense) (*Trainer, error) {
 	if err := ck.validate(); err != nil {
 		return nil, err
 	}
-	if ck.Noise != ck.Train.noiseSpec() {
-		return nil, fmt.Errorf("diffusion: checkpoint noise %v does not match its configuration %v", ck.Noise, ck.Train.noiseSpec())
-	}
 	if _, err := imagesOf(images, ck.Model.Channels, ck.Model.Size); err != nil {
 		return nil, err
 	}
@@ -367,4 +396,41 @@ func newUNetFromParams(cfg Config, params []float64) (*UNet, error) {
 	}
 	copy(u.Params(), params)
 	return u, nil
+}
+
+// trainConfigV1 converts the training configuration and noise sections of
+// a version-1 checkpoint (see the format notes above).
+func trainConfigV1(train, ns []byte, size int) (TrainConfig, error) {
+	// The outer fields shadow TrainConfig's in JSON decoding.
+	var v1 struct {
+		TrainConfig
+		Noise string
+		Delta float64
+	}
+	if err := json.Unmarshal(train, &v1); err != nil {
+		return TrainConfig{}, fmt.Errorf("diffusion: checkpoint section %q: %w", secTrain, err)
+	}
+	var n struct {
+		Kind             string
+		Delta, Pad, KMin float64
+	}
+	if err := json.Unmarshal(ns, &n); err != nil {
+		return TrainConfig{}, fmt.Errorf("diffusion: checkpoint section %q: %w", secNoise, err)
+	}
+	tc := v1.TrainConfig
+	tc.LossDelta = v1.Delta
+	switch {
+	case n.Kind != v1.Noise:
+		return TrainConfig{}, fmt.Errorf("diffusion: version-1 checkpoint noise %q does not match its configuration %q", n.Kind, v1.Noise)
+	case n.Kind == "white":
+		tc.Noise = noise.Spec{Rows: size, Cols: size, Density: noise.WhiteDensity()}
+	case n.Kind == "cloud":
+		if n.Delta != v1.Delta {
+			return TrainConfig{}, fmt.Errorf("diffusion: version-1 checkpoint noise Δ = %v does not match its configuration's %v", n.Delta, v1.Delta)
+		}
+		tc.Noise = noise.Spec{Rows: size, Cols: size, Delta: n.Delta, Pad: n.Pad, KMin: n.KMin}
+	default:
+		return TrainConfig{}, fmt.Errorf("diffusion: version-1 checkpoint with unknown noise %q", n.Kind)
+	}
+	return tc, nil
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"hash/crc32"
 	"math"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"testing"
@@ -13,6 +14,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"gonum.org/v1/gonum/mat"
+
+	"github.com/cloud-diffusion/noise"
 )
 
 // ckTestTrainer returns a trainer with every kind of state in use: cloud
@@ -21,8 +24,8 @@ func ckTestTrainer(t *testing.T) (*Trainer, []*mat.Dense) {
 	t.Helper()
 	imgs := trainTestImages(5, 8, 21)
 	tc := trainTestTC()
-	tc.Noise = CloudNoise
-	tc.Delta = 1.2
+	tc.Noise = noise.Spec{Delta: 1.2}
+	tc.LossDelta = 1.2
 	tc.Loss = LossSpectral
 	tr, err := NewTrainer(trainTestNet(t, 1), imgs, tc)
 	require.NoError(t, err)
@@ -42,7 +45,7 @@ func TestCheckpointRoundTrip(t *testing.T) {
 	want := tr.Checkpoint()
 	assert.Equal(t, want, got)
 	assert.Equal(t, 3, got.Step)
-	assert.Equal(t, NoiseSpec{Kind: CloudNoise, Delta: 1.2}, got.Noise)
+	assert.Equal(t, noise.Spec{Rows: 8, Cols: 8, Delta: 1.2}, got.Train.Noise)
 	// Every parameter array is stored bit for bit.
 	for i, v := range want.V {
 		require.Equal(t, math.Float64bits(v), math.Float64bits(got.V[i]))
@@ -63,8 +66,8 @@ func TestCheckpointExactResume(t *testing.T) {
 		imgs := trainTestImages(5, 8, 22)
 		tc := trainTestTC()
 		tc.Steps = 10
-		tc.Noise = CloudNoise
-		tc.Delta = 1.5
+		tc.Noise = noise.Spec{Delta: 1.5}
+		tc.LossDelta = 1.5
 		tc.Loss = loss
 		one, err := NewTrainer(trainTestNet(t, 1), imgs, tc)
 		require.NoError(t, err)
@@ -141,7 +144,8 @@ func TestCheckpointCorrupt(t *testing.T) {
 		{"flipped weight byte", flip(len(good) / 2), "checksum"},
 		{"flipped checksum", flip(len(good) - 1), "checksum"},
 		{"flipped version", flip(8), "checksum"},
-		{"wrong version", ckTestRewrite(good, func(d []byte) { binary.LittleEndian.PutUint32(d[8:], 2) }), "format version 2, this build reads version 1"},
+		{"wrong version", ckTestRewrite(good, func(d []byte) { binary.LittleEndian.PutUint32(d[8:], 3) }), "format version 3, this build reads versions 1 and 2"},
+		{"version 1 without its noise section", ckTestRewrite(good, func(d []byte) { binary.LittleEndian.PutUint32(d[8:], 1) }), "lacks section \"NOIS\""},
 		{"renamed section", ckTestRewrite(good, func(d []byte) { copy(d[16:20], "XXXX") }), "lacks section \"MCFG\""},
 		{"bad model JSON", ckTestRewrite(good, func(d []byte) { d[28] = '!' }), "section \"MCFG\""},
 	}
@@ -178,7 +182,12 @@ func TestCheckpointInconsistent(t *testing.T) {
 		{"NaN EMA", func(c *Checkpoint) { c.EMA[7] = math.NaN() }, "EMA weights entry 7 is NaN"},
 		{"bad model", func(c *Checkpoint) { c.Model.Groups = 3 }, "checkpoint model"},
 		{"bad train", func(c *Checkpoint) { c.Train.Loss = "l1" }, "training configuration"},
-		{"bad noise", func(c *Checkpoint) { c.Noise.Kind = "pink" }, "checkpoint noise"},
+		{"bad noise", func(c *Checkpoint) { c.Train.Noise.Delta = -1 }, "Delta = -1"},
+		{"noise of another size", func(c *Checkpoint) { c.Train.Noise.Rows = 9 }, "noise of 9×8"},
+		{"noise without size", func(c *Checkpoint) { c.Train.Noise.Rows, c.Train.Noise.Cols = 0, 0 }, "no size"},
+		{"unstorable noise", func(c *Checkpoint) {
+			c.Train.Noise = noise.Spec{Rows: 8, Cols: 8, Density: noise.RadialDensity(func(k float64) float64 { return 1 / (k + 0.1) })}
+		}, "cannot be stored"},
 		{"bad norm", func(c *Checkpoint) { c.Norm.Std[0] = 0 }, "normaliser entry 0"},
 		{"bad rng", func(c *Checkpoint) { c.RNG = []byte("pcg") }, "random state"},
 		{"negative step", func(c *Checkpoint) { c.Step = -1 }, "negative"},
@@ -191,6 +200,10 @@ func TestCheckpointInconsistent(t *testing.T) {
 			assert.Contains(t, err.Error(), c.want, c.name)
 		}
 		_, err = ResumeFrom(ck, imgs)
+		if c.name == "unstorable noise" {
+			assert.NoError(t, err, "a run with a radial density resumes, without checkpoints")
+			continue
+		}
 		assert.Error(t, err, c.name)
 	}
 	// A failed save keeps the previous file and leaves no temporary file.
@@ -213,4 +226,87 @@ func TestCheckpointInconsistent(t *testing.T) {
 	// Resume checks the images against the model.
 	_, err = ResumeFrom(tr.Checkpoint(), trainTestImages(3, 16, 1))
 	assert.ErrorContains(t, err, "the model wants 8×8")
+}
+
+// TestCheckpointV1 loads the version-1 checkpoints of testdata (written by
+// the code before the noise became a noise.Spec; see testdata/README.md):
+// the configuration converts, and the cloud model samples and resumes
+// exactly as the old code did (values printed by that code).
+func TestCheckpointV1(t *testing.T) {
+	for _, c := range []struct {
+		file    string
+		noise   noise.Spec
+		lossD   float64
+		loss    string
+		samples []float64 // nil: the white stream changed
+		resumed float64
+	}{
+		{"v1-cloud.ckpt", noise.Spec{Rows: 8, Cols: 8, Delta: 1.2}, 1.2, LossSpectral,
+			[]float64{-35.084779081144035, -3.359962839816414, 0.4341237259167485}, 0.22308571695879886},
+		{"v1-white.ckpt", noise.Spec{Rows: 8, Cols: 8, Density: noise.WhiteDensity()}, 0, LossMSE, nil, 0},
+	} {
+		path := filepath.Join("testdata", c.file)
+		ck, err := ReadCheckpoint(path)
+		require.NoError(t, err, c.file)
+		assert.True(t, c.noise.Equal(ck.Train.Noise), "%s: noise %v", c.file, ck.Train.Noise)
+		assert.Equal(t, c.lossD, ck.Train.LossDelta, c.file)
+		assert.Equal(t, c.loss, ck.Train.Loss, c.file)
+		assert.Equal(t, 3, ck.Step, c.file)
+		s, err := LoadSampler(path)
+		require.NoError(t, err)
+		out, err := s.Sample(context.Background(), 2, SampleOptions{Steps: 4, Method: DDPM}, rand.NewPCG(3, 4))
+		require.NoError(t, err)
+		if c.samples != nil {
+			assert.Equal(t, c.samples, []float64{out.Images[0].At(0, 0), out.Images[1].At(7, 5), out.Images[0].At(3, 4)}, c.file)
+		}
+		tr, err := Resume(path, trainTestImages(5, 8, 21))
+		require.NoError(t, err)
+		require.NoError(t, tr.SetSteps(4))
+		loss, err := tr.Step()
+		require.NoError(t, err)
+		if c.samples != nil {
+			assert.Equal(t, c.resumed, loss, c.file)
+		}
+		// Saved again, it is a version-2 checkpoint with the same contents.
+		var buf bytes.Buffer
+		_, err = ck.WriteTo(&buf)
+		require.NoError(t, err)
+		assert.Equal(t, uint32(checkpointVersion), binary.LittleEndian.Uint32(buf.Bytes()[8:]))
+		again, err := DecodeCheckpoint(buf.Bytes())
+		require.NoError(t, err)
+		assert.True(t, ck.Train.Noise.Equal(again.Train.Noise))
+		ck.Train.Noise, again.Train.Noise = noise.Spec{}, noise.Spec{}
+		assert.Equal(t, ck, again)
+	}
+}
+
+// TestCheckpointMatchedNoise: a measured density round-trips exactly
+// through a checkpoint, and the resumed run continues bit for bit.
+func TestCheckpointMatchedNoise(t *testing.T) {
+	imgs := trainTestImages(40, 8, 23)
+	tc := trainTestTC()
+	norm, err := FitNormalizer(imgs, 1, 8, tc.Normalize)
+	require.NoError(t, err)
+	r, err := ResolveNoise(MatchedNoise, imgs, norm, nil)
+	require.NoError(t, err)
+	tc.Noise = r.Spec
+	tc.Steps = 6
+	one, err := NewTrainer(trainTestNet(t, 1), imgs, tc)
+	require.NoError(t, err)
+	require.NoError(t, one.Train(context.Background(), nil))
+	half, err := NewTrainer(trainTestNet(t, 1), imgs, tc)
+	require.NoError(t, err)
+	for range 3 {
+		_, err := half.Step()
+		require.NoError(t, err)
+	}
+	path := filepath.Join(t.TempDir(), "m.ckpt")
+	require.NoError(t, half.Save(path))
+	ck, err := ReadCheckpoint(path)
+	require.NoError(t, err)
+	assert.True(t, r.Spec.Equal(ck.Train.Noise), "%v", ck.Train.Noise)
+	resumed, err := Resume(path, imgs)
+	require.NoError(t, err)
+	require.NoError(t, resumed.Train(context.Background(), nil))
+	assert.Equal(t, one.Checkpoint().Params, resumed.Checkpoint().Params)
 }

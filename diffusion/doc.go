@@ -16,19 +16,27 @@
 //
 // # Training, sampling and checkpoints
 //
-// Three objects compose a run:
+// Three objects compose a run, after one step that chooses the noise:
 //
 //	net, _ := diffusion.NewUNet(diffusion.DefaultConfig(), rand.NewPCG(1, 1))
-//	cfg := diffusion.DefaultTrainConfig() // cloud noise, Δ fitted to the data
+//	cfg := diffusion.DefaultTrainConfig() // white noise
+//	norm, _ := diffusion.FitNormalizer(images, 1, 32, cfg.Normalize)
+//	rn, _ := diffusion.ResolveNoise(diffusion.CloudNoise, images, norm, nil) // Δ fitted to the data
+//	cfg.Noise = rn.Spec
 //	tr, _ := diffusion.NewTrainer(net, images, cfg)
 //	_ = tr.Train(ctx, func(p diffusion.Progress) { fmt.Println(p.Step, p.Loss) })
 //	_ = tr.Save("model.ckpt")
 //	out, _ := tr.Sampler().Sample(ctx, 16, diffusion.SampleOptions{Method: diffusion.DDIM, Steps: 50}, rand.NewPCG(2, 2))
 //
+// The noise of a run is a noise.Spec (TrainConfig.Noise): white noise, the
+// paper's power-law cloud noise with a given Δ, or any stationary spectrum.
+// [ResolveNoise] is the one place where the data choose it: cloud noise with
+// Δ fitted to the normalised images, or "matched" noise with their measured
+// spectrum.
+//
 // [Trainer] normalises the images per pixel (the paper's eq. 19, stored with
-// the model), draws uniform timesteps and noise of the configured kind (white,
-// or cloud noise from the root package's Sampler, with Δ given or fitted with
-// Spectrum and FitPowerLaw), and minimises the MSE on ε or the spectral
+// the model), draws uniform timesteps and noise of the run's noise.Spec with
+// the root package's Sampler, and minimises the MSE on ε or the spectral
 // (Mahalanobis) loss with AdamW, warm-up and decay, gradient clipping and an
 // EMA of the weights. All its randomness comes from one PCG stream, so a run
 // is deterministic for a seed and independent of the number of cores. A NaN
@@ -37,16 +45,16 @@
 // after a consistent step.
 //
 // [Sampler] runs DDPM ancestral or DDIM (any η) sampling with any number of
-// steps K ≤ T, starting from noise of the model's kind and feeding that kind
-// of noise at every stochastic step: cloud diffusion uses cloud noise
-// throughout. It returns denormalised images and, on request, the x̂0
+// steps K ≤ T, starting from the model's noise and feeding the same noise
+// at every stochastic step: cloud diffusion uses cloud noise throughout. It returns denormalised images and, on request, the x̂0
 // trajectory and the x_t frames.
 //
 // A [Checkpoint] holds the parameters, AdamW moments, EMA weights, step, RNG
-// state, model and training configuration, noise spec and normalisation; its
-// binary format (magic "CLDIFFCK", version, tagged sections, CRC-32C) is
-// written atomically (temporary file, fsync, rename) and refused with a clear
-// error when truncated, corrupted, foreign or of another version. Resuming is
+// state, model and training configuration (with the noise.Spec, its density
+// stored exactly) and normalisation; its binary format (magic "CLDIFFCK",
+// version, tagged sections, CRC-32C) is written atomically (temporary file,
+// fsync, rename) and refused with a clear error when truncated, corrupted,
+// foreign or of an unknown version; version-1 files still load. Resuming is
 // exact: 5 steps, save, load, 5 steps equal 10 steps bit for bit.
 //
 // # Performance

@@ -8,6 +8,7 @@ import (
 
 	"gonum.org/v1/gonum/mat"
 
+	"github.com/cloud-diffusion/noise"
 	"github.com/cloud-diffusion/noise/diffusion"
 )
 
@@ -33,7 +34,7 @@ func Example() {
 	net, _ := diffusion.NewUNet(diffusion.Config{Channels: 1, Size: 8, Base: 8, Mults: []int{1, 2}, ResBlocks: 1, Groups: 4}, rand.NewPCG(1, 2))
 	cfg := diffusion.DefaultTrainConfig()
 	cfg.Steps, cfg.Batch, cfg.Warmup, cfg.LR, cfg.TimeSteps = 30, 4, 5, 3e-3, 100
-	cfg.Noise, cfg.Delta = diffusion.CloudNoise, 1.5 // cloud noise; Delta 0 would fit it to the images
+	cfg.Noise = noise.Spec{Delta: 1.5} // cloud noise; diffusion.ResolveNoise fits Δ to the images instead
 	tr, err := diffusion.NewTrainer(net, images, cfg)
 	if err != nil {
 		panic(err)
@@ -55,11 +56,11 @@ func Example() {
 		return m / float64(len(s))
 	}
 	r, c := out.Images[0].Dims()
-	fmt.Println("steps:", tr.StepCount(), "noise:", tr.Noise())
+	fmt.Println("steps:", tr.StepCount(), "noise:", diffusion.NoiseName(tr.Noise()))
 	fmt.Println("loss decreased:", mean(losses[len(losses)-10:]) < 0.75*mean(losses[:5]))
 	fmt.Printf("%d samples of %d×%d after %d sampling steps\n", len(out.Images), r, c, len(out.Times))
 	// Output:
-	// steps: 30 noise: cloud(Δ=1.5)
+	// steps: 30 noise: cloud (Δ = 1.5000)
 	// loss decreased: true
 	// 2 samples of 8×8 after 10 sampling steps
 }

@@ -2,110 +2,227 @@ package diffusion
 
 import (
 	"fmt"
-	"math"
-	"math/rand/v2"
+	"strings"
+
+	"gonum.org/v1/gonum/mat"
 
 	"github.com/cloud-diffusion/noise"
 )
 
-// Noise kinds of NoiseSpec.Kind.
+// NoiseKind names a noise chosen from the training images by ResolveNoise.
+// The noise of a run itself is a noise.Spec (TrainConfig.Noise), which
+// ResolveNoise returns.
+type NoiseKind int
+
 const (
-	// WhiteNoise is independent standard normal pixels (ordinary diffusion).
-	WhiteNoise = "white"
-	// CloudNoise is the paper's scale-invariant Gaussian noise with
-	// Γ(k) ∝ |k|^(−2Δ), of unit pixel variance (noise.Sampler).
-	CloudNoise = "cloud"
+	// WhiteNoise is independent standard normal pixels (ordinary
+	// diffusion): noise.Spec{Density: noise.WhiteDensity()}.
+	WhiteNoise NoiseKind = iota
+	// CloudNoise is the paper's power-law noise Γ(k) ∝ |k|^(−2Δ), with Δ
+	// fitted to the normalised training images, drawn by the padded
+	// construction (Pad 3 unless NoiseOptions.Pad says otherwise).
+	CloudNoise
+	// MatchedNoise is noise with the measured spectrum of the normalised
+	// training images (noise.MeasuredDensity), drawn periodically (Pad 1 by
+	// default), so that its expected spectrum equals the data's at every
+	// frequency.
+	MatchedNoise
 )
 
-// NoiseSpec is the noise ε a model is trained with and sampled with: the
-// same kind is used for x_t = cos θ_t x_0 + sin θ_t ε in training, for the
-// starting point of sampling and at every stochastic sampling step.
-type NoiseSpec struct {
-	Kind  string  // WhiteNoise or CloudNoise
-	Delta float64 // scaling parameter Δ of cloud noise (0 for white)
-	Pad   float64 // padding factor of the construction (noise.Spec.Pad; 0 means 3)
-	KMin  float64 // infrared cutoff in cycles per pixel (noise.Spec.KMin)
-}
+var noiseKindNames = []string{"white", "cloud", "matched"}
 
-// String returns "white" or "cloud(Δ=1.5)".
-func (s NoiseSpec) String() string {
-	if s.Kind == CloudNoise {
-		return fmt.Sprintf("cloud(Δ=%g)", s.Delta)
+// String returns "white", "cloud" or "matched".
+func (k NoiseKind) String() string {
+	if k >= 0 && int(k) < len(noiseKindNames) {
+		return noiseKindNames[k]
 	}
-	return s.Kind
+	return fmt.Sprintf("NoiseKind(%d)", int(k))
 }
 
-// validate checks the spec (Delta must be resolved: not fitted later).
-func (s NoiseSpec) validate() error {
-	switch s.Kind {
-	case WhiteNoise:
-		return nil
-	case CloudNoise:
-		if math.IsNaN(s.Delta) || math.IsInf(s.Delta, 0) || s.Delta < 0 {
-			return fmt.Errorf("diffusion: cloud noise Δ = %v must be finite and ≥ 0", s.Delta)
+// ParseNoiseKind returns the kind named s ("white", "cloud" or "matched",
+// any case), or an error.
+func ParseNoiseKind(s string) (NoiseKind, error) {
+	for i, n := range noiseKindNames {
+		if strings.EqualFold(s, n) {
+			return NoiseKind(i), nil
 		}
-		return nil
 	}
-	return fmt.Errorf("diffusion: unknown noise kind %q (want %q or %q)", s.Kind, WhiteNoise, CloudNoise)
+	return 0, fmt.Errorf("diffusion: unknown noise %q (want white, cloud or matched)", s)
 }
 
-// NoiseSource draws the noise of a NoiseSpec for batches of images. Every
-// Size×Size plane of a batch (each channel of each image) is an independent
-// field of unit pixel variance. Cloud noise uses noise.Sampler, which
-// generates a batch on all cores; white noise is drawn sequentially, as
-// the cost is negligible next to the network.
+// MarshalText returns the name of k.
+func (k NoiseKind) MarshalText() ([]byte, error) {
+	if k < 0 || int(k) >= len(noiseKindNames) {
+		return nil, fmt.Errorf("diffusion: invalid noise kind %d", int(k))
+	}
+	return []byte(k.String()), nil
+}
+
+// UnmarshalText parses a name written by MarshalText.
+func (k *NoiseKind) UnmarshalText(b []byte) error {
+	v, err := ParseNoiseKind(string(b))
+	if err != nil {
+		return err
+	}
+	*k = v
+	return nil
+}
+
+// NoiseOptions configures ResolveNoise. The zero value (or nil) gives each
+// kind's defaults.
+type NoiseOptions struct {
+	// Pad is the padding factor of the construction (noise.Spec.Pad); 0
+	// means the kind's default: 3 (the paper's) for CloudNoise, 1 for
+	// MatchedNoise. White noise does not use it.
+	Pad float64
+	// KMin is the infrared cutoff in cycles per pixel (noise.Spec.KMin).
+	KMin float64
+	// Bins, for MatchedNoise, smooths the measured spectrum radially into
+	// that many log bins (noise.MeasuredOptions.Bins); 0 keeps it as is.
+	Bins int
+	// MaxRelErr, for MatchedNoise, is the largest relative standard error
+	// of the measured spectrum accepted (noise.MeasuredOptions.MaxRelErr).
+	MaxRelErr float64
+}
+
+// ResolvedNoise is the noise of a run chosen from its training images.
+type ResolvedNoise struct {
+	Kind NoiseKind
+	// Spec is the noise, for Size×Size planes: TrainConfig.Noise.
+	Spec noise.Spec
+	// Fit is the power law fitted to the normalised images with the
+	// paper's method (noise.FitPowerLaw), whatever the kind; nil if the
+	// fit fails for a kind that does not need it.
+	Fit *noise.PowerLaw
+}
+
+// ResolveNoise turns a kind of noise into the noise.Spec of a run on the
+// training images: the one step where the data decide the noise, before
+// NewTrainer. The images are those of NewTrainer (image i in planes
+// [C·i, C·i+C)), and norm the normalisation the trainer will use
+// (FitNormalizer with TrainConfig.Normalize); the spectrum is that of the
+// normalised planes, each channel plane counted as one image. The kinds:
 //
-// All randomness comes from the rand.Source given to NewNoiseSource, and a
-// NoiseSource keeps no other random state: the fields drawn next depend
-// only on the state of that source, so saving and restoring the source
-// (for example a *rand.PCG with MarshalBinary) resumes the stream exactly.
-// A NoiseSource must not be used by two goroutines at once.
-type NoiseSource struct {
-	spec  NoiseSpec
-	size  int
-	rnd   *rand.Rand
-	cloud *noise.Sampler
-}
-
-// NewNoiseSource returns a source of the noise of spec for size×size
-// planes, drawing from src (nil means a non-reproducible source). It
-// returns an error if the spec is invalid or the noise package rejects it.
-func NewNoiseSource(spec NoiseSpec, size int, src rand.Source) (*NoiseSource, error) {
-	if err := spec.validate(); err != nil {
+//   - WhiteNoise: noise.Spec{Density: noise.WhiteDensity(), KMin}.
+//   - CloudNoise: noise.Spec{Delta: Δ, Pad, KMin} with Δ fitted by the
+//     paper's method to the spectrum of the planes.
+//   - MatchedNoise: noise.Spec{Density: MeasuredDensity(spectrum), Pad,
+//     KMin}, with Pad 1 by default (see noise.MeasuredDensity for why).
+//
+// ResolveNoise returns an error if the kind is unknown, norm is nil or does
+// not fit the images, the images are invalid (see NewTrainer), or the kind
+// cannot be resolved: a fit that fails or gives a negative Δ (CloudNoise),
+// a spectrum too noisy for the options (MatchedNoise), or a spec the noise
+// package rejects.
+func ResolveNoise(kind NoiseKind, images []*mat.Dense, norm *Normalizer, opts *NoiseOptions) (*ResolvedNoise, error) {
+	if opts == nil {
+		opts = &NoiseOptions{}
+	}
+	if kind < WhiteNoise || kind > MatchedNoise {
+		return nil, fmt.Errorf("diffusion: unknown noise kind %v", kind)
+	}
+	if norm == nil {
+		return nil, fmt.Errorf("diffusion: ResolveNoise needs the normaliser of the run")
+	}
+	if err := norm.validate(norm.Channels, norm.Size); err != nil {
 		return nil, err
 	}
-	if size <= 0 {
-		return nil, fmt.Errorf("diffusion: noise size %d is not positive", size)
+	if _, err := imagesOf(images, norm.Channels, norm.Size); err != nil {
+		return nil, err
 	}
-	if src == nil {
-		src = rand.NewPCG(rand.Uint64(), rand.Uint64())
-	}
-	s := &NoiseSource{spec: spec, size: size, rnd: rand.New(src)}
-	if spec.Kind == CloudNoise {
-		c, err := noise.NewSampler(noise.Spec{Rows: size, Cols: size, Delta: spec.Delta, Pad: spec.Pad, KMin: spec.KMin}, src)
-		if err != nil {
-			return nil, fmt.Errorf("diffusion: cloud noise: %w", err)
+	size := norm.Size
+	data := norm.Normalize(nil, images)
+	hw := size * size
+	planes := len(data) / hw
+	sp := noise.NewSpectrum(size, size)
+	for p := range planes {
+		if err := sp.Add(mat.NewDense(size, size, data[p*hw:(p+1)*hw])); err != nil {
+			return nil, fmt.Errorf("diffusion: spectrum of the training images: %w", err)
 		}
-		s.cloud = c
 	}
-	return s, nil
+	power, perr := sp.Power()
+	r := &ResolvedNoise{Kind: kind}
+	var fitErr error
+	if perr == nil {
+		fit, err := noise.FitPowerLaw(power, nil)
+		switch {
+		case err != nil:
+			fitErr = err
+		case !(fit.Delta >= 0):
+			fitErr = fmt.Errorf("fitted Δ = %v is negative", fit.Delta)
+		default:
+			r.Fit = &fit
+		}
+	} else {
+		fitErr = perr
+	}
+	spec := noise.Spec{Rows: size, Cols: size, Pad: opts.Pad, KMin: opts.KMin}
+	switch kind {
+	case WhiteNoise:
+		spec.Density, spec.Pad = noise.WhiteDensity(), 0
+	case CloudNoise:
+		if r.Fit == nil {
+			return nil, fmt.Errorf("diffusion: fitting Δ to the training images: %w (give the noise.Spec with Δ instead)", fitErr)
+		}
+		spec.Delta = r.Fit.Delta
+	case MatchedNoise:
+		if perr != nil {
+			return nil, fmt.Errorf("diffusion: measuring the spectrum of the training images: %w", perr)
+		}
+		d, err := noise.MeasuredDensity(power, planes, &noise.MeasuredOptions{Bins: opts.Bins, MaxRelErr: opts.MaxRelErr})
+		if err != nil {
+			return nil, fmt.Errorf("diffusion: matched noise: %w", err)
+		}
+		spec.Density = d
+		if spec.Pad == 0 {
+			spec.Pad = 1
+		}
+	}
+	if _, err := noise.NewSampler(spec, nil); err != nil {
+		return nil, fmt.Errorf("diffusion: %v noise: %w", kind, err)
+	}
+	r.Spec = spec
+	return r, nil
 }
 
-// Spec returns the spec of the noise.
-func (s *NoiseSource) Spec() NoiseSpec { return s.spec }
+// noiseForSize returns spec with its size filled in for size×size planes,
+// or an error if it has another size or the noise package rejects it.
+func noiseForSize(spec noise.Spec, size int) (noise.Spec, error) {
+	if spec.Rows == 0 && spec.Cols == 0 {
+		spec.Rows, spec.Cols = size, size
+	}
+	if spec.Rows != size || spec.Cols != size {
+		return spec, fmt.Errorf("diffusion: noise of %d×%d for a model of %d×%d images", spec.Rows, spec.Cols, size, size)
+	}
+	if _, err := noise.NewSampler(spec, nil); err != nil {
+		return spec, fmt.Errorf("diffusion: noise: %w", err)
+	}
+	return spec, nil
+}
 
-// Fill fills dst with len(dst)/(Size·Size) independent noise fields stored
-// one after another (the NCHW layout of a batch). It panics if len(dst) is
-// not a multiple of Size·Size. It does not allocate in steady state.
-func (s *NoiseSource) Fill(dst []float64) {
-	if len(dst)%(s.size*s.size) != 0 {
-		panic(fmt.Sprintf("diffusion: NoiseSource.Fill of %d values is not a whole number of %d×%d fields", len(dst), s.size, s.size))
+// NoiseName describes a noise for people: "white", "cloud (Δ = 1.5000)"
+// (with the padding and cutoff when not the defaults), "matched (measured
+// spectrum of 256 images, …)", or the Spec's own String for other
+// densities.
+func NoiseName(spec noise.Spec) string {
+	var extra string
+	if spec.Pad != 0 && spec.Pad != noise.DefaultPad {
+		extra += fmt.Sprintf(", pad %g", spec.Pad)
 	}
-	if s.cloud != nil {
-		noise.Fill(s.cloud, dst)
-		return
+	if spec.KMin != 0 {
+		extra += fmt.Sprintf(", kmin %g", spec.KMin)
 	}
-	for i := range dst {
-		dst[i] = s.rnd.NormFloat64()
+	d := spec.Density
+	switch {
+	case d == nil:
+		return fmt.Sprintf("cloud (Δ = %.4f%s)", spec.Delta, extra)
+	case d.Equal(noise.WhiteDensity()):
+		if spec.KMin != 0 {
+			return fmt.Sprintf("white (kmin %g)", spec.KMin)
+		}
+		return "white"
+	case d.Images() > 0:
+		return fmt.Sprintf("matched (measured spectrum of %d images, relative standard error %.2g%s)", d.Images(), d.RelStdErr(), extra)
 	}
+	return spec.String()
 }

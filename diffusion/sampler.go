@@ -55,8 +55,8 @@ type Samples struct {
 	Frames [][]*mat.Dense // Frames[k]: x_t at Times[k], before step k (with Frames)
 }
 
-// Sampler draws images from a trained network: it starts from noise of the
-// model's kind (white or cloud, NoiseSpec) at the first time of the
+// Sampler draws images from a trained network: it starts from the model's
+// noise (a noise.Spec: white, cloud or matched) at the first time of the
 // sampling schedule, takes K steps of DDIM or DDPM down to t = 0, feeding
 // fresh noise of the same kind at every stochastic step, and maps the
 // result back to image units with the training set's Normalizer.
@@ -67,16 +67,17 @@ type Sampler struct {
 	net   *UNet
 	sched *noise.Schedule
 	norm  *Normalizer
-	ns    NoiseSpec
+	ns    noise.Spec
 
 	noiseHook func(step int, z []float64) // tests: sees every noise draw, step −1 the start
 }
 
 // NewSampler returns a sampler for net (used as is, not copied) with the
 // schedule it was trained with, the normaliser of its training images and
-// its noise. It returns an error if an argument is nil, the normaliser does
-// not fit the network or the noise spec is invalid.
-func NewSampler(net *UNet, sched *noise.Schedule, norm *Normalizer, ns NoiseSpec) (*Sampler, error) {
+// its noise (Rows and Cols may be 0 for the network's size). It returns an
+// error if an argument is nil, the normaliser does not fit the network, or
+// the noise has another size or is rejected by the noise package.
+func NewSampler(net *UNet, sched *noise.Schedule, norm *Normalizer, ns noise.Spec) (*Sampler, error) {
 	if net == nil || sched == nil {
 		return nil, fmt.Errorf("diffusion: NewSampler needs a network and a schedule")
 	}
@@ -84,7 +85,8 @@ func NewSampler(net *UNet, sched *noise.Schedule, norm *Normalizer, ns NoiseSpec
 	if err := norm.validate(cfg.Channels, cfg.Size); err != nil {
 		return nil, err
 	}
-	if err := ns.validate(); err != nil {
+	ns, err := noiseForSize(ns, cfg.Size)
+	if err != nil {
 		return nil, err
 	}
 	return &Sampler{net: net, sched: sched, norm: norm, ns: ns}, nil
@@ -93,7 +95,7 @@ func NewSampler(net *UNet, sched *noise.Schedule, norm *Normalizer, ns NoiseSpec
 // Sampler returns a sampler with a copy of the trainer's EMA weights, its
 // schedule, normaliser and noise.
 func (tr *Trainer) Sampler() *Sampler {
-	return &Sampler{net: tr.ema.Clone(), sched: tr.sched, norm: tr.norm.clone(), ns: tr.ns}
+	return &Sampler{net: tr.ema.Clone(), sched: tr.sched, norm: tr.norm.clone(), ns: tr.cfg.Noise}
 }
 
 // NewSamplerFromCheckpoint returns a sampler for the model of a checkpoint,
@@ -114,7 +116,7 @@ func NewSamplerFromCheckpoint(ck *Checkpoint, raw bool) (*Sampler, error) {
 	if err != nil {
 		return nil, err
 	}
-	return NewSampler(net, sched, ck.Norm.clone(), ck.Noise)
+	return NewSampler(net, sched, ck.Norm.clone(), ck.Train.Noise)
 }
 
 // LoadSampler reads the checkpoint at path (ReadCheckpoint) and returns a
@@ -138,7 +140,7 @@ func (s *Sampler) Normalizer() *Normalizer { return s.norm }
 
 // Noise returns the noise the sampler starts from and feeds at every
 // stochastic step.
-func (s *Sampler) Noise() NoiseSpec { return s.ns }
+func (s *Sampler) Noise() noise.Spec { return s.ns }
 
 // Sample draws n images. All randomness (the starting noise and the noise
 // of every stochastic step, for all n images at once, in step order) comes
@@ -199,9 +201,9 @@ func (s *Sampler) Sample(ctx context.Context, n int, opts SampleOptions, src ran
 	if src0 == nil {
 		src0 = rand.NewPCG(rand.Uint64(), rand.Uint64())
 	}
-	ns, err := NewNoiseSource(s.ns, size, src0)
+	ns, err := noise.NewSampler(s.ns, src0)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("diffusion: noise: %w", err) // checked by NewSampler
 	}
 	x := make([]float64, planes*hw)
 	eps := make([]float64, planes*hw)
@@ -224,7 +226,7 @@ func (s *Sampler) Sample(ctx context.Context, n int, opts SampleOptions, src ran
 		x0v = view(x0)
 	}
 
-	ns.Fill(x)
+	noise.Fill(ns, x)
 	if s.noiseHook != nil {
 		s.noiseHook(-1, x)
 	}
@@ -259,7 +261,7 @@ func (s *Sampler) Sample(ctx context.Context, n int, opts SampleOptions, src ran
 		// variance is 0 only at t = 1, DDIM's σ only for η = 0 or prev = 0.
 		stochastic := prev > 0 && (ddpm || eta > 0)
 		if stochastic {
-			ns.Fill(z)
+			noise.Fill(ns, z)
 			if s.noiseHook != nil {
 				s.noiseHook(i, z)
 			}

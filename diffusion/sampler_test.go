@@ -16,12 +16,11 @@ import (
 
 // sampTestTrainer returns a trainer of the tiny network after 3 steps on 3
 // channels, so that the normaliser is not trivial, with the given noise.
-func sampTestTrainer(t *testing.T, kind string, channels int) *Trainer {
+func sampTestTrainer(t *testing.T, ns noise.Spec, channels int) *Trainer {
 	t.Helper()
 	tc := trainTestTC()
 	tc.Steps = 3
-	tc.Noise = kind
-	tc.Delta = 1.5
+	tc.Noise = ns
 	tr, err := NewTrainer(trainTestNet(t, channels), trainTestImages(4*channels, 8, 31), tc)
 	require.NoError(t, err)
 	require.NoError(t, tr.Train(context.Background(), nil))
@@ -29,7 +28,7 @@ func sampTestTrainer(t *testing.T, kind string, channels int) *Trainer {
 }
 
 func TestSamplerShapesAndDeterminism(t *testing.T) {
-	tr := sampTestTrainer(t, CloudNoise, 3)
+	tr := sampTestTrainer(t, trainTestCloud, 3)
 	s := tr.Sampler()
 	opts := SampleOptions{Steps: 4, Eta: 0.5, Trajectory: true, Frames: true, Batch: 2}
 	a, err := s.Sample(context.Background(), 3, opts, rand.NewPCG(1, 2))
@@ -84,7 +83,7 @@ func TestSamplerShapesAndDeterminism(t *testing.T) {
 // sampler's time input t/T, noise order, step arithmetic and
 // denormalisation.
 func TestSamplerMatchesNaiveDDIM(t *testing.T) {
-	tr := sampTestTrainer(t, CloudNoise, 1)
+	tr := sampTestTrainer(t, trainTestCloud, 1)
 	s := tr.Sampler()
 	const n = 2
 	got, err := s.Sample(context.Background(), n, SampleOptions{Steps: 2, Eta: 1}, rand.NewPCG(4, 5))
@@ -94,10 +93,10 @@ func TestSamplerMatchesNaiveDDIM(t *testing.T) {
 	T := sched.Steps()
 	t1, t2 := got.Times[0], got.Times[1]
 	require.Equal(t, T, t1)
-	ns, err := NewNoiseSource(NoiseSpec{Kind: CloudNoise, Delta: 1.5}, 8, rand.NewPCG(4, 5))
+	ns, err := noise.NewSampler(noise.Spec{Rows: 8, Cols: 8, Delta: 1.5}, rand.NewPCG(4, 5))
 	require.NoError(t, err)
 	x := make([]float64, n*64)
-	ns.Fill(x)
+	noise.Fill(ns, x)
 	net := tr.EMA().Clone()
 	epsAt := func(t int) []float64 {
 		e := make([]float64, n*64)
@@ -109,7 +108,7 @@ func TestSamplerMatchesNaiveDDIM(t *testing.T) {
 	sigma := math.Sqrt((1 - a2) / (1 - a1) * (1 - a1/a2))
 	e := epsAt(t1)
 	z := make([]float64, n*64)
-	ns.Fill(z)
+	noise.Fill(ns, z)
 	for i := range x {
 		x0 := (x[i] - math.Sqrt(1-a1)*e[i]) / math.Sqrt(a1)
 		x[i] = math.Sqrt(a2)*x0 + math.Sqrt(1-a2-sigma*sigma)*e[i] + sigma*z[i]
@@ -135,7 +134,7 @@ func TestSamplerMatchesNaiveDDIM(t *testing.T) {
 // statistic and its tolerances: here 8×8 planes, so the low band is
 // 0 < |k| ≤ 1.5/8 and the test pools 3 images × 20 draws).
 func TestSamplerNoiseKinds(t *testing.T) {
-	for _, kind := range []string{WhiteNoise, CloudNoise} {
+	for _, kind := range []noise.Spec{trainTestWhite, trainTestCloud} {
 		tr := sampTestTrainer(t, kind, 1)
 		s := tr.Sampler()
 		assert.Equal(t, tr.Noise(), s.Noise())
@@ -156,7 +155,7 @@ func TestSamplerNoiseKinds(t *testing.T) {
 		assert.Equal(t, want, steps, kind)
 		r := trainTestBandRatio(fed, 8)
 		t.Logf("%s: low/high band power %.3g", kind, r)
-		if kind == WhiteNoise {
+		if kind == trainTestWhite {
 			assert.InDelta(t, 1, r, 0.3)
 		} else {
 			assert.Greater(t, r, 10.0)
@@ -173,7 +172,7 @@ func TestSamplerNoiseKinds(t *testing.T) {
 // and K = T is the same process (noise.DDIMStep's documented equivalence),
 // so both must agree to rounding from the same noise.
 func TestSamplerDDPMFullEqualsDDIMEtaOne(t *testing.T) {
-	tr := sampTestTrainer(t, CloudNoise, 1)
+	tr := sampTestTrainer(t, trainTestCloud, 1)
 	tr.cfg.TimeSteps = 12
 	var err error
 	tr.sched, err = NewSchedule(tr.cfg.Schedule, 12)
@@ -190,7 +189,7 @@ func TestSamplerDDPMFullEqualsDDIMEtaOne(t *testing.T) {
 }
 
 func TestSamplerFromCheckpoint(t *testing.T) {
-	tr := sampTestTrainer(t, CloudNoise, 1)
+	tr := sampTestTrainer(t, trainTestCloud, 1)
 	path := filepath.Join(t.TempDir(), "m.ckpt")
 	require.NoError(t, tr.Save(path))
 	loaded, err := LoadSampler(path)
@@ -212,7 +211,7 @@ func TestSamplerFromCheckpoint(t *testing.T) {
 }
 
 func TestSamplerBadInput(t *testing.T) {
-	tr := sampTestTrainer(t, WhiteNoise, 1)
+	tr := sampTestTrainer(t, trainTestWhite, 1)
 	s := tr.Sampler()
 	ctx := context.Background()
 	cases := []struct {
@@ -244,6 +243,8 @@ func TestSamplerBadInput(t *testing.T) {
 	assert.ErrorContains(t, err, "normaliser for 1 channels")
 	_, err = NewSampler(tr.Model(), tr.Schedule(), nil, tr.Noise())
 	assert.Error(t, err)
-	_, err = NewSampler(tr.Model(), tr.Schedule(), tr.Normalizer(), NoiseSpec{Kind: "red"})
-	assert.Error(t, err)
+	_, err = NewSampler(tr.Model(), tr.Schedule(), tr.Normalizer(), noise.Spec{Delta: -2})
+	assert.ErrorContains(t, err, "Delta = -2")
+	_, err = NewSampler(tr.Model(), tr.Schedule(), tr.Normalizer(), noise.Spec{Rows: 16, Cols: 16, Delta: 1})
+	assert.ErrorContains(t, err, "noise of 16×16")
 }

@@ -2,6 +2,7 @@ package diffusion
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -19,8 +20,8 @@ import (
 //
 //	x_t = cos θ_t x_0 + sin θ_t ε,   t uniform in 1…T,
 //
-// on normalised training images x_0 (Normalizer), with ε white or cloud
-// noise (NoiseSpec), the MSE or spectral loss, AdamW with warm-up and decay
+// on normalised training images x_0 (Normalizer), with ε drawn from the
+// run's noise.Spec (TrainConfig.Noise), the MSE or spectral loss, AdamW with warm-up and decay
 // (TrainConfig.LearningRate), gradient clipping and an exponential moving
 // average (EMA) of the weights, which the samplers use.
 //
@@ -38,8 +39,6 @@ type Trainer struct {
 	ema   *UNet
 	norm  *Normalizer
 	sched *noise.Schedule
-	ns    NoiseSpec
-	fit   *noise.PowerLaw // Δ fitted to the data, nil if given or unused
 
 	data  []float64 // normalised images [n, C, S, S]
 	n     int       // number of images
@@ -47,7 +46,7 @@ type Trainer struct {
 
 	pcg   *rand.PCG
 	rnd   *rand.Rand
-	noise *NoiseSource
+	noise *noise.Sampler // ε of TrainConfig.Noise, drawing from pcg
 	m, v  []float64
 	step  int
 	opt   nn.AdamW
@@ -83,13 +82,15 @@ type Progress struct {
 // images[C·i : C·i+C] for a net of C channels (the layout of
 // imageio.LoadDir with Options.Color). The trainer takes ownership of net
 // (it updates its weights) and copies the images after normalising them
-// (cfg.Normalize); with cloud noise or the spectral loss and cfg.Delta = 0
-// it fits Δ to the normalised images with noise.FitPowerLaw.
+// (cfg.Normalize). The noise is cfg.Noise with its size filled in; noise
+// that depends on the data is resolved before, by ResolveNoise.
 //
 // Everything is checked before any step: NewTrainer returns an error, and
 // no trainer, if cfg is invalid, net is nil, the images are empty, not a
 // whole number of images, of a size other than the net's, or hold NaN or
-// Inf, or Δ cannot be fitted.
+// Inf, the noise has another size or is rejected by the noise package, or
+// a checkpoint path is set and the noise cannot be stored in a checkpoint
+// (a noise.RadialDensity).
 func NewTrainer(net *UNet, images []*mat.Dense, cfg TrainConfig) (*Trainer, error) {
 	if net == nil {
 		return nil, fmt.Errorf("diffusion: NewTrainer with a nil UNet")
@@ -102,16 +103,14 @@ func NewTrainer(net *UNet, images []*mat.Dense, cfg TrainConfig) (*Trainer, erro
 	if err != nil {
 		return nil, err
 	}
+	if cfg.Noise, err = noiseForSize(cfg.Noise, mc.Size); err != nil {
+		return nil, err
+	}
+	if err := checkStorable(cfg); err != nil {
+		return nil, err
+	}
 	tr := &Trainer{cfg: cfg, net: net, ema: net.Clone(), norm: norm}
 	tr.loadData(images)
-	if cfg.needsDelta() && cfg.Delta == 0 {
-		fit, err := fitDelta(tr.data, mc.Size)
-		if err != nil {
-			return nil, err
-		}
-		tr.fit = &fit
-		tr.cfg.Delta = fit.Delta
-	}
 	tr.m = make([]float64, net.NumParams())
 	tr.v = make([]float64, net.NumParams())
 	tr.pcg = rand.NewPCG(cfg.Seed, cfg.Seed^0x9e3779b97f4a7c15)
@@ -132,30 +131,6 @@ func LoadImages(dir string, channels, size int) ([]*mat.Dense, error) {
 	return imgs, err
 }
 
-// fitDelta fits the power law of the normalised images (planes of
-// size×size) with the paper's method.
-func fitDelta(data []float64, size int) (noise.PowerLaw, error) {
-	hw := size * size
-	sp := noise.NewSpectrum(size, size)
-	for p := 0; p < len(data)/hw; p++ {
-		if err := sp.Add(mat.NewDense(size, size, data[p*hw:(p+1)*hw])); err != nil {
-			return noise.PowerLaw{}, fmt.Errorf("diffusion: fitting Δ to the training images: %w", err)
-		}
-	}
-	pw, err := sp.Power()
-	if err == nil {
-		var fit noise.PowerLaw
-		fit, err = noise.FitPowerLaw(pw, nil)
-		if err == nil && !(fit.Delta >= 0) {
-			err = fmt.Errorf("fitted Δ = %v is negative", fit.Delta)
-		}
-		if err == nil {
-			return fit, nil
-		}
-	}
-	return noise.PowerLaw{}, fmt.Errorf("diffusion: fitting Δ to the training images: %w (set TrainConfig.Delta instead)", err)
-}
-
 // loadData normalises and stores the images (already checked).
 func (tr *Trainer) loadData(images []*mat.Dense) {
 	mc := tr.net.Config()
@@ -173,10 +148,9 @@ func (tr *Trainer) init() error {
 		return err
 	}
 	mc := tr.net.Config()
-	tr.ns = cfg.noiseSpec()
 	tr.rnd = rand.New(tr.pcg)
-	if tr.noise, err = NewNoiseSource(tr.ns, mc.Size, tr.pcg); err != nil {
-		return err
+	if tr.noise, err = noise.NewSampler(cfg.Noise, tr.pcg); err != nil {
+		return fmt.Errorf("diffusion: noise: %w", err)
 	}
 	tr.opt = nn.AdamW{LR: cfg.LR, Beta1: cfg.Beta1, Beta2: cfg.Beta2, Eps: cfg.Eps, WeightDecay: cfg.WeightDecay}
 	b := cfg.Batch
@@ -190,7 +164,7 @@ func (tr *Trainer) init() error {
 	if cfg.Loss == LossSpectral {
 		tr.losses = make([]*noise.SpectralLoss, parallel.Workers())
 		for i := range tr.losses {
-			if tr.losses[i], err = noise.NewSpectralLoss(mc.Size, mc.Size, cfg.Delta); err != nil {
+			if tr.losses[i], err = noise.NewSpectralLoss(mc.Size, mc.Size, cfg.LossDelta); err != nil {
 				return fmt.Errorf("diffusion: spectral loss: %w", err)
 			}
 		}
@@ -205,8 +179,8 @@ func (tr *Trainer) init() error {
 	return nil
 }
 
-// Config returns the trainer's configuration, with Δ resolved (fitted if it
-// was 0 and needed).
+// Config returns the trainer's configuration, with the noise's size filled
+// in.
 func (tr *Trainer) Config() TrainConfig { return tr.cfg }
 
 // Model returns the network being trained (its current weights).
@@ -219,20 +193,11 @@ func (tr *Trainer) EMA() *UNet { return tr.ema }
 // Normalizer returns the normalisation of the training images.
 func (tr *Trainer) Normalizer() *Normalizer { return tr.norm }
 
-// Noise returns the noise of the run.
-func (tr *Trainer) Noise() NoiseSpec { return tr.ns }
+// Noise returns the noise of the run, Config().Noise.
+func (tr *Trainer) Noise() noise.Spec { return tr.cfg.Noise }
 
 // Schedule returns the noise schedule of the run.
 func (tr *Trainer) Schedule() *noise.Schedule { return tr.sched }
-
-// DeltaFit returns the power law fitted to the training images, and false
-// if Δ was given in the configuration (or not needed).
-func (tr *Trainer) DeltaFit() (noise.PowerLaw, bool) {
-	if tr.fit == nil {
-		return noise.PowerLaw{}, false
-	}
-	return *tr.fit, true
-}
 
 // SetSteps changes the total number of steps of the run, for example to
 // train a resumed run further; the learning-rate decay is stretched to the
@@ -248,12 +213,18 @@ func (tr *Trainer) SetSteps(steps int) error {
 
 // SetCheckpoint changes where and how often Train saves checkpoints (see
 // TrainConfig.CheckpointPath); it does not affect the training itself. It
-// returns an error if every is negative.
+// returns an error if every is negative, or path is set and the noise
+// cannot be stored in a checkpoint.
 func (tr *Trainer) SetCheckpoint(path string, every int) error {
 	if every < 0 {
 		return fmt.Errorf("diffusion: checkpoint interval %d is negative", every)
 	}
-	tr.cfg.CheckpointPath, tr.cfg.CheckpointEvery = path, every
+	cfg := tr.cfg
+	cfg.CheckpointPath, cfg.CheckpointEvery = path, every
+	if err := checkStorable(cfg); err != nil {
+		return err
+	}
+	tr.cfg = cfg
 	return nil
 }
 
@@ -283,7 +254,7 @@ func (tr *Trainer) Step() (float64, error) {
 		tr.ts[i] = 1 + tr.rnd.IntN(T)
 		tr.tc[i] = float64(tr.ts[i]) / float64(T)
 	}
-	tr.noise.Fill(tr.eps)
+	noise.Fill(tr.noise, tr.eps)
 	if tr.noiseHook != nil {
 		tr.noiseHook(tr.eps)
 	}
@@ -405,6 +376,19 @@ func (tr *Trainer) Train(ctx context.Context, progress func(Progress)) error {
 	}
 	if tr.cfg.CheckpointPath != "" && saved != tr.step {
 		return tr.Save(tr.cfg.CheckpointPath)
+	}
+	return nil
+}
+
+// checkStorable returns an error if cfg asks for checkpoints and its noise
+// cannot be stored in one, so that a run does not fail at its first
+// checkpoint.
+func checkStorable(cfg TrainConfig) error {
+	if cfg.CheckpointPath == "" {
+		return nil
+	}
+	if _, err := json.Marshal(cfg.Noise); err != nil {
+		return fmt.Errorf("diffusion: checkpoints to %s: the noise cannot be stored: %w", cfg.CheckpointPath, err)
 	}
 	return nil
 }

@@ -27,7 +27,7 @@ const (
 	// mean (ε̂ − ε)² over pixels, channels and images.
 	LossMSE = "mse"
 	// LossSpectral is the spectral (Mahalanobis) loss of noise.SpectralLoss
-	// with the Δ of the run: mean over planes of
+	// with Δ = TrainConfig.LossDelta: mean over planes of
 	// (1/P) Σ_k w(k) (F_R(ε̂ − ε))_k², w ∝ |k|^(2Δ) with mean 1. It equals
 	// LossMSE for Δ = 0.
 	LossSpectral = "spectral"
@@ -82,14 +82,16 @@ type TrainConfig struct {
 	// training draws t uniformly from 1…T. Default 1000.
 	TimeSteps int
 
-	// Noise is the kind of ε: CloudNoise (default) or WhiteNoise.
-	Noise string
-	// Delta is the scaling parameter Δ of cloud noise and of the spectral
-	// loss. 0 means fit it to the normalised training set with
-	// noise.FitPowerLaw (the paper's method) when it is needed; the fitted
-	// value is stored in the trainer's configuration and checkpoints.
-	// Default 0 (fit).
-	Delta float64
+	// Noise is the noise ε of the run, for training and sampling. Rows and
+	// Cols may be 0: the trainer fills in the model's size. Default white
+	// noise, noise.Spec{Density: noise.WhiteDensity()}. For noise chosen
+	// from the training images (cloud noise with a fitted Δ, or noise
+	// matched to their spectrum) use ResolveNoise before NewTrainer; for
+	// cloud noise of a given Δ, noise.Spec{Delta: Δ}.
+	Noise noise.Spec
+	// LossDelta is the Δ of the spectral loss's weights |k|^(2Δ), used only
+	// with LossSpectral (0 makes it the MSE). Default 0.
+	LossDelta float64
 	// Loss is LossMSE (default) or LossSpectral.
 	Loss string
 	// Normalize is the normalisation of the images: PixelNorm (default, the
@@ -116,7 +118,7 @@ func DefaultTrainConfig() TrainConfig {
 		WeightDecay: 1e-4, Beta1: 0.9, Beta2: 0.999, Eps: 1e-8,
 		ClipNorm: 1, EMADecay: 0.999,
 		Schedule: ScheduleOffsetCosine, TimeSteps: 1000,
-		Noise: CloudNoise, Delta: 0, Loss: LossMSE, Normalize: PixelNorm,
+		Noise: noise.Spec{Density: noise.WhiteDensity()}, Loss: LossMSE, Normalize: PixelNorm,
 		Seed: 1,
 	}
 }
@@ -156,10 +158,8 @@ func (c *TrainConfig) validate() error {
 		return fmt.Errorf("diffusion: EMA decay %v outside [0, 1)", c.EMADecay)
 	case c.TimeSteps < 1 || c.TimeSteps > trainMaxTimeSteps:
 		return fmt.Errorf("diffusion: diffusion time steps %d outside [1, %d]", c.TimeSteps, trainMaxTimeSteps)
-	case c.Noise != CloudNoise && c.Noise != WhiteNoise:
-		return fmt.Errorf("diffusion: unknown noise kind %q (want %q or %q)", c.Noise, CloudNoise, WhiteNoise)
-	case !(c.Delta >= 0) || !finite(c.Delta):
-		return fmt.Errorf("diffusion: Δ = %v must be finite and ≥ 0 (0 fits it to the data)", c.Delta)
+	case !(c.LossDelta >= 0) || !finite(c.LossDelta):
+		return fmt.Errorf("diffusion: spectral loss Δ = %v must be finite and ≥ 0", c.LossDelta)
 	case c.Loss != LossMSE && c.Loss != LossSpectral:
 		return fmt.Errorf("diffusion: unknown loss %q (want %q or %q)", c.Loss, LossMSE, LossSpectral)
 	case c.Normalize != PixelNorm && c.Normalize != GlobalNorm && c.Normalize != NoNorm:
@@ -171,17 +171,6 @@ func (c *TrainConfig) validate() error {
 		return err
 	}
 	return nil
-}
-
-// needsDelta reports whether the run uses Δ (cloud noise or spectral loss).
-func (c *TrainConfig) needsDelta() bool { return c.Noise == CloudNoise || c.Loss == LossSpectral }
-
-// noiseSpec returns the noise of the run (Delta resolved).
-func (c *TrainConfig) noiseSpec() NoiseSpec {
-	if c.Noise == CloudNoise {
-		return NoiseSpec{Kind: CloudNoise, Delta: c.Delta}
-	}
-	return NoiseSpec{Kind: WhiteNoise}
 }
 
 // LearningRate returns the learning rate of step s (1 for the first step):

@@ -52,7 +52,14 @@ func trainTestImages(n, size int, seed uint64) []*mat.Dense {
 	return imgs
 }
 
-// trainTestTC is a short run with white noise (Δ not needed).
+// Noises of the tests: white, and cloud noise of Δ = 1.5 (size filled in
+// by the trainer).
+var (
+	trainTestWhite = noise.Spec{Density: noise.WhiteDensity()}
+	trainTestCloud = noise.Spec{Delta: 1.5}
+)
+
+// trainTestTC is a short run with white noise.
 func trainTestTC() TrainConfig {
 	tc := DefaultTrainConfig()
 	tc.Steps = 10
@@ -60,7 +67,7 @@ func trainTestTC() TrainConfig {
 	tc.Warmup = 3
 	tc.LR = 3e-3
 	tc.MinLR = 3e-4
-	tc.Noise = WhiteNoise
+	tc.Noise = trainTestWhite
 	tc.TimeSteps = 100
 	return tc
 }
@@ -108,8 +115,8 @@ func TestTrainerDeterministic(t *testing.T) {
 		tc := trainTestTC()
 		tc.Steps = 3
 		tc.Seed = seed
-		tc.Noise = CloudNoise
-		tc.Delta = 1.5
+		tc.Noise = trainTestCloud
+		tc.LossDelta = 1.5
 		tc.Loss = loss
 		tr, err := NewTrainer(trainTestNet(t, 1), trainTestImages(5, 8, 2), tc)
 		require.NoError(t, err)
@@ -142,9 +149,9 @@ func TestTrainerSpectralDeltaZeroIsMSE(t *testing.T) {
 	step := func(loss string) (float64, []float64) {
 		tc := trainTestTC()
 		tc.Loss = loss
-		tc.Noise = WhiteNoise
+		tc.Noise = trainTestWhite
 		if loss == LossSpectral {
-			tc.Delta = 1e-300 // given, so not fitted; weights |k|^(2e-300) are 1 to rounding
+			tc.LossDelta = 1e-300 // weights |k|^(2e-300) are 1 to rounding
 		}
 		tr, err := NewTrainer(trainTestNet(t, 1), trainTestImages(5, 8, 3), tc)
 		require.NoError(t, err)
@@ -215,12 +222,16 @@ func TestTrainerCancel(t *testing.T) {
 // 32 of 32×32 images: the network's step (BenchmarkTrainStep) plus the
 // trainer's work, drawing the batch and its noise, the loss and the EMA.
 func BenchmarkTrainerStep(b *testing.B) {
-	for _, c := range []struct{ noise, loss string }{{WhiteNoise, LossMSE}, {CloudNoise, LossMSE}, {CloudNoise, LossSpectral}} {
-		b.Run(c.noise+"/"+c.loss, func(b *testing.B) {
+	for _, c := range []struct {
+		name  string
+		noise noise.Spec
+		loss  string
+	}{{"white", trainTestWhite, LossMSE}, {"cloud", trainTestCloud, LossMSE}, {"cloud", trainTestCloud, LossSpectral}} {
+		b.Run(c.name+"/"+c.loss, func(b *testing.B) {
 			net, err := NewUNet(DefaultConfig(), rand.NewPCG(1, 2))
 			require.NoError(b, err)
 			tc := DefaultTrainConfig()
-			tc.Noise, tc.Loss, tc.Delta = c.noise, c.loss, 1.5
+			tc.Noise, tc.Loss, tc.LossDelta = c.noise, c.loss, 1.5
 			tr, err := NewTrainer(net, trainTestImages(64, 32, 1), tc)
 			require.NoError(b, err)
 			_, err = tr.Step()
@@ -318,8 +329,14 @@ func TestTrainerBadInput(t *testing.T) {
 		{"ema", func(c *TrainConfig) { c.EMADecay = 1 }, "EMA"},
 		{"schedule", func(c *TrainConfig) { c.Schedule = "sigmoid" }, "unknown schedule"},
 		{"timesteps", func(c *TrainConfig) { c.TimeSteps = 0 }, "time steps"},
-		{"noise", func(c *TrainConfig) { c.Noise = "pink" }, "noise kind"},
-		{"delta", func(c *TrainConfig) { c.Delta = -1 }, "Δ"},
+		{"noise", func(c *TrainConfig) { c.Noise = noise.Spec{Delta: -1} }, "Delta = -1"},
+		{"noise size", func(c *TrainConfig) { c.Noise = noise.Spec{Rows: 8, Cols: 9, Delta: 1} }, "noise of 8×9"},
+		{"noise pad", func(c *TrainConfig) { c.Noise = noise.Spec{Delta: 1, Pad: 0.5} }, "Pad = 0.5"},
+		{"unstorable noise", func(c *TrainConfig) {
+			c.Noise = noise.Spec{Density: noise.RadialDensity(func(k float64) float64 { return 1 })}
+			c.CheckpointPath = "run.ckpt"
+		}, "cannot be stored"},
+		{"loss delta", func(c *TrainConfig) { c.LossDelta = -1 }, "Δ"},
 		{"loss", func(c *TrainConfig) { c.Loss = "l1" }, "unknown loss"},
 		{"normalize", func(c *TrainConfig) { c.Normalize = "minmax" }, "normalisation"},
 		{"every", func(c *TrainConfig) { c.CheckpointEvery = -1 }, "checkpoint interval"},
@@ -334,33 +351,18 @@ func TestTrainerBadInput(t *testing.T) {
 	}
 	// Cloud noise with Δ to be fitted on images too small for the paper's
 	// fit (8×8 leaves no frequency outside the masked cross).
+	norm, err := FitNormalizer(good, 1, 8, PixelNorm)
+	require.NoError(t, err)
+	_, err = ResolveNoise(CloudNoise, good, norm, nil)
+	assert.ErrorContains(t, err, "give the noise.Spec with Δ instead")
+	// A radial density trains without checkpoints (it cannot be stored).
 	tc := trainTestTC()
-	tc.Noise = CloudNoise
-	_, err = NewTrainer(net, good, tc)
-	assert.ErrorContains(t, err, "set TrainConfig.Delta")
+	tc.Noise = noise.Spec{Density: noise.RadialDensity(func(k float64) float64 { return 1 / (k + 0.1) })}
+	tr, err := NewTrainer(trainTestNet(t, 1), good, tc)
+	require.NoError(t, err)
+	assert.ErrorContains(t, tr.SetCheckpoint("a.ckpt", 1), "cannot be stored")
 	// The network was never touched by the failed constructions.
 	assert.Equal(t, trainTestNet(t, 1).Params(), net.Params())
-}
-
-// A Δ left at 0 is fitted to the normalised training images. On cloud noise
-// of Δ = 1.5 the paper's fit (OLS, cross masked) recovers it; the tolerance
-// 0.15 covers the bias of the fit at 32×32 documented in powerlaw.go plus
-// the scatter of 64 images.
-func TestTrainerFitsDelta(t *testing.T) {
-	s, err := noise.NewSampler(noise.Spec{Rows: 32, Cols: 32, Delta: 1.5}, rand.NewPCG(3, 4))
-	require.NoError(t, err)
-	imgs := s.SampleBatch(make([]*mat.Dense, 64))
-	net, err := NewUNet(Config{Channels: 1, Size: 32, Base: 8, Mults: []int{1}, ResBlocks: 1, Groups: 4}, rand.NewPCG(1, 1))
-	require.NoError(t, err)
-	tc := trainTestTC()
-	tc.Noise = CloudNoise
-	tr, err := NewTrainer(net, imgs, tc)
-	require.NoError(t, err)
-	fit, ok := tr.DeltaFit()
-	require.True(t, ok)
-	t.Logf("fitted %v", fit)
-	assert.InDelta(t, 1.5, tr.Config().Delta, 0.15)
-	assert.Equal(t, NoiseSpec{Kind: CloudNoise, Delta: fit.Delta}, tr.Noise())
 }
 
 // trainTestBandRatio returns the mean periodogram |Z_k|² of the planes of
@@ -398,13 +400,12 @@ func trainTestBandRatio(fields []float64, size int) float64 {
 // high band is larger), so white noise gives 1 ± 0.2 with margin; cloud
 // noise of Δ = 1.5 gives about (0.35·16/1.25)^3 ≈ 90 (Γ ∝ |k|^−3).
 func TestTrainerNoiseKinds(t *testing.T) {
-	for _, kind := range []string{WhiteNoise, CloudNoise} {
+	for _, kind := range []noise.Spec{trainTestWhite, trainTestCloud} {
 		net, err := NewUNet(Config{Channels: 1, Size: 16, Base: 8, Mults: []int{1}, ResBlocks: 1, Groups: 4}, rand.NewPCG(1, 1))
 		require.NoError(t, err)
 		tc := trainTestTC()
 		tc.Steps = 6
 		tc.Noise = kind
-		tc.Delta = 1.5
 		tr, err := NewTrainer(net, trainTestImages(4, 16, 7), tc)
 		require.NoError(t, err)
 		var fed []float64
@@ -413,7 +414,7 @@ func TestTrainerNoiseKinds(t *testing.T) {
 		require.Len(t, fed, 6*4*256)
 		r := trainTestBandRatio(fed, 16)
 		t.Logf("%s: low/high band power %.3g", kind, r)
-		if kind == WhiteNoise {
+		if kind == trainTestWhite {
 			assert.InDelta(t, 1, r, 0.3)
 		} else {
 			assert.Greater(t, r, 20.0)
@@ -505,8 +506,8 @@ func TestTrainerMemorises(t *testing.T) {
 // direction.
 func TestTrainerSpectralLossNaive(t *testing.T) {
 	tc := trainTestTC()
-	tc.Noise = CloudNoise
-	tc.Delta = 1.3
+	tc.Noise = noise.Spec{Delta: 1.3}
+	tc.LossDelta = 1.3
 	tc.Loss = LossSpectral
 	tr, err := NewTrainer(trainTestNet(t, 1), trainTestImages(5, 8, 41), tc)
 	require.NoError(t, err)

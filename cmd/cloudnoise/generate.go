@@ -105,7 +105,7 @@ func runGenerate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		return err
 	}
 	fmt.Fprintf(stdout, "%d image(s) of %d×%d from %s (step %d, noise %v), %s with %d steps, seed %d\n",
-		*count, ck.Model.Size, ck.Model.Size, *ckpt, ck.Step, noiseName(s.Noise()), *method, len(res.Times), *seed)
+		*count, ck.Model.Size, ck.Model.Size, *ckpt, ck.Step, diffusion.NoiseName(s.Noise()), *method, len(res.Times), *seed)
 	fmt.Fprintf(stdout, "wrote %s\n", *out)
 	if *frames != "" {
 		for k, f := range res.Frames {

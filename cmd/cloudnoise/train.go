@@ -17,12 +17,15 @@ import (
 	"golang.org/x/term"
 	"gonum.org/v1/gonum/mat"
 
+	"github.com/cloud-diffusion/noise"
 	"github.com/cloud-diffusion/noise/diffusion"
 	"github.com/cloud-diffusion/noise/imageio"
 )
 
 const trainExamples = `  cloudnoise train -data photos/ -size 32 -noise cloud -steps 2000 -ckpt cloud.ckpt
   cloudnoise train -data photos/ -size 32 -noise white -steps 2000 -ckpt white.ckpt
+  cloudnoise train -data photos/ -size 32 -noise matched -steps 2000 -ckpt matched.ckpt
+  cloudnoise train -data photos/ -noise cloud -delta 1.5 -pad 1 -kmin 0.03 -ckpt periodic.ckpt
   cloudnoise train -data photos/ -ckpt cloud.ckpt -resume -steps 4000   # continue to step 4000
   cloudnoise train -data stack.npy -size 16 -base 16 -steps 200 -batch 8 -ckpt tiny.ckpt
 Ctrl-C (or SIGTERM) stops after the current step, writes the checkpoint and exits 0;
@@ -31,12 +34,15 @@ Ctrl-C (or SIGTERM) stops after the current step, writes the checkpoint and exit
 
 // runTrain trains the reference UNet of package diffusion.
 func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("train", "-data PATH [flags]\n\nTrains the reference UNet (package diffusion) to predict the noise ε of\nx_t = cos θ_t x_0 + sin θ_t ε, with white or cloud noise ε, and writes checkpoints.\nPATH is a folder of images, image files or .npy stacks (as for fit).", trainExamples)
+	fs := newFlags("train", "-data PATH [flags]\n\nTrains the reference UNet (package diffusion) to predict the noise ε of\nx_t = cos θ_t x_0 + sin θ_t ε, with white, cloud or matched noise ε, and writes\ncheckpoints. PATH is a folder of images, image files or .npy stacks (as for fit).\nCloud noise without -delta fits Δ to the normalised training images (the paper's\nmethod); matched noise has their measured spectrum (periodic, -pad 1, by default).", trainExamples)
 	data := fs.String("data", "", "training images: a folder, image files (comma-separated) or a .npy stack")
 	size := fs.Int("size", 32, "centre-crop and resize the images to `S`×S (a multiple of 4)")
 	color := fs.Bool("color", false, "train on RGB images (3 channels) instead of grey")
-	kind := fs.String("noise", diffusion.CloudNoise, "noise ε: white or cloud")
-	delta := fs.Float64("delta", 0, "Δ of cloud noise; 0 fits it to the training images (paper's method)")
+	kind := fs.String("noise", diffusion.CloudNoise.String(), "noise ε: white, cloud (power law) or matched (the training images' measured spectrum)")
+	delta := fs.Float64("delta", 0, "Δ of cloud noise (default: fitted to the training images with the paper's method); with -loss spectral also the loss's Δ")
+	pad := fs.Float64("pad", 0, "padding factor ≥ 1 of the noise construction (0: 3 for cloud, the paper's; 1 for matched); 1 gives periodic noise")
+	kmin := fs.Float64("kmin", 0, "infrared cutoff of the noise in cycles per pixel: modes with |k| < kmin are removed")
+	smooth := fs.Int("smooth", 0, "matched noise: smooth the measured spectrum radially into `B` log bins (0: as measured)")
 	steps := fs.Int("steps", 2000, "total optimiser steps (with -resume: the new total)")
 	batch := fs.Int("batch", 16, "images per step")
 	lr := fs.Float64("lr", 1e-3, "peak AdamW learning rate (cosine decay to lr/10)")
@@ -59,10 +65,14 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return fs.misuse(stderr, "-data is required: a folder of training images")
 	case *size < 4 || *size%4 != 0:
 		return fs.misuse(stderr, "-size %d must be a positive multiple of 4 (the UNet halves it twice)", *size)
-	case *kind != diffusion.CloudNoise && *kind != diffusion.WhiteNoise:
-		return fs.misuse(stderr, "-noise %q: want white or cloud", *kind)
 	case !(*delta >= 0) || math.IsInf(*delta, 0):
 		return fs.misuse(stderr, "-delta %v must be finite and ≥ 0", *delta)
+	case math.IsNaN(*pad) || math.IsInf(*pad, 0) || (*pad != 0 && *pad < 1):
+		return fs.misuse(stderr, "-pad %v must be ≥ 1 (or 0 for the default)", *pad)
+	case !(*kmin >= 0 && *kmin < 0.5):
+		return fs.misuse(stderr, "-kmin %v must be in [0, 0.5)", *kmin)
+	case *smooth < 0:
+		return fs.misuse(stderr, "-smooth %d must not be negative", *smooth)
 	case *steps < 1:
 		return fs.misuse(stderr, "-steps %d must be at least 1", *steps)
 	case *batch < 1:
@@ -75,6 +85,23 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return fs.misuse(stderr, "-ckpt must name a file")
 	case *base < 8 || *base%8 != 0:
 		return fs.misuse(stderr, "-base %d must be a positive multiple of 8", *base)
+	}
+	nk, err := diffusion.ParseNoiseKind(*kind)
+	if err != nil {
+		return fs.misuse(stderr, "-noise %q: want white, cloud or matched", *kind)
+	}
+	if set["delta"] && nk != diffusion.CloudNoise && *loss != diffusion.LossSpectral {
+		return fs.misuse(stderr, "-delta is the Δ of cloud noise or of the spectral loss; -noise %s -loss %s uses none", nk, *loss)
+	}
+	if set["smooth"] && nk != diffusion.MatchedNoise {
+		return fs.misuse(stderr, "-smooth applies to -noise matched only")
+	}
+	if *resume {
+		for _, f := range []string{"noise", "delta", "pad", "kmin", "smooth"} {
+			if set[f] {
+				return fs.misuse(stderr, "-%s cannot change the noise of a resumed run (it is in the checkpoint)", f)
+			}
+		}
 	}
 	if _, err := diffusion.NewSchedule(*sched, 1000); err != nil {
 		return fs.misuse(stderr, "-schedule %q: want offset-cosine, cosine or linear", *sched)
@@ -96,6 +123,7 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 
 	var tr *diffusion.Trainer
+	var resolved *diffusion.ResolvedNoise
 	if *resume {
 		ck, err := diffusion.ReadCheckpoint(*ckpt)
 		if err != nil {
@@ -122,9 +150,32 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		tc := diffusion.DefaultTrainConfig()
 		tc.Steps, tc.Batch, tc.LR, tc.MinLR = *steps, *batch, *lr, *lr/10
 		tc.Warmup = min(tc.Warmup, max(*steps/10, 1))
-		tc.Noise, tc.Delta, tc.Seed = *kind, *delta, *seed
+		tc.Seed = *seed
 		tc.Schedule, tc.Loss = *sched, *loss
 		tc.CheckpointPath, tc.CheckpointEvery = *ckpt, *every
+		// The noise: the one step where the data may decide it.
+		if nk == diffusion.CloudNoise && set["delta"] {
+			tc.Noise = noise.Spec{Rows: *size, Cols: *size, Delta: *delta, Pad: *pad, KMin: *kmin}
+		} else {
+			norm, err := diffusion.FitNormalizer(imgs, channels, *size, tc.Normalize)
+			if err != nil {
+				return err
+			}
+			if resolved, err = diffusion.ResolveNoise(nk, imgs, norm, &diffusion.NoiseOptions{Pad: *pad, KMin: *kmin, Bins: *smooth}); err != nil {
+				return err
+			}
+			tc.Noise = resolved.Spec
+		}
+		if tc.Loss == diffusion.LossSpectral {
+			switch {
+			case set["delta"]:
+				tc.LossDelta = *delta
+			case resolved != nil && resolved.Fit != nil:
+				tc.LossDelta = resolved.Fit.Delta
+			default:
+				return fmt.Errorf("-loss spectral needs Δ: the fit to the training images failed; give -delta")
+			}
+		}
 		if tr, err = diffusion.NewTrainer(net, imgs, tc); err != nil {
 			return err
 		}
@@ -135,9 +186,9 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	defer stop()
 	cfg := tr.Config()
 	fmt.Fprintf(stdout, "training a %d-parameter UNet on %d images of %d×%d×%d: noise %v, %s schedule, %s loss, batch %d, steps %d→%d\n",
-		tr.Model().NumParams(), len(imgs)/channels, channels, *size, *size, noiseName(tr.Noise()), cfg.Schedule, cfg.Loss, cfg.Batch, tr.StepCount(), cfg.Steps)
-	if fit, ok := tr.DeltaFit(); ok {
-		fmt.Fprintf(stdout, "Δ fitted to the training images: %.4f ± %.4f\n", fit.Delta, fit.DeltaErr)
+		tr.Model().NumParams(), len(imgs)/channels, channels, *size, *size, diffusion.NoiseName(tr.Noise()), cfg.Schedule, cfg.Loss, cfg.Batch, tr.StepCount(), cfg.Steps)
+	if resolved != nil && resolved.Fit != nil {
+		fmt.Fprintf(stdout, "Δ fitted to the training images: %.4f ± %.4f\n", resolved.Fit.Delta, resolved.Fit.DeltaErr)
 	}
 
 	progress, finish := trainProgress(stdout, tr.StepCount(), cfg.Steps)
@@ -197,12 +248,4 @@ func planeImages(planes []*mat.Dense, channels int) [][]*mat.Dense {
 		out = append(out, planes[i:i+channels])
 	}
 	return out
-}
-
-// noiseName describes the noise of a model: "white" or "cloud (Δ = 1.5000)".
-func noiseName(ns diffusion.NoiseSpec) string {
-	if ns.Kind == diffusion.CloudNoise {
-		return fmt.Sprintf("cloud (Δ = %.4f)", ns.Delta)
-	}
-	return ns.Kind
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"gonum.org/v1/gonum/mat"
 
+	"github.com/cloud-diffusion/noise"
 	"github.com/cloud-diffusion/noise/diffusion"
 	"github.com/cloud-diffusion/noise/imageio"
 )
@@ -65,7 +66,8 @@ func TestTrainInterruptResume(t *testing.T) {
 	want, err := diffusion.ReadCheckpoint(straight)
 	require.NoError(t, err)
 	assert.Equal(t, 4, want.Step)
-	assert.Equal(t, diffusion.CloudNoise, want.Noise.Kind)
+	assert.Nil(t, want.Train.Noise.Density, "cloud noise: a power law")
+	assert.Greater(t, want.Train.Noise.Delta, 0.0)
 	assert.Equal(t, 16, want.Model.Size)
 
 	// Interrupted after step 2, as Ctrl-C does: the context is cancelled
@@ -107,8 +109,9 @@ func TestTrainWhiteAndGenerate(t *testing.T) {
 	require.NoError(t, err)
 	ck, err := diffusion.ReadCheckpoint(ckpt)
 	require.NoError(t, err)
-	assert.Equal(t, diffusion.WhiteNoise, ck.Noise.Kind)
+	assert.True(t, noise.WhiteDensity().Equal(ck.Train.Noise.Density), "white noise")
 	assert.Equal(t, diffusion.LossSpectral, ck.Train.Loss)
+	assert.Equal(t, 1.5, ck.Train.LossDelta)
 	assert.Equal(t, "cosine", ck.Train.Schedule)
 
 	// A grid of 5 images of 16×16: 3 columns, 2 rows, 2-pixel gaps; and the
@@ -173,6 +176,12 @@ func TestTrainGenerateErrors(t *testing.T) {
 		{[]string{"train", "-ckpt", ckpt}, 2, []string{"-data"}},
 		{trainTestArgs(data, ckpt, "-size", "10"), 2, []string{"-size 10"}},
 		{trainTestArgs(data, ckpt, "-noise", "pink"), 2, []string{"-noise"}},
+		{trainTestArgs(data, ckpt, "-pad", "0.5"), 2, []string{"-pad"}},
+		{trainTestArgs(data, ckpt, "-kmin", "0.5"), 2, []string{"-kmin"}},
+		{trainTestArgs(data, ckpt, "-smooth", "4"), 2, []string{"-smooth applies to -noise matched"}},
+		{trainTestArgs(data, ckpt, "-noise", "white", "-delta", "1"), 2, []string{"-delta"}},
+		{trainTestArgs(data, ckpt, "-resume", "-noise", "white"), 2, []string{"cannot change the noise"}},
+		{trainTestArgs(data, ckpt, "-noise", "matched"), 1, []string{"relative standard error", "use at least 26 images"}},
 		{trainTestArgs(data, ckpt, "-steps", "0"), 2, []string{"-steps"}},
 		{trainTestArgs(data, ckpt, "-lr", "-1"), 2, []string{"-lr"}},
 		{trainTestArgs(data, ckpt, "-base", "12"), 2, []string{"-base"}},
@@ -200,4 +209,32 @@ func TestTrainGenerateErrors(t *testing.T) {
 	require.NoError(t, err)
 	_, _, err, code := cliRun(t, "generate", "-ckpt", ckpt, "-steps", "1001", "-o", filepath.Join(dir, "g.png"))
 	cliCheckError(t, err, code, 2, "-steps 1001")
+}
+
+// train -noise matched with -smooth, and cloud with -delta, -pad and -kmin:
+// the checkpoint carries the noise.Spec, and generate samples from it.
+func TestTrainNoiseFlags(t *testing.T) {
+	data := trainTestData(t)
+	dir := t.TempDir()
+	ckpt := filepath.Join(dir, "m.ckpt")
+	stdout, _, err, _ := cliRun(t, trainTestArgs(data, ckpt, "-noise", "matched", "-smooth", "6", "-kmin", "0.05")...)
+	require.NoError(t, err)
+	assert.Contains(t, stdout, "noise matched (measured spectrum of 12 images")
+	ck, err := diffusion.ReadCheckpoint(ckpt)
+	require.NoError(t, err)
+	ns := ck.Train.Noise
+	assert.Equal(t, 12, ns.Density.Images())
+	assert.Equal(t, [4]float64{16, 16, 1, 0.05}, [4]float64{float64(ns.Rows), float64(ns.Cols), ns.Pad, ns.KMin})
+	stdout, _, err, _ = cliRun(t, "generate", "-ckpt", ckpt, "-count", "2", "-steps", "2", "-o", filepath.Join(dir, "g.npy"))
+	require.NoError(t, err)
+	assert.Contains(t, stdout, "noise matched")
+
+	ckpt = filepath.Join(dir, "c.ckpt")
+	stdout, _, err, _ = cliRun(t, trainTestArgs(data, ckpt, "-delta", "1.2", "-pad", "1", "-kmin", "0.1")...)
+	require.NoError(t, err)
+	assert.Contains(t, stdout, "noise cloud (Δ = 1.2000, pad 1, kmin 0.1)")
+	assert.NotContains(t, stdout, "fitted")
+	ck, err = diffusion.ReadCheckpoint(ckpt)
+	require.NoError(t, err)
+	assert.Equal(t, noise.Spec{Rows: 16, Cols: 16, Delta: 1.2, Pad: 1, KMin: 0.1}, ck.Train.Noise)
 }

@@ -189,7 +189,7 @@ func writeBandsCSV(w io.Writer, res *Result) error {
 
 // modelColor returns the colour of a noise kind.
 func modelColor(kind string) color.Color {
-	if kind == diffusion.CloudNoise {
+	if kind == diffusion.CloudNoise.String() {
 		return plotting.ColorCloud
 	}
 	return plotting.ColorWhite
@@ -271,7 +271,7 @@ func metricsPlot(path string, d *DatasetResult) error {
 				p.Add(eb)
 			}
 			label := m.Noise
-			if m.Noise == diffusion.CloudNoise {
+			if m.Noise == diffusion.CloudNoise.String() {
 				label = fmt.Sprintf("cloud (Δ=%.2f)", m.Delta)
 			}
 			p.Legend.Add(label, l, pts)
@@ -453,7 +453,7 @@ func Markdown(res *Result) string {
 		line("data", d.BaselineLabel, "–", d.Baseline, "–")
 		for _, m := range d.Models {
 			name := m.Noise
-			if m.Noise == diffusion.CloudNoise {
+			if m.Noise == diffusion.CloudNoise.String() {
 				name = fmt.Sprintf("cloud Δ=%.2f", m.Delta)
 			}
 			for _, r := range m.Rows {

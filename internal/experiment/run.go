@@ -45,7 +45,7 @@ type DatasetResult struct {
 
 // ModelResult holds one trained model's results.
 type ModelResult struct {
-	Noise string  // diffusion.WhiteNoise or diffusion.CloudNoise
+	Noise string  // diffusion.WhiteNoise or diffusion.CloudNoise, by name
 	Delta float64 // Δ of cloud noise (fitted to the normalised training set), 0 for white
 	// Loss is the mean training loss over the last tenth of the steps (the
 	// losses of white and cloud models are not comparable: different ε).
@@ -173,7 +173,7 @@ func runDataset(ctx context.Context, cfg Config, name string, train, held []*mat
 	if err != nil {
 		return nil, fmt.Errorf("%s: baseline: %w", name, err)
 	}
-	for _, kind := range []string{diffusion.WhiteNoise, diffusion.CloudNoise} {
+	for _, kind := range []diffusion.NoiseKind{diffusion.WhiteNoise, diffusion.CloudNoise} {
 		mr, err := runModel(ctx, cfg, name, kind, train, ref, log)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %s model: %w", name, kind, err)
@@ -212,35 +212,44 @@ func unetConfig(cfg Config) diffusion.Config {
 	return c
 }
 
-// trainConfig returns the training settings of the experiment for a noise
-// kind.
-func trainConfig(cfg Config, kind string) diffusion.TrainConfig {
+// trainConfig returns the training settings of the experiment for a noise.
+func trainConfig(cfg Config, ns noise.Spec) diffusion.TrainConfig {
 	tc := diffusion.DefaultTrainConfig()
 	tc.Steps = cfg.Steps
 	tc.Batch = cfg.Batch
 	tc.Warmup = min(tc.Warmup, cfg.Steps/10)
 	tc.Seed = cfg.Seed
-	tc.Noise = kind
+	tc.Noise = ns
 	tc.TimeSteps = timeSteps
 	return tc
 }
 
 // runModel trains one model and scores its samples for every K.
-func runModel(ctx context.Context, cfg Config, name, kind string, train []*mat.Dense, ref *Reference, log io.Writer) (*ModelResult, error) {
+func runModel(ctx context.Context, cfg Config, name string, kind diffusion.NoiseKind, train []*mat.Dense, ref *Reference, log io.Writer) (*ModelResult, error) {
 	net, err := diffusion.NewUNet(unetConfig(cfg), rand.NewPCG(cfg.Seed, seedInit))
 	if err != nil {
 		return nil, err
 	}
-	tr, err := diffusion.NewTrainer(net, train, trainConfig(cfg, kind))
+	tc := trainConfig(cfg, noise.Spec{})
+	norm, err := diffusion.FitNormalizer(train, 1, cfg.Size, tc.Normalize)
 	if err != nil {
 		return nil, err
 	}
-	mr := &ModelResult{Noise: kind, Pictures: map[int][]*mat.Dense{}}
+	rn, err := diffusion.ResolveNoise(kind, train, norm, nil)
+	if err != nil {
+		return nil, err
+	}
+	tc.Noise = rn.Spec
+	tr, err := diffusion.NewTrainer(net, train, tc)
+	if err != nil {
+		return nil, err
+	}
+	mr := &ModelResult{Noise: kind.String(), Pictures: map[int][]*mat.Dense{}}
 	if kind == diffusion.CloudNoise {
 		mr.Delta = tr.Noise().Delta
 	}
 	fmt.Fprintf(log, "%s: training %v model: UNet base %d (%d parameters), %d steps of batch %d\n",
-		name, tr.Noise(), cfg.Base, net.NumParams(), cfg.Steps, cfg.Batch)
+		name, diffusion.NoiseName(tr.Noise()), cfg.Base, net.NumParams(), cfg.Steps, cfg.Batch)
 	tail := max(cfg.Steps/10, 1)
 	var lossSum float64
 	every := max(cfg.Steps/10, 1)

@@ -73,9 +73,9 @@ func TestRunSmoke(t *testing.T) {
 			assert.True(t, v > 0 && v <= 1, "settle time %v", v)
 		}
 	}
-	assert.Equal(t, diffusion.WhiteNoise, d.Models[0].Noise)
+	assert.Equal(t, diffusion.WhiteNoise.String(), d.Models[0].Noise)
 	assert.Equal(t, 0.0, d.Models[0].Delta)
-	assert.Equal(t, diffusion.CloudNoise, d.Models[1].Noise)
+	assert.Equal(t, diffusion.CloudNoise.String(), d.Models[1].Noise)
 	assert.Greater(t, d.Models[1].Delta, 0.0)
 
 	// The files: valid JSON, CSV with a header and one line per row, PNGs
