@@ -15,7 +15,7 @@ import (
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/io/filesystem"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/register"
 
-	"github.com/cloud-diffusion/noise/imageio"
+	"github.com/cloud-diffusion/noise/internal/atomicfile"
 )
 
 func init() {
@@ -86,7 +86,7 @@ func NewResult(e *Estimate, failed []Failure) Result {
 // was usable (the JSON then says so in "error" and the spectrum file is not
 // written). Paths go through Beam's file systems (use gs://... on a
 // distributed runner, whose workers cannot write to the launcher's disk);
-// local files are written atomically (imageio.WriteFileAtomic), so a
+// local files are written atomically (internal/atomicfile), so a
 // failed job never leaves a half-written file.
 func WriteResult(s beam.Scope, out Outputs, resultPath, spectrumPath string) {
 	s = s.Scope("noise.WriteResult")
@@ -134,11 +134,11 @@ func (f *writeFn) ProcessElement(ctx context.Context, _ []byte, estimates func(*
 	return WriteFile(ctx, f.Result, append(doc, '\n'))
 }
 
-// WriteFile writes data to path: atomically with imageio.WriteFileAtomic for
+// WriteFile writes data to path: atomically (internal/atomicfile) for
 // a local path, through Beam's file system of the scheme otherwise (gs://).
 func WriteFile(ctx context.Context, path string, data []byte) error {
 	if schemeOf(path) == "" {
-		return imageio.WriteFileAtomic(path, func(w io.Writer) error {
+		return atomicfile.Write("noise", path, func(w io.Writer) error {
 			_, err := w.Write(data)
 			return err
 		})

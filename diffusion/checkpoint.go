@@ -15,7 +15,7 @@ import (
 	"gonum.org/v1/gonum/mat"
 
 	"github.com/cloud-diffusion/noise"
-	"github.com/cloud-diffusion/noise/imageio"
+	"github.com/cloud-diffusion/noise/internal/atomicfile"
 )
 
 // Checkpoint format. A checkpoint file is
@@ -110,11 +110,11 @@ func (tr *Trainer) checkpointView() *Checkpoint {
 func (tr *Trainer) Save(path string) error { return tr.checkpointView().Save(path) }
 
 // Save writes the checkpoint to path atomically: to a temporary file in the
-// same directory, synced, then renamed over path (imageio.WriteFileAtomic),
-// so a crash or an error never leaves a partial file at path nor destroys
-// the previous checkpoint there.
+// same directory, synced, then renamed over path, so a crash or an error
+// never leaves a partial file at path nor destroys the previous checkpoint
+// there.
 func (ck *Checkpoint) Save(path string) error {
-	return imageio.WriteFileAtomic(path, func(w io.Writer) error {
+	return atomicfile.Write("noise", path, func(w io.Writer) error {
 		_, err := ck.WriteTo(w)
 		return err
 	})

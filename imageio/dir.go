@@ -5,12 +5,12 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"runtime"
 	"sort"
 	"strings"
-	"sync"
 
 	"gonum.org/v1/gonum/mat"
+
+	"github.com/cloud-diffusion/noise/internal/parallel"
 )
 
 // IsImageFile reports whether name has an image extension the loaders
@@ -43,7 +43,8 @@ func IsNPYFile(name string) bool {
 //
 // A missing or unreadable dir, a folder without images, and any corrupt
 // or unreadable image file are errors naming the folder or file. Images
-// are decoded concurrently, one goroutine per CPU.
+// are decoded concurrently on all cores (runtime.GOMAXPROCS); the result
+// does not depend on their number.
 func LoadDir(dir string, opts *Options) ([]*mat.Dense, []string, error) {
 	if _, _, err := opts.target(); err != nil {
 		return nil, nil, fmt.Errorf("%w (loading %s)", err, dir)
@@ -201,34 +202,21 @@ func checkSizes(imgs []*mat.Dense, names []string, opts *Options, where string) 
 	return sizes.check(where)
 }
 
-// decodeFiles decodes the image files at paths concurrently, keeping
-// their order; with opts.Color each file gives three planes. The error
-// returned is the one of the first failing file in path order.
+// decodeFiles decodes the image files at paths concurrently on the shared
+// worker pool (internal/parallel), one file per chunk so that large and
+// small files balance across the cores, keeping their order; with
+// opts.Color each file gives three planes. The error returned is the one
+// of the first failing file in path order.
 func decodeFiles(paths []string, opts *Options) ([]*mat.Dense, error) {
 	color := opts.color()
 	out := make([][]*mat.Dense, len(paths))
 	errs := make([]error, len(paths))
-	workers := min(runtime.GOMAXPROCS(0), len(paths))
-	var wg sync.WaitGroup
-	var mu sync.Mutex
-	next := 0
-	for range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				mu.Lock()
-				i := next
-				next++
-				mu.Unlock()
-				if i >= len(paths) {
-					return
-				}
-				out[i], errs[i] = loadFile(paths[i], opts, color)
-			}
-		}()
-	}
-	wg.Wait()
+	var g parallel.Group
+	g.For(len(paths), len(paths), func(_, lo, hi int) {
+		for i := lo; i < hi; i++ {
+			out[i], errs[i] = loadFile(paths[i], opts, color)
+		}
+	})
 	var imgs []*mat.Dense
 	for i := range paths {
 		if errs[i] != nil {

@@ -44,7 +44,7 @@
 //
 // # Writing
 //
-// All file outputs go through WriteFileAtomic: data are written to a
+// SavePNG and SaveNPY write atomically: data are written to a
 // temporary file in the target's directory, synced and renamed over the
 // target, so a reader never sees a half-written file and a failed write
 // leaves an existing file untouched.

@@ -1,18 +1,16 @@
 package imageio
 
 import (
-	"bufio"
 	"errors"
 	"fmt"
 	"image"
 	"image/png"
 	"io"
 	"math"
-	"os"
-	"path/filepath"
-	"strings"
 
 	"gonum.org/v1/gonum/mat"
+
+	"github.com/cloud-diffusion/noise/internal/atomicfile"
 )
 
 // EncodePNG writes m as a grayscale PNG of the given bit depth (8 or 16)
@@ -68,84 +66,9 @@ func EncodePNG(w io.Writer, m *mat.Dense, lo, hi float64, bits int) error {
 	return nil
 }
 
-// SavePNG writes m to the file at path with EncodePNG, atomically (see
-// WriteFileAtomic).
+// SavePNG writes m to the file at path with EncodePNG, atomically: to a
+// temporary file in the same directory, synced and renamed over path, so
+// that a failed write leaves an existing file at path untouched.
 func SavePNG(path string, m *mat.Dense, lo, hi float64, bits int) error {
-	return WriteFileAtomic(path, func(w io.Writer) error { return EncodePNG(w, m, lo, hi, bits) })
+	return atomicfile.Write("noise", path, func(w io.Writer) error { return EncodePNG(w, m, lo, hi, bits) })
 }
-
-// WriteFileAtomic creates or replaces the file at path with the bytes that
-// write produces. The bytes go to a buffered temporary file in the same
-// directory (named "." + base name + ".tmp" + random digits), which is
-// synced to disk, given mode 0644 (or the mode of the file it replaces)
-// and renamed over path; the directory is then synced on a best-effort
-// basis. If write or any step fails, or write panics, the temporary file
-// is removed and an existing file at path is left untouched. Errors begin
-// with "noise: " and name path. A process killed mid-write can leave the
-// temporary file behind, but never a partial file at path.
-func WriteFileAtomic(path string, write func(io.Writer) error) error {
-	dir, base := filepath.Split(path)
-	if dir == "" {
-		dir = "."
-	}
-	if base == "" {
-		return fmt.Errorf("noise: %q: not a file name", path)
-	}
-	mode := os.FileMode(0o644)
-	if fi, err := os.Stat(path); err == nil {
-		if !fi.Mode().IsRegular() {
-			return fmt.Errorf("noise: %s: exists and is not a regular file", path)
-		}
-		mode = fi.Mode().Perm()
-	}
-	f, err := os.CreateTemp(dir, "."+base+".tmp")
-	if err != nil {
-		return &writeError{path, err}
-	}
-	tmp := f.Name()
-	done := false
-	defer func() {
-		if !done {
-			f.Close()
-			os.Remove(tmp)
-		}
-	}()
-	bw := bufio.NewWriterSize(f, 1<<16)
-	if err := write(bw); err != nil {
-		return &writeError{path, err}
-	}
-	if err := bw.Flush(); err != nil {
-		return &writeError{path, err}
-	}
-	if err := f.Chmod(mode); err != nil {
-		return &writeError{path, err}
-	}
-	if err := f.Sync(); err != nil {
-		return &writeError{path, err}
-	}
-	if err := f.Close(); err != nil {
-		return &writeError{path, err}
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		return &writeError{path, err}
-	}
-	done = true
-	if d, err := os.Open(dir); err == nil {
-		_ = d.Sync()
-		d.Close()
-	}
-	return nil
-}
-
-// writeError reports a failed WriteFileAtomic, without repeating the
-// "noise: " prefix of an error returned by the write function.
-type writeError struct {
-	path string
-	err  error
-}
-
-func (e *writeError) Error() string {
-	return "noise: writing " + e.path + ": " + strings.TrimPrefix(e.err.Error(), "noise: ")
-}
-
-func (e *writeError) Unwrap() error { return e.err }

@@ -15,6 +15,8 @@ import (
 
 	"codeberg.org/sbinet/npyio"
 	"gonum.org/v1/gonum/mat"
+
+	"github.com/cloud-diffusion/noise/internal/atomicfile"
 )
 
 // MaxElements is the largest number of values a .npy array may declare
@@ -326,8 +328,8 @@ func writeNPYFloat64(w io.Writer, shape []int, imgs []*mat.Dense) error {
 	return bw.Flush()
 }
 
-// SaveNPY writes imgs to the file at path with WriteNPY, atomically (see
-// WriteFileAtomic).
+// SaveNPY writes imgs to the file at path with WriteNPY, atomically (as
+// SavePNG).
 func SaveNPY(path string, imgs []*mat.Dense) error {
-	return WriteFileAtomic(path, func(w io.Writer) error { return WriteNPY(w, imgs) })
+	return atomicfile.Write("noise", path, func(w io.Writer) error { return WriteNPY(w, imgs) })
 }

@@ -13,8 +13,8 @@ import (
 	"gonum.org/v1/plot/vg"
 
 	"github.com/cloud-diffusion/noise"
-	"github.com/cloud-diffusion/noise/imageio"
-	"github.com/cloud-diffusion/noise/internal/plotting"
+	"github.com/cloud-diffusion/noise/cmd/cloudnoise/internal/plotting"
+	"github.com/cloud-diffusion/noise/internal/atomicfile"
 )
 
 const demoExamples = `  cloudnoise demo                          # built-in dead-leaves images → ./cloudnoise-demo/
@@ -149,7 +149,7 @@ func runDemo(_ context.Context, args []string, stdout, stderr io.Writer) error {
 	} {
 		fmt.Fprintf(w, "  %-14s %s\n", f[0], f[1])
 	}
-	return imageio.WriteFileAtomic(filepath.Join(*out, demoSummary), func(o io.Writer) error {
+	return atomicfile.Write("", filepath.Join(*out, demoSummary), func(o io.Writer) error {
 		_, err := o.Write(log.Bytes())
 		return err
 	})

@@ -10,7 +10,7 @@ import (
 	"gonum.org/v1/gonum/mat"
 
 	"github.com/cloud-diffusion/noise"
-	"github.com/cloud-diffusion/noise/internal/plotting"
+	"github.com/cloud-diffusion/noise/cmd/cloudnoise/internal/plotting"
 )
 
 const distanceExamples = `  cloudnoise distance photos/                 # Δ fitted to the images (the paper's method)

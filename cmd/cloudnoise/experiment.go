@@ -7,7 +7,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/cloud-diffusion/noise/internal/experiment"
+	"github.com/cloud-diffusion/noise/cmd/cloudnoise/internal/experiment"
 )
 
 const experimentExamples = `  cloudnoise experiment                          # the run of docs/EXPERIMENTS.md, about 30 min on 2 cores

@@ -11,7 +11,7 @@ import (
 	"gonum.org/v1/gonum/mat"
 
 	"github.com/cloud-diffusion/noise"
-	"github.com/cloud-diffusion/noise/internal/plotting"
+	"github.com/cloud-diffusion/noise/cmd/cloudnoise/internal/plotting"
 )
 
 const fitExamples = `  cloudnoise fit photos/                          # Δ, A, errors, R² with the paper's method

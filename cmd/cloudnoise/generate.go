@@ -19,6 +19,7 @@ import (
 
 	"github.com/cloud-diffusion/noise/diffusion"
 	"github.com/cloud-diffusion/noise/imageio"
+	"github.com/cloud-diffusion/noise/internal/atomicfile"
 )
 
 const generateExamples = `  cloudnoise generate -ckpt cloud.ckpt -count 16 -o grid.png
@@ -164,5 +165,5 @@ func saveImageGrid(path string, imgs [][]*mat.Dense, cols int) error {
 			}
 		}
 	}
-	return imageio.WriteFileAtomic(path, func(w io.Writer) error { return png.Encode(w, rgb) })
+	return atomicfile.Write("", path, func(w io.Writer) error { return png.Encode(w, rgb) })
 }

@@ -13,7 +13,7 @@ import (
 	"gonum.org/v1/plot/vg"
 
 	"github.com/cloud-diffusion/noise"
-	"github.com/cloud-diffusion/noise/internal/plotting"
+	"github.com/cloud-diffusion/noise/cmd/cloudnoise/internal/plotting"
 )
 
 const snrExamples = `  cloudnoise snr -plot snr.png                  # power-law data with Δ = 1.5, 96×96

@@ -7,7 +7,7 @@
 // gonum/plot's logarithmic scales panic on values ≤ 0, so every function
 // here drops non-positive and non-finite points before plotting and returns
 // an error when nothing is left. Files are written with
-// imageio.WriteFileAtomic: a reader never sees a half-written PNG.
+// internal/atomicfile: a reader never sees a half-written PNG.
 package plotting
 
 import (
@@ -23,7 +23,7 @@ import (
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/vg"
 
-	"github.com/cloud-diffusion/noise/imageio"
+	"github.com/cloud-diffusion/noise/internal/atomicfile"
 )
 
 // Default figure size.
@@ -52,7 +52,7 @@ func Save(path string, p *plot.Plot, w, h vg.Length) error {
 	if err != nil {
 		return fmt.Errorf("%s: %w", path, err)
 	}
-	return imageio.WriteFileAtomic(path, func(out io.Writer) error {
+	return atomicfile.Write("", path, func(out io.Writer) error {
 		_, err := wt.WriteTo(out)
 		return err
 	})

@@ -187,7 +187,7 @@ func TestRunPhotos(t *testing.T) {
 	if testing.Short() {
 		t.Skip("loads 256 photographs")
 	}
-	dir := filepath.Join("..", "..", "..", "shared", "data", "photos96")
+	dir := filepath.Join("..", "..", "..", "..", "..", "shared", "data", "photos96")
 	if _, err := os.Stat(dir); err != nil {
 		t.Skipf("no photo set at %s: %v", dir, err)
 	}

@@ -19,9 +19,9 @@ import (
 	"gonum.org/v1/plot/vg/draw"
 	"gonum.org/v1/plot/vg/vgimg"
 
+	"github.com/cloud-diffusion/noise/cmd/cloudnoise/internal/plotting"
 	"github.com/cloud-diffusion/noise/diffusion"
-	"github.com/cloud-diffusion/noise/imageio"
-	"github.com/cloud-diffusion/noise/internal/plotting"
+	"github.com/cloud-diffusion/noise/internal/atomicfile"
 )
 
 // Names of the files WriteFiles writes; %s is the data set.
@@ -41,7 +41,7 @@ func WriteFiles(dir string, res *Result) ([]string, error) {
 	var paths []string
 	add := func(name string, write func(io.Writer) error) error {
 		p := filepath.Join(dir, name)
-		if err := imageio.WriteFileAtomic(p, write); err != nil {
+		if err := atomicfile.Write("", p, write); err != nil {
 			return err
 		}
 		paths = append(paths, p)
@@ -207,7 +207,7 @@ func savePlots(path string, plots []*plot.Plot, w, h vg.Length) error {
 	for c, p := range plots {
 		p.Draw(canvases[0][c])
 	}
-	return imageio.WriteFileAtomic(path, func(out io.Writer) error {
+	return atomicfile.Write("", path, func(out io.Writer) error {
 		_, err := vgimg.PngCanvas{Canvas: img}.WriteTo(out)
 		return err
 	})

@@ -14,7 +14,7 @@ import (
 	"gonum.org/v1/plot/vg/draw"
 	"gonum.org/v1/plot/vg/vgimg"
 
-	"github.com/cloud-diffusion/noise/imageio"
+	"github.com/cloud-diffusion/noise/internal/atomicfile"
 )
 
 // Panel is one field of a gallery.
@@ -104,7 +104,7 @@ func Gallery(path string, panels []Panel, cols int, size vg.Length) error {
 			}
 		}
 	}
-	return imageio.WriteFileAtomic(path, func(out io.Writer) error {
+	return atomicfile.Write("", path, func(out io.Writer) error {
 		_, err := vgimg.PngCanvas{Canvas: img}.WriteTo(out)
 		return err
 	})
