@@ -605,19 +605,19 @@ func BenchmarkSpectrumAdd(b *testing.B) {
 	b.Run("single", func(b *testing.B) {
 		s := NewSpectrum(96, 96)
 		b.ReportAllocs()
-		b.ResetTimer()
-		for i := range b.N {
+		i := 0
+		for b.Loop() {
 			if err := s.Add(xs[i%len(xs)]); err != nil {
 				b.Fatal(err)
 			}
+			i++
 		}
 		b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "images/s")
 	})
 	b.Run("batch", func(b *testing.B) {
 		s := NewSpectrum(96, 96)
 		b.ReportAllocs()
-		b.ResetTimer()
-		for range b.N {
+		for b.Loop() {
 			if err := s.AddBatch(xs); err != nil {
 				b.Fatal(err)
 			}

@@ -464,7 +464,6 @@ func BenchmarkDistance(b *testing.B) {
 			rnd := rand.New(rand.NewPCG(1, 2))
 			x, y := mahaRandom(rnd, n, n), mahaRandom(rnd, n, n)
 			b.ReportAllocs()
-			b.ResetTimer()
 			for b.Loop() {
 				m.Distance(x, y)
 			}
@@ -484,7 +483,6 @@ func BenchmarkFromCenter(b *testing.B) {
 	}
 	m.FromCenter(xs)
 	b.ReportAllocs()
-	b.ResetTimer()
 	for b.Loop() {
 		m.FromCenter(xs)
 	}

@@ -876,8 +876,7 @@ func BenchmarkScheduleNoisy(b *testing.B) {
 			dst := mat.NewDense(n, n, nil)
 			b.ReportAllocs()
 			b.SetBytes(int64(8 * n * n))
-			b.ResetTimer()
-			for i := 0; i < b.N; i++ {
+			for b.Loop() {
 				s.Noisy(dst, x0, eps, 500)
 			}
 		})
@@ -894,8 +893,7 @@ func BenchmarkScheduleDDIMStep(b *testing.B) {
 			z := schedTestField(rnd, n, n)
 			b.ReportAllocs()
 			b.SetBytes(int64(8 * n * n))
-			b.ResetTimer()
-			for i := 0; i < b.N; i++ {
+			for b.Loop() {
 				s.DDIMStep(xt, xt, eps, z, 500, 400, 0.5)
 			}
 		})

@@ -67,7 +67,7 @@ func BenchmarkPipeline(b *testing.B) {
 		for _, shards := range []int{1, 2} {
 			b.Run(fmt.Sprintf("images=%d/shards=%d", len(paths), shards), func(b *testing.B) {
 				b.ReportAllocs()
-				for range b.N {
+				for b.Loop() {
 					p, s := beam.NewPipelineWithRoot()
 					o := SpectrumOfFiles(s, beam.CreateList(s, paths), Config{Rows: 96, Cols: 96, Shards: shards})
 					WriteResult(s, o, filepath.Join(out, "r.json"), filepath.Join(out, "p.npy"))
@@ -88,7 +88,7 @@ func BenchmarkSingleMachine(b *testing.B) {
 	paths := benchFolder(b, 1)
 	b.Run("LoadAndAddBatch", func(b *testing.B) {
 		b.ReportAllocs()
-		for range b.N {
+		for b.Loop() {
 			imgs, _, err := imageio.LoadPaths(paths, nil)
 			if err != nil {
 				b.Fatal(err)
@@ -109,7 +109,7 @@ func BenchmarkSingleMachine(b *testing.B) {
 	})
 	b.Run("Load", func(b *testing.B) {
 		b.ReportAllocs()
-		for range b.N {
+		for b.Loop() {
 			if _, _, err := imageio.LoadPaths(paths, nil); err != nil {
 				b.Fatal(err)
 			}
@@ -123,7 +123,7 @@ func BenchmarkSingleMachine(b *testing.B) {
 	b.Run("AddBatch", func(b *testing.B) {
 		b.ReportAllocs()
 		s := noise.NewSpectrum(96, 96)
-		for range b.N {
+		for b.Loop() {
 			if err := s.AddBatch(imgs); err != nil {
 				b.Fatal(err)
 			}
@@ -133,7 +133,7 @@ func BenchmarkSingleMachine(b *testing.B) {
 	b.Run("Add", func(b *testing.B) {
 		b.ReportAllocs()
 		s := noise.NewSpectrum(96, 96)
-		for range b.N {
+		for b.Loop() {
 			for _, m := range imgs {
 				if err := s.Add(m); err != nil {
 					b.Fatal(err)
@@ -147,7 +147,7 @@ func BenchmarkSingleMachine(b *testing.B) {
 		// SpectrumFn.AddInput, one core.
 		b.ReportAllocs()
 		fn := &SpectrumFn{Rows: 96, Cols: 96}
-		for range b.N {
+		for b.Loop() {
 			a, _ := fn.CreateAccumulator()
 			for _, m := range imgs {
 				var err error

@@ -58,10 +58,11 @@ func BenchmarkTrainStep(b *testing.B) {
 	}
 	step(1) // allocate buffers
 	b.ReportAllocs()
-	b.ResetTimer()
 	cpu0 := benchCPUTime()
-	for k := 0; k < b.N; k++ {
-		step(k + 2)
+	k := 2
+	for b.Loop() {
+		step(k)
+		k++
 	}
 	b.StopTimer()
 	benchReportCPU(b, cpu0)
@@ -73,9 +74,8 @@ func BenchmarkForward(b *testing.B) {
 	u, x, ts, _, out := benchSetup(b)
 	u.Forward(out, x, ts, benchBatch)
 	b.ReportAllocs()
-	b.ResetTimer()
 	cpu0 := benchCPUTime()
-	for k := 0; k < b.N; k++ {
+	for b.Loop() {
 		u.Forward(out, x, ts, benchBatch)
 	}
 	b.StopTimer()

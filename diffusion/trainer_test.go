@@ -237,7 +237,6 @@ func BenchmarkTrainerStep(b *testing.B) {
 			_, err = tr.Step()
 			require.NoError(b, err)
 			b.ReportAllocs()
-			b.ResetTimer()
 			for b.Loop() {
 				if _, err := tr.Step(); err != nil {
 					b.Fatal(err)

@@ -25,8 +25,7 @@ func BenchmarkScore(b *testing.B) {
 		b.Fatal(err)
 	}
 	b.ReportAllocs()
-	b.ResetTimer()
-	for range b.N {
+	for b.Loop() {
 		if _, err := ref.Score(samples); err != nil {
 			b.Fatal(err)
 		}
@@ -42,8 +41,7 @@ func BenchmarkNewReference(b *testing.B) {
 		b.Fatal(err)
 	}
 	b.ReportAllocs()
-	b.ResetTimer()
-	for range b.N {
+	for b.Loop() {
 		if _, err := NewReference(train, 1); err != nil {
 			b.Fatal(err)
 		}
