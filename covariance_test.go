@@ -136,6 +136,7 @@ func covTestEqual(t *testing.T, got, want mat.Matrix, tol float64, msg string) {
 // TestSpectrumHandComputed checks a set of three 2×3 images against values
 // computed by hand.
 func TestSpectrumHandComputed(t *testing.T) {
+	t.Parallel()
 	xs := []*mat.Dense{
 		mat.NewDense(2, 3, []float64{0, 1, 2, 3, 4, 5}),
 		mat.NewDense(2, 3, []float64{1, 1, 1, 1, 1, 1}),
@@ -177,6 +178,7 @@ func TestSpectrumHandComputed(t *testing.T) {
 // TestSpectrumNaive compares Mean, Std and Power with the naive DFT over
 // odd, even and rectangular sizes, for Dense and non-Dense input.
 func TestSpectrumNaive(t *testing.T) {
+	t.Parallel()
 	rnd := rand.New(rand.NewPCG(1, 2))
 	for _, sz := range [][2]int{{1, 1}, {1, 5}, {2, 3}, {3, 3}, {4, 4}, {5, 2}, {6, 7}, {8, 5}} {
 		rows, cols := sz[0], sz[1]
@@ -209,6 +211,7 @@ func TestSpectrumNaive(t *testing.T) {
 // TestSpectrumWindow compares a Hann-windowed and a Tukey-windowed spectrum
 // with the naive computation on windowed images.
 func TestSpectrumWindow(t *testing.T) {
+	t.Parallel()
 	rnd := rand.New(rand.NewPCG(3, 4))
 	for _, w := range []struct {
 		name string
@@ -249,6 +252,7 @@ func covTestOnes(n int) []float64 {
 // naive computation on standardised images, and that it agrees with the
 // one-pass Power when every pixel has the same standard deviation.
 func TestSpectrumStandardized(t *testing.T) {
+	t.Parallel()
 	rnd := rand.New(rand.NewPCG(5, 6))
 	rows, cols := 5, 6
 	xs := covTestImages(rnd, 6, rows, cols, 2)
@@ -321,6 +325,7 @@ func TestSpectrumStandardized(t *testing.T) {
 // TestSpectrumBadInput checks that bad images are rejected and add nothing,
 // and that empty and constant sets give errors.
 func TestSpectrumBadInput(t *testing.T) {
+	t.Parallel()
 	s := NewSpectrum(2, 3)
 	for _, fn := range []func() (*mat.Dense, error){s.Mean, s.Std, s.Power} {
 		_, err := fn()
@@ -391,6 +396,7 @@ func TestSpectrumBadInput(t *testing.T) {
 // TestSpectrumMerge checks with random splits that merging partial
 // accumulators equals one accumulator over all images.
 func TestSpectrumMerge(t *testing.T) {
+	t.Parallel()
 	rapid.Check(t, func(rt *rapid.T) {
 		rows := rapid.IntRange(1, 6).Draw(rt, "rows")
 		cols := rapid.IntRange(1, 6).Draw(rt, "cols")
@@ -441,6 +447,7 @@ func TestSpectrumMerge(t *testing.T) {
 }
 
 func TestSpectrumMergeErrors(t *testing.T) {
+	t.Parallel()
 	a := NewSpectrum(2, 3)
 	for i, o := range []*Spectrum{nil, NewSpectrum(3, 2), NewSpectrum(2, 4)} {
 		assert.Error(t, a.Merge(o), "case %d", i)
@@ -498,6 +505,7 @@ func TestSpectrumAddBatch(t *testing.T) {
 }
 
 func TestSpectrumBinary(t *testing.T) {
+	t.Parallel()
 	rnd := rand.New(rand.NewPCG(11, 12))
 	xs := covTestImages(rnd, 5, 4, 5, 1)
 	plain := NewSpectrum(4, 5)
@@ -574,6 +582,7 @@ func TestSpectrumAddAllocs(t *testing.T) {
 // over all k of |Γ−1| is checked to lie within 25% of its expectation
 // √(2/π)·sd.
 func TestSpectrumWhite(t *testing.T) {
+	t.Parallel()
 	rnd := rand.New(rand.NewPCG(21, 22))
 	const n = 201
 	xs := covTestImages(rnd, n, 16, 16, 0)
@@ -659,6 +668,7 @@ func TestSpectrumMemory(t *testing.T) {
 // TestSpectrumReset checks that Reset empties the accumulator and that it
 // then equals a new one; and that a zero Spectrum rejects use with errors.
 func TestSpectrumReset(t *testing.T) {
+	t.Parallel()
 	rnd := rand.New(rand.NewPCG(31, 32))
 	xs := covTestImages(rnd, 4, 3, 5, 1)
 	s := NewSpectrum(3, 5)

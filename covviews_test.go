@@ -34,6 +34,7 @@ func viewsTestCov(xs []*mat.Dense, i, j, k, l int) float64 {
 // TestCovarianceColumnsHand checks a set of three 2×3 images against values
 // computed by hand.
 func TestCovarianceColumnsHand(t *testing.T) {
+	t.Parallel()
 	xs := []*mat.Dense{
 		mat.NewDense(2, 3, []float64{0, 1, 2, 3, 4, 5}),
 		mat.NewDense(2, 3, []float64{1, 1, 1, 1, 1, 1}),
@@ -68,6 +69,7 @@ func TestCovarianceColumnsHand(t *testing.T) {
 // TestCovarianceColumnsNaive compares the columns with the definition and
 // with CovarianceMatrix, and merged accumulators with one over all images.
 func TestCovarianceColumnsNaive(t *testing.T) {
+	t.Parallel()
 	rapid.Check(t, func(rt *rapid.T) {
 		rows := rapid.IntRange(1, 5).Draw(rt, "rows")
 		cols := rapid.IntRange(1, 5).Draw(rt, "cols")
@@ -137,6 +139,7 @@ func viewsTestZ(xs []*mat.Dense) ([][][]complex128, float64) {
 // DFT, for every kind of frequency (self-conjugate, real and imaginary
 // part members), and checks Γ_{k,k} = Power(k).
 func TestFourierColumnsNaive(t *testing.T) {
+	t.Parallel()
 	rnd := rand.New(rand.NewPCG(7, 8))
 	for _, sz := range [][2]int{{1, 1}, {3, 3}, {4, 4}, {4, 5}, {6, 3}} {
 		rows, cols := sz[0], sz[1]
@@ -210,6 +213,7 @@ func TestFourierColumnsNaive(t *testing.T) {
 // standard deviation about √(Γ_k Γ_l/n); the test bounds the largest
 // off-diagonal value by 5 times that.
 func TestFourierColumnsStationary(t *testing.T) {
+	t.Parallel()
 	const rows, cols, n = 12, 12, 400
 	rnd := rand.New(rand.NewPCG(9, 10))
 	k := [2]int{8, 3}
@@ -247,6 +251,7 @@ func TestFourierColumnsStationary(t *testing.T) {
 // covariance of RealFFT2 of each image computed with At, and checks that
 // its trace equals that of the pixel covariance (F_R orthogonal).
 func TestFourierCovarianceMatrix(t *testing.T) {
+	t.Parallel()
 	rnd := rand.New(rand.NewPCG(11, 12))
 	xs := covTestImages(rnd, 6, 3, 4, 2)
 	Xs := make([]*mat.Dense, len(xs))
@@ -266,6 +271,7 @@ func TestFourierCovarianceMatrix(t *testing.T) {
 }
 
 func TestCovarianceViewsBadInput(t *testing.T) {
+	t.Parallel()
 	_, err := NewCovarianceColumns(0, 3, [][2]int{{0, 0}})
 	assert.Error(t, err)
 	_, err = NewCovarianceColumns(2, 3, nil)
@@ -333,6 +339,7 @@ func TestCovarianceViewsBadInput(t *testing.T) {
 // TestChannelCovariance checks a hand-computed example and the
 // eigen-decomposition on a random one.
 func TestChannelCovariance(t *testing.T) {
+	t.Parallel()
 	// One 1×2 image: pixels (r, g, b) = (0, 0, 1) and (2, 4, 1). Means
 	// (1, 2, 1); deviations (∓1, ∓2, 0): covariance [[1, 2, 0], [2, 4, 0],
 	// [0, 0, 0]], eigenvalues 5, 0, 0 with first axis (1, 2, 0)/√5.
@@ -429,6 +436,7 @@ func TestChannelCovariance(t *testing.T) {
 // four pixels) and checks that the result has exactly the channel mean and
 // covariance it was built from.
 func TestChannelCovarianceColour(t *testing.T) {
+	t.Parallel()
 	rnd := rand.New(rand.NewPCG(15, 16))
 	var img [3]*mat.Dense
 	for c := range img {

@@ -92,6 +92,7 @@ func deadLeavesTestNaive(p DeadLeaves, rnd *rand.Rand) *mat.Dense {
 }
 
 func TestDeadLeavesMatchesNaive(t *testing.T) {
+	t.Parallel()
 	for i, d := range []DeadLeaves{
 		{Rows: 1, Cols: 1, Supersample: 1},
 		{Rows: 1, Cols: 1},
@@ -125,6 +126,7 @@ func TestDeadLeavesMatchesNaive(t *testing.T) {
 }
 
 func TestDeadLeavesDeterministic(t *testing.T) {
+	t.Parallel()
 	d := DeadLeaves{Rows: 6, Cols: 5}
 	a, err := d.Generate(nil, rand.NewPCG(1, 2))
 	require.NoError(t, err)
@@ -191,6 +193,7 @@ var deadLeavesTestGolden = []float64{
 }
 
 func TestDeadLeavesErrors(t *testing.T) {
+	t.Parallel()
 	for i, tc := range []struct {
 		d    DeadLeaves
 		want string
@@ -246,6 +249,7 @@ func deadLeavesTestRadiusMass(alpha, a, r, w, h float64) float64 {
 }
 
 func TestDeadLeavesRadiusDistribution(t *testing.T) {
+	t.Parallel()
 	n := 200000
 	if testing.Short() {
 		n = 50000
@@ -363,6 +367,7 @@ func deadLeavesTestDelta(power [][]float64, cross int) float64 {
 }
 
 func TestDeadLeavesTestEstimator(t *testing.T) {
+	t.Parallel()
 	// The estimator itself: an exact power law gives its Δ back, with the
 	// mask dropping the cross.
 	for _, n := range []int{11, 16, 32} {
@@ -411,6 +416,7 @@ func TestDeadLeavesTestEstimator(t *testing.T) {
 }
 
 func TestDeadLeavesSpectrum(t *testing.T) {
+	t.Parallel()
 	// Δ of the defaults as documented on DeadLeaves: mean and seed-to-seed
 	// standard deviation of Δ over sets of 64 images, sets seeded
 	// PCG(100+i, 1), measured with this estimator.

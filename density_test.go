@@ -411,6 +411,7 @@ func TestWhiteDensity(t *testing.T) {
 
 // TestWhiteGolden pins the white stream (seed PCG(1, 2)).
 func TestWhiteGolden(t *testing.T) {
+	t.Parallel()
 	s, err := NewSampler(Spec{Rows: 3, Cols: 4, Density: WhiteDensity()}, rand.NewPCG(1, 2))
 	require.NoError(t, err)
 	x := s.Sample(nil)
@@ -427,6 +428,7 @@ var densWhiteGolden = []float64{-1.3327172603663477, 2.22980060996683, -0.474282
 // standard errors in the empirical spectrum of 2000 fields. Skipped where
 // the shared data are absent.
 func TestMeasuredDensityPhotos(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("photos96: skipped in -short")
 	}
@@ -660,6 +662,7 @@ func TestDensitySummationLaw(t *testing.T) {
 }
 
 func TestPowerLawSpec(t *testing.T) {
+	t.Parallel()
 	p := PowerLaw{Delta: 1.7, A: 3}
 	assert.Equal(t, Spec{Rows: 5, Cols: 6, Delta: 1.7}, p.Spec(5, 6))
 }

@@ -65,6 +65,7 @@ func dtabAbs(x int) int {
 }
 
 func TestUnitAmplitude(t *testing.T) {
+	t.Parallel()
 	// 96×96, Δ = 1.49977: computed with numpy via /usr/bin/python3:
 	//	f = (np.arange(96) - 48)/96; k = np.hypot(f[:, None], f[None, :])
 	//	np.sqrt(96*96/(k[k > 0]**(-2*1.49977)).sum())
@@ -96,6 +97,7 @@ func TestUnitAmplitude(t *testing.T) {
 }
 
 func TestPaperAmplitude(t *testing.T) {
+	t.Parallel()
 	// PaperAmplitude = √(E[d(white|Q0)²] at A = 1)/19.32 at 96×96, with the
 	// expectation from the closed form.
 	m, err := NewMetric(96, 96, 1.49977, 1)
@@ -117,6 +119,7 @@ func TestPaperAmplitude(t *testing.T) {
 }
 
 func TestDistanceTableSmall(t *testing.T) {
+	t.Parallel()
 	// A fast table on 16×12 images: every entry present, deterministic for a
 	// seed, consistent with the Metric it reports, and with the closed forms.
 	const r, c, n = 16, 12, 64
@@ -169,6 +172,7 @@ func TestDistanceTableSmall(t *testing.T) {
 }
 
 func TestDistanceTableFitsDelta(t *testing.T) {
+	t.Parallel()
 	const r, c, n = 32, 32, 40
 	images := dtabImages(t, r, c, n, 5)
 	tab, err := DistanceTable(images, nil, rand.NewPCG(6, 7))
@@ -191,6 +195,7 @@ func TestDistanceTableFitsDelta(t *testing.T) {
 }
 
 func TestDistanceTableBadInput(t *testing.T) {
+	t.Parallel()
 	good := dtabImages(t, 8, 8, 4, 8)
 	nan := mat.DenseCopyOf(good[0])
 	nan.Set(3, 4, math.NaN())
@@ -225,6 +230,7 @@ func TestDistanceTableBadInput(t *testing.T) {
 }
 
 func TestDistanceTablePaperRatios(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("96×96 Monte Carlo table: skipped in short mode")
 	}

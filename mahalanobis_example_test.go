@@ -124,6 +124,7 @@ func ExampleSpectralLoss() {
 // to the photos than white noise. It needs ../shared/data and skips
 // without it, and in short mode.
 func TestDistanceTablePhotos(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("photo table: skipped in short mode")
 	}

@@ -82,6 +82,7 @@ func mahaGoldenImage(r, c int, a, b float64) *mat.Dense {
 }
 
 func TestMetricGolden(t *testing.T) {
+	t.Parallel()
 	// Values computed with numpy via /usr/bin/python3 (numpy.fft.fft2,
 	// norm="ortho", unshifted frequencies):
 	//
@@ -129,6 +130,7 @@ func TestMetricGolden(t *testing.T) {
 }
 
 func TestMetricMatchesNaiveDFT(t *testing.T) {
+	t.Parallel()
 	rnd := rand.New(rand.NewPCG(1, 2))
 	for _, size := range [][2]int{{1, 1}, {1, 5}, {2, 1}, {2, 2}, {3, 3}, {4, 4}, {5, 5}, {6, 9}, {7, 4}, {8, 8}, {9, 6}} {
 		r, c := size[0], size[1]
@@ -163,6 +165,7 @@ func TestMetricMatchesNaiveDFT(t *testing.T) {
 }
 
 func TestMetricIgnoresMean(t *testing.T) {
+	t.Parallel()
 	// The weight at k = 0 is 0, also for Δ = 0, so a constant offset costs
 	// nothing, and for Δ = 0, A = 1 the distance is the Euclidean norm of the
 	// mean-removed difference (Parseval).
@@ -192,6 +195,7 @@ func TestMetricIgnoresMean(t *testing.T) {
 }
 
 func TestMetricWeights(t *testing.T) {
+	t.Parallel()
 	m, err := NewMetric(6, 5, 1.25, 2)
 	require.NoError(t, err)
 	w := m.Weights()
@@ -210,6 +214,7 @@ func TestMetricWeights(t *testing.T) {
 }
 
 func TestNewMetricBadInput(t *testing.T) {
+	t.Parallel()
 	for i, test := range []struct {
 		rows, cols int
 		delta, a   float64
@@ -252,6 +257,7 @@ func mahaPanicMessage(f func()) (msg string) {
 }
 
 func TestMetricShapePanics(t *testing.T) {
+	t.Parallel()
 	m, err := NewMetric(4, 5, 1.5, 1)
 	require.NoError(t, err)
 	good := mat.NewDense(4, 5, nil)
@@ -355,6 +361,7 @@ func TestMetricBatchMatchesSerial(t *testing.T) {
 }
 
 func TestEstimateEdgeCases(t *testing.T) {
+	t.Parallel()
 	assert.Equal(t, Estimate{}, newEstimate(nil))
 	one := newEstimate([]float64{2.5})
 	assert.Equal(t, 2.5, one.Mean)
@@ -367,6 +374,7 @@ func TestEstimateEdgeCases(t *testing.T) {
 }
 
 func TestMetricBatchBadInput(t *testing.T) {
+	t.Parallel()
 	m, err := NewMetric(4, 4, 1.5, 1)
 	require.NoError(t, err)
 	rnd := rand.New(rand.NewPCG(9, 10))
@@ -422,6 +430,7 @@ func TestMetricBatchBadInput(t *testing.T) {
 }
 
 func TestMetricWhiteNoiseMonteCarlo(t *testing.T) {
+	t.Parallel()
 	// For unit-variance white noise every X_k of the orthonormal F_R has
 	// unit variance, so E[Norm²] = Σ_{k≠0} |k|^(2Δ)/A², summed here from
 	// Wavenumbers. The sample mean of Norm² over n fields must lie within
@@ -532,6 +541,7 @@ func mahaSpectralSample(rnd *rand.Rand, g *mat.Dense) *mat.Dense {
 }
 
 func TestExpectedSquaredWhiteExact(t *testing.T) {
+	t.Parallel()
 	// For white noise g = 1 the closed form is Σ_{k≠0} |k|^(2Δ)/A², here
 	// summed independently from Wavenumbers.
 	for _, size := range [][2]int{{1, 1}, {5, 4}, {8, 8}, {96, 96}} {
@@ -557,6 +567,7 @@ func TestExpectedSquaredWhiteExact(t *testing.T) {
 }
 
 func TestExpectedSquaredMonteCarlo(t *testing.T) {
+	t.Parallel()
 	// x and y with independent F_R coefficients of variances g1 and g2
 	// (a steep power law and a flat-ish random spectrum). The mean of
 	// d(x, y | Q0)² over n pairs must lie within 4.5 standard errors
@@ -591,6 +602,7 @@ func TestExpectedSquaredMonteCarlo(t *testing.T) {
 }
 
 func TestExpectedSquaredBadInput(t *testing.T) {
+	t.Parallel()
 	m, err := NewMetric(3, 4, 1, 1)
 	require.NoError(t, err)
 	good := mat.NewDense(3, 4, []float64{1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1})
@@ -649,6 +661,7 @@ func mahaSym(a *mat.Dense) *mat.SymDense {
 }
 
 func TestSpectralFrechetMatchesFullFID(t *testing.T) {
+	t.Parallel()
 	// The reference is the FID formula on explicit pixel-space covariances
 	// Σ_i = F_Rᵀ diag(power_i) F_R with matrix square roots from gonum's
 	// EigenSym: ‖μ1 − μ2‖² + Tr(Σ1 + Σ2 − 2(Σ1^½ Σ2 Σ1^½)^½).
@@ -687,6 +700,7 @@ func TestSpectralFrechetMatchesFullFID(t *testing.T) {
 }
 
 func TestSpectralFrechetBadInput(t *testing.T) {
+	t.Parallel()
 	g := mat.NewDense(2, 2, []float64{1, 2, 3, 4})
 	neg := mat.NewDense(2, 2, []float64{1, -2, 3, 4})
 	nan := mat.NewDense(2, 2, []float64{1, 2, math.NaN(), 4})
@@ -752,6 +766,7 @@ func mahaNaiveRAPSD(xs []*mat.Dense) (freq, power []float64) {
 }
 
 func TestRadialPowerMatchesNaiveDFT(t *testing.T) {
+	t.Parallel()
 	rnd := rand.New(rand.NewPCG(41, 42))
 	for _, size := range [][2]int{{2, 2}, {6, 8}, {7, 7}, {9, 4}, {8, 8}} {
 		r, c := size[0], size[1]
@@ -768,6 +783,7 @@ func TestRadialPowerMatchesNaiveDFT(t *testing.T) {
 }
 
 func TestLogSpectralError(t *testing.T) {
+	t.Parallel()
 	rnd := rand.New(rand.NewPCG(43, 44))
 	xs := []*mat.Dense{mahaRandom(rnd, 8, 6), mahaRandom(rnd, 8, 6)}
 	ys := []*mat.Dense{mahaRandom(rnd, 8, 6)}
@@ -797,6 +813,7 @@ func TestLogSpectralError(t *testing.T) {
 }
 
 func TestLogSpectralErrorBadInput(t *testing.T) {
+	t.Parallel()
 	rnd := rand.New(rand.NewPCG(45, 46))
 	a, b := mahaRandom(rnd, 4, 4), mahaRandom(rnd, 4, 4)
 	nan := mat.DenseCopyOf(a)
@@ -859,6 +876,7 @@ func TestCovarianceMetricMatchesGonum(t *testing.T) {
 }
 
 func TestCovarianceMetricMatchesSpectralMetric(t *testing.T) {
+	t.Parallel()
 	// The spectral Metric is the full-covariance metric for
 	// Σ0 = F_Rᵀ diag(A²|k|^(−2Δ)) F_R; the k = 0 variance is free (here 1)
 	// and irrelevant for mean-free differences.
@@ -889,6 +907,7 @@ func TestCovarianceMetricMatchesSpectralMetric(t *testing.T) {
 }
 
 func TestCovarianceMetricBadInput(t *testing.T) {
+	t.Parallel()
 	big := mat.NewSymDense(MaxCovarianceDim+1, nil)
 	for i, test := range []struct {
 		cov  mat.Symmetric

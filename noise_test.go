@@ -43,6 +43,7 @@ func sampNaiveCov(spec Spec, dy, dx int) float64 {
 }
 
 func TestSamplerCovarianceClosedForm(t *testing.T) {
+	t.Parallel()
 	specs := []Spec{
 		{Rows: 5, Cols: 7, Delta: 1.5, Pad: 3},
 		{Rows: 6, Cols: 4, Delta: 1, Pad: 3},
@@ -78,6 +79,7 @@ func TestSamplerCovarianceClosedForm(t *testing.T) {
 // realises the closed-form covariance at every lag of the window: the
 // realised covariance Σ_k amp_k² cos(2π k·d/L) is summed directly.
 func TestEmbeddingReproducesCovariance(t *testing.T) {
+	t.Parallel()
 	for _, spec := range []Spec{
 		{Rows: 12, Cols: 12, Delta: 1.5, Pad: 3}, // projections
 		{Rows: 9, Cols: 14, Delta: 0.5, Pad: 3},  // reflection
@@ -114,6 +116,7 @@ func sampEmpirical(t testing.TB, s *Sampler, m int) []*mat.Dense {
 // √((1+ρ²)/m); a mean has standard error 1/√m. Tolerance: 5 standard errors
 // (two-sided false alarm 6e-7 per check, fixed seeds).
 func TestSamplerMoments(t *testing.T) {
+	t.Parallel()
 	m := 20000
 	if testing.Short() {
 		m = 4000
@@ -165,6 +168,7 @@ func TestSamplerMoments(t *testing.T) {
 // the Kolmogorov–Smirnov statistic: under the hypothesis √m·D exceeds 1.95
 // with probability 0.001.
 func TestSamplerGaussian(t *testing.T) {
+	t.Parallel()
 	const m = 4000
 	s, err := NewSampler(Spec{Rows: 9, Cols: 9, Delta: 1.5}, rand.NewPCG(3, 3))
 	require.NoError(t, err)
@@ -227,6 +231,7 @@ func TestSamplerDeterminism(t *testing.T) {
 }
 
 func TestSamplerGolden(t *testing.T) {
+	t.Parallel()
 	// Pinned outputs for seed PCG(1, 2): any change to the construction or
 	// to the order of random draws changes them. They are checked
 	// statistically by the tests above; here they guard reproducibility.
@@ -255,6 +260,7 @@ func TestSamplerAllocations(t *testing.T) {
 }
 
 func TestSamplerBadInput(t *testing.T) {
+	t.Parallel()
 	cases := []Spec{
 		{Rows: 0, Cols: 4, Delta: 1},
 		{Rows: 4, Cols: -1, Delta: 1},
@@ -284,6 +290,7 @@ func TestSamplerBadInput(t *testing.T) {
 }
 
 func TestNamedNoises(t *testing.T) {
+	t.Parallel()
 	for _, f := range []func(int) *mat.Dense{White, Pink, Red, func(n int) *mat.Dense { return Cloud(n, CloudDelta) }} {
 		x := f(6)
 		r, c := x.Dims()
@@ -304,6 +311,7 @@ func TestNamedNoises(t *testing.T) {
 // The two-sample SpectralTest must not reject it (p > 1e-4 at fixed seeds),
 // and the same test must reject a sum built with the wrong Δ.
 func TestSummationLaw(t *testing.T) {
+	t.Parallel()
 	m := 400
 	if testing.Short() {
 		m = 120
@@ -343,6 +351,7 @@ func TestSummationLaw(t *testing.T) {
 }
 
 func TestSpectralTestPower(t *testing.T) {
+	t.Parallel()
 	// The test must detect a change of Δ from 1.5 to 1.2 with 200 fields.
 	mk := func(delta float64, seed uint64) []*mat.Dense {
 		s, err := NewSampler(Spec{Rows: 16, Cols: 16, Delta: delta}, rand.NewPCG(seed, 2))

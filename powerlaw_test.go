@@ -73,6 +73,7 @@ var plawMethods = []FitMethod{FitOLS, FitBinned, FitWhittle}
 // TestFitPowerLawExact fits a noise-free power law: every method recovers
 // Δ and A to rounding, with R² = 1 and zero standard errors (OLS, binned).
 func TestFitPowerLawExact(t *testing.T) {
+	t.Parallel()
 	for _, sz := range [][2]int{{32, 32}, {33, 31}, {20, 48}} {
 		for _, delta := range []float64{0, 0.5, 1.5, 2.2} {
 			p := plawTestExact(sz[0], sz[1], delta, 0.3)
@@ -102,6 +103,7 @@ func TestFitPowerLawExact(t *testing.T) {
 // of the points (odd sizes: no self-conjugate points besides k = 0, so each
 // value appears exactly twice and the two must agree).
 func TestFitPowerLawOLSNaive(t *testing.T) {
+	t.Parallel()
 	rnd := rand.New(rand.NewPCG(1, 2))
 	for _, sz := range [][2]int{{33, 33}, {25, 41}, {32, 30}} {
 		rows, cols := sz[0], sz[1]
@@ -167,6 +169,7 @@ func TestFitPowerLawOLSNaive(t *testing.T) {
 // mean is within 20% of the empirical sd of Δ̂ (with R = 300 the sd itself
 // is known to about 4%).
 func TestFitPowerLawRecovery(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("statistical recovery test: skipped in -short")
 	}
@@ -201,6 +204,7 @@ func TestFitPowerLawRecovery(t *testing.T) {
 // coefficient, so Whittle with Samples n−1 gives calibrated errors; all
 // methods must land within 4 of their reported standard errors.
 func TestFitPowerLawSpectrum(t *testing.T) {
+	t.Parallel()
 	const n = 40
 	rnd := rand.New(rand.NewPCG(5, 5))
 	s := NewSpectrum(48, 48)
@@ -219,6 +223,7 @@ func TestFitPowerLawSpectrum(t *testing.T) {
 }
 
 func TestFitPowerLawBadInput(t *testing.T) {
+	t.Parallel()
 	good := plawTestExact(16, 16, 1, 1)
 	nan := mat.DenseCopyOf(good)
 	nan.Set(2, 3, math.NaN())
@@ -407,6 +412,7 @@ var plawBiasTable = []plawBias{
 // (the spread of the 8 sets) plus 0.001 for the rounding of the table: a
 // change of the bias itself (a regression in the Sampler or the fits) fails.
 func TestPowerLawBiasTable(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("bias table: skipped in -short")
 	}
@@ -442,6 +448,7 @@ func TestPowerLawBiasTable(t *testing.T) {
 // standard error has a relative error of about 1/√(2·19) ≈ 16%, so the two
 // must agree within 50% (3 of those).
 func TestFitPowerLawJackknife(t *testing.T) {
+	t.Parallel()
 	const g, per, size = 20, 5, 32
 	rnd := rand.New(rand.NewPCG(17, 18))
 	parts := make([]*Spectrum, g)

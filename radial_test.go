@@ -49,6 +49,7 @@ func radialTestPower(rnd *rand.Rand, rows, cols int) *mat.Dense {
 // TestRadialProfileExact compares exact bins with a naive grouping by |k|
 // (to 1e-12) over odd, even and rectangular sizes and masks.
 func TestRadialProfileExact(t *testing.T) {
+	t.Parallel()
 	rnd := rand.New(rand.NewPCG(1, 2))
 	for _, sz := range [][2]int{{1, 4}, {7, 7}, {8, 8}, {9, 12}, {16, 10}} {
 		p := radialTestPower(rnd, sz[0], sz[1])
@@ -98,6 +99,7 @@ func TestRadialProfileExact(t *testing.T) {
 // TestRadialProfileLog checks log bins against a naive assignment of the
 // points to the documented edges.
 func TestRadialProfileLog(t *testing.T) {
+	t.Parallel()
 	rnd := rand.New(rand.NewPCG(3, 4))
 	p := radialTestPower(rnd, 40, 36)
 	for _, opts := range []*RadialOptions{{Bins: 10, Cross: -1}, {Bins: 25}, {Bins: 6, KMin: 0.1, KMax: 0.3}} {
@@ -147,6 +149,7 @@ func TestRadialProfileLog(t *testing.T) {
 // TestRadialProfileWhite checks the profile of Spectrum.Power of white
 // noise: every bin mean is within 5 standard errors of 1.
 func TestRadialProfileWhite(t *testing.T) {
+	t.Parallel()
 	rnd := rand.New(rand.NewPCG(5, 6))
 	s := NewSpectrum(24, 24)
 	for range 30 {
@@ -168,6 +171,7 @@ func TestRadialProfileWhite(t *testing.T) {
 }
 
 func TestRadialProfileBadInput(t *testing.T) {
+	t.Parallel()
 	good := mat.NewDense(8, 8, nil)
 	good.Apply(func(_, _ int, _ float64) float64 { return 1 }, good)
 	nan := mat.DenseCopyOf(good)

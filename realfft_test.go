@@ -78,6 +78,7 @@ var rfftSizes = [][2]int{{1, 1}, {1, 2}, {2, 1}, {1, 9}, {9, 1}, {2, 2}, {3, 3},
 func rfftTol(n int) float64 { return 1e-12 * float64(n) }
 
 func TestRealFFT2AgainstNaive(t *testing.T) {
+	t.Parallel()
 	rnd := rand.New(rand.NewPCG(11, 12))
 	for _, sz := range rfftSizes {
 		rows, cols := sz[0], sz[1]
@@ -91,6 +92,7 @@ func TestRealFFT2AgainstNaive(t *testing.T) {
 }
 
 func TestRealFFT2Golden(t *testing.T) {
+	t.Parallel()
 	// Golden values from numpy 1.24 (fftshift(fft2(x, norm="ortho")) packed
 	// by the documented rule; /tmp/golden_rfft.py in the commit message).
 	cases := []struct {
@@ -111,6 +113,7 @@ func TestRealFFT2Golden(t *testing.T) {
 }
 
 func TestRealFFT2Properties(t *testing.T) {
+	t.Parallel()
 	rapid.Check(t, func(t *rapid.T) {
 		rows := rapid.IntRange(1, 24).Draw(t, "rows")
 		cols := rapid.IntRange(1, 24).Draw(t, "cols")
@@ -164,6 +167,7 @@ func TestRealFFT2Properties(t *testing.T) {
 }
 
 func TestInvolution(t *testing.T) {
+	t.Parallel()
 	rapid.Check(t, func(t *rapid.T) {
 		rows := rapid.IntRange(1, 40).Draw(t, "rows")
 		cols := rapid.IntRange(1, 40).Draw(t, "cols")
@@ -191,6 +195,7 @@ func TestInvolution(t *testing.T) {
 }
 
 func TestInvolutionFigure15(t *testing.T) {
+	t.Parallel()
 	// Odd axes rotate by 180°; on even axes index 0 (Nyquist) is fixed and
 	// the rest rotate about n/2.
 	cases := []struct{ rows, cols, i, j, wi, wj int }{
@@ -214,6 +219,7 @@ func TestInvolutionFigure15(t *testing.T) {
 }
 
 func TestRealFFT2WhiteNoise(t *testing.T) {
+	t.Parallel()
 	// F_R is orthogonal, so white noise of unit variance stays white with
 	// unit variance at every position. Over m samples the sample variance
 	// at one position has standard error √(2/m); with m = 4000 that is
@@ -264,6 +270,7 @@ func TestRealFFTPlanReuse(t *testing.T) {
 }
 
 func TestRealFFTBadInput(t *testing.T) {
+	t.Parallel()
 	for _, sz := range [][2]int{{0, 3}, {3, 0}, {-1, 2}, {1 << 14, 1 << 13}} {
 		_, err := NewRealFFT(sz[0], sz[1])
 		require.Error(t, err, "%v", sz)
@@ -287,6 +294,7 @@ func TestRealFFTBadInput(t *testing.T) {
 }
 
 func TestWavenumbers(t *testing.T) {
+	t.Parallel()
 	k := Wavenumbers(4, 5)
 	assert.Equal(t, 0.0, k.At(2, 2))
 	assert.InDelta(t, 0.5, k.At(0, 2), 1e-15)                   // ky = −2 of 4 rows

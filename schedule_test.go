@@ -100,6 +100,7 @@ func schedTestSchedules() map[string]*Schedule {
 }
 
 func TestScheduleLinearGolden(t *testing.T) {
+	t.Parallel()
 	s := LinearSchedule(1000, 1e-4, 0.02)
 	require.Equal(t, 1000, s.Steps())
 	// Golden values computed with numpy 1.24 via /usr/bin/python3:
@@ -128,6 +129,7 @@ func TestScheduleLinearGolden(t *testing.T) {
 // rational formula and ᾱ_t = Π(1−β_i); 1−ᾱ_t is checked to full relative
 // precision (it is computed without cancellation).
 func TestScheduleLinearBig(t *testing.T) {
+	t.Parallel()
 	const T = 1000
 	s := LinearSchedule(T, 1e-4, 0.02)
 	prec := uint(256)
@@ -158,6 +160,7 @@ func TestScheduleLinearBig(t *testing.T) {
 }
 
 func TestScheduleCosineGolden(t *testing.T) {
+	t.Parallel()
 	// Golden values computed with numpy via /usr/bin/python3, following
 	// improved-diffusion's betas_for_alpha_bar: f(u) = cos((u+s)/(1+s)·π/2)²,
 	// β_i = min(1 − f((i+1)/T)/f(i/T), 0.999), ᾱ = np.cumprod(1 − β).
@@ -201,6 +204,7 @@ func TestScheduleCosineGolden(t *testing.T) {
 }
 
 func TestScheduleOffsetCosine(t *testing.T) {
+	t.Parallel()
 	const T = 1000
 	s := OffsetCosineSchedule(T, 0.95, 0.02)
 	// Golden values computed with Python's math via /usr/bin/python3:
@@ -237,6 +241,7 @@ func TestScheduleOffsetCosine(t *testing.T) {
 }
 
 func TestScheduleShift(t *testing.T) {
+	t.Parallel()
 	s := CosineSchedule(1000, 0.008)
 	sh := s.Shift(64, 256)
 	// Golden values computed with numpy via /usr/bin/python3 from the numpy
@@ -274,6 +279,7 @@ func TestScheduleShift(t *testing.T) {
 // TestScheduleAccessors checks the accessors against each other and the
 // definitions, for every schedule kind.
 func TestScheduleAccessors(t *testing.T) {
+	t.Parallel()
 	for name, s := range schedTestSchedules() {
 		T := s.Steps()
 		assert.Equal(t, 1.0, s.AlphaBar(0), name)
@@ -306,6 +312,7 @@ func TestScheduleAccessors(t *testing.T) {
 }
 
 func TestScheduleTables(t *testing.T) {
+	t.Parallel()
 	// A β table reproduces the linear schedule exactly.
 	lin := LinearSchedule(100, 1e-3, 0.05)
 	betas := make([]float64, 100)
@@ -338,6 +345,7 @@ func TestScheduleTables(t *testing.T) {
 // error-returning constructors return a "noise: " error and the panicking
 // ones panic with the same message.
 func TestScheduleBadInput(t *testing.T) {
+	t.Parallel()
 	nan, inf := math.NaN(), math.Inf(1)
 	halves := make([]float64, 1200) // 0.5^1200 underflows to 0.
 	for i := range halves {
@@ -410,6 +418,7 @@ func TestScheduleBadInput(t *testing.T) {
 // TestScheduleTimeRange checks that every method panics with a clear message
 // for t outside its range.
 func TestScheduleTimeRange(t *testing.T) {
+	t.Parallel()
 	s := LinearSchedule(10, 1e-4, 0.02)
 	x := mat.NewDense(2, 2, []float64{1, 2, 3, 4})
 	y := mat.NewDense(2, 2, []float64{1, 0, 0, 1})
@@ -469,6 +478,7 @@ func TestScheduleTimeRange(t *testing.T) {
 // TestScheduleShapes checks shape checking and dst handling of every field
 // operation.
 func TestScheduleShapes(t *testing.T) {
+	t.Parallel()
 	s := LinearSchedule(10, 1e-4, 0.02)
 	a := mat.NewDense(2, 3, nil)
 	b := mat.NewDense(3, 2, nil)
@@ -509,6 +519,7 @@ func TestScheduleShapes(t *testing.T) {
 // with dst nil, separate, or aliasing each input, and that inputs are not
 // modified.
 func TestScheduleFieldOps(t *testing.T) {
+	t.Parallel()
 	rnd := rand.New(rand.NewPCG(1, 2))
 	type op struct {
 		name string
@@ -621,6 +632,7 @@ func TestScheduleFieldOps(t *testing.T) {
 // TestScheduleRoundTrip checks that the conversions invert the jump trick
 // exactly (up to rounding), for every schedule kind.
 func TestScheduleRoundTrip(t *testing.T) {
+	t.Parallel()
 	rnd := rand.New(rand.NewPCG(3, 4))
 	for name, s := range schedTestSchedules() {
 		T := s.Steps()
@@ -651,6 +663,7 @@ func TestScheduleRoundTrip(t *testing.T) {
 //
 // with C = √α_t (1−ᾱ_{t−1}) and V = 1−ᾱ_t.
 func TestSchedulePosterior(t *testing.T) {
+	t.Parallel()
 	for name, s := range schedTestSchedules() {
 		for tt := 1; tt <= s.Steps(); tt++ {
 			ab, abp := s.AlphaBar(tt), s.AlphaBar(tt-1)
@@ -686,6 +699,7 @@ func TestSchedulePosterior(t *testing.T) {
 // the noise; with the true ε it moves exactly along the jump trick, so a full
 // deterministic chain recovers x_0; η = 1 with prev = t−1 is the DDPM step.
 func TestScheduleDDIM(t *testing.T) {
+	t.Parallel()
 	rnd := rand.New(rand.NewPCG(5, 6))
 	for name, s := range schedTestSchedules() {
 		T := s.Steps()
@@ -736,6 +750,7 @@ func TestScheduleDDIM(t *testing.T) {
 }
 
 func TestScheduleTimesteps(t *testing.T) {
+	t.Parallel()
 	// Expected values: diffusers' DDIMScheduler.set_timesteps formulas
 	// evaluated with numpy via /usr/bin/python3, plus 1 (diffusers' τ is our
 	// t−1). For T = 1000, k = 10 these are the documented outputs
@@ -788,6 +803,7 @@ func TestScheduleTimesteps(t *testing.T) {
 // TestScheduleTimestepsProperty checks that every spacing gives k distinct,
 // decreasing times in 1..T, with trailing ending at T.
 func TestScheduleTimestepsProperty(t *testing.T) {
+	t.Parallel()
 	rapid.Check(t, func(rt *rapid.T) {
 		T := rapid.IntRange(1, 3000).Draw(rt, "T")
 		k := rapid.IntRange(1, T).Draw(rt, "k")
@@ -815,6 +831,7 @@ func TestScheduleTimestepsProperty(t *testing.T) {
 }
 
 func TestScheduleSpacingNames(t *testing.T) {
+	t.Parallel()
 	for _, sp := range []Spacing{Linspace, Leading, Trailing} {
 		got, err := ParseSpacing(strings.ToUpper(sp.String()))
 		require.NoError(t, err)
@@ -833,6 +850,7 @@ func TestScheduleSpacingNames(t *testing.T) {
 // β tables. The field is 1×(T+1): entry 0 carries x_0 and entry i the noise
 // of step i, so the noise variance is the sum of squares of entries 1..t.
 func TestScheduleForwardIdentity(t *testing.T) {
+	t.Parallel()
 	rapid.Check(t, func(rt *rapid.T) {
 		T := rapid.IntRange(1, 60).Draw(rt, "T")
 		betas := rapid.SliceOfN(rapid.Float64Range(1e-6, 0.999), T, T).Draw(rt, "betas")
@@ -1016,6 +1034,7 @@ func schedTestSummation(s *Schedule, smp *Sampler, x0 *mat.Dense, t, n int, k fl
 // a wrong coefficient (√β for β, ᾱ_{t−1} for ᾱ_t) moves the statistics by
 // tens of standard errors.
 func TestScheduleSummationLaw(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("statistical test")
 	}
@@ -1038,6 +1057,7 @@ func TestScheduleSummationLaw(t *testing.T) {
 // probability about 1e-6 per run of 100 checks, and a coefficient error
 // still moves the statistics far beyond it.
 func TestScheduleSummationLawProperty(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("statistical test")
 	}

@@ -58,6 +58,7 @@ func snrTestPowerLaw(rows, cols int, a, delta float64) *mat.Dense {
 }
 
 func TestSNRWavenumber(t *testing.T) {
+	t.Parallel()
 	for _, sh := range [][2]int{{1, 1}, {1, 6}, {5, 5}, {6, 6}, {4, 7}, {9, 2}} {
 		k := snrTestK(sh[0], sh[1])
 		for i := 0; i < sh[0]; i++ {
@@ -72,6 +73,7 @@ func TestSNRWavenumber(t *testing.T) {
 // TestSNRNaive checks FrequencySNR against the formula evaluated with At on
 // random spectra, odd, even and rectangular, with strided views and aliasing.
 func TestSNRNaive(t *testing.T) {
+	t.Parallel()
 	rnd := rand.New(rand.NewPCG(7, 8))
 	s := CosineSchedule(100, 0.008)
 	pos := func(r, c int) *mat.Dense {
@@ -111,6 +113,7 @@ func TestSNRNaive(t *testing.T) {
 // both spectra power laws of the same Δ, SNR(k, t) is the same at every
 // k ≠ 0, equal to SNR(t)·A²/B²; with white noise it falls like |k|^(−2Δ).
 func TestSNRCloudFlat(t *testing.T) {
+	t.Parallel()
 	s := LinearSchedule(1000, 1e-4, 0.02)
 	for _, sh := range [][2]int{{15, 15}, {16, 16}, {12, 20}} {
 		for _, delta := range []float64{0.5, 1, 1.5, 2} {
@@ -174,6 +177,7 @@ func TestSNRCloudFlat(t *testing.T) {
 // TestSNRRadial checks the binning against an independent At-based
 // computation with explicit bin edges, and a hand-computed 2×2 case.
 func TestSNRRadial(t *testing.T) {
+	t.Parallel()
 	s := OffsetCosineSchedule(50, 0.95, 0.02)
 	rnd := rand.New(rand.NewPCG(9, 10))
 	for _, sh := range [][2]int{{2, 2}, {5, 5}, {6, 6}, {7, 10}, {1, 9}} {
@@ -236,6 +240,7 @@ func TestSNRRadial(t *testing.T) {
 // TestSNRZeroNoise checks the documented values where the noise has no
 // power: +Inf where the data has power, NaN where neither has, and t = 0.
 func TestSNRZeroNoise(t *testing.T) {
+	t.Parallel()
 	s := LinearSchedule(10, 1e-4, 0.02)
 	d := mat.NewDense(1, 3, []float64{1, 0, 2})
 	n := mat.NewDense(1, 3, []float64{0, 0, 1})
@@ -253,6 +258,7 @@ func TestSNRZeroNoise(t *testing.T) {
 // prefix and leave dst unchanged; t and dst shape are programmer errors and
 // panic.
 func TestSNRBadInput(t *testing.T) {
+	t.Parallel()
 	s := LinearSchedule(10, 1e-4, 0.02)
 	ok := mat.NewDense(2, 3, []float64{1, 2, 3, 4, 5, 6})
 	other := mat.NewDense(3, 2, []float64{1, 2, 3, 4, 5, 6})

@@ -51,6 +51,7 @@ func slossNaive(r mat.Matrix, delta float64) float64 {
 }
 
 func TestSpectralLossMatchesNaiveDFT(t *testing.T) {
+	t.Parallel()
 	rnd := rand.New(rand.NewPCG(61, 62))
 	for _, size := range [][2]int{{1, 1}, {1, 6}, {4, 4}, {5, 7}, {8, 6}, {9, 9}} {
 		rows, cols := size[0], size[1]
@@ -67,6 +68,7 @@ func TestSpectralLossMatchesNaiveDFT(t *testing.T) {
 }
 
 func TestSpectralWeightsProperties(t *testing.T) {
+	t.Parallel()
 	for _, size := range [][2]int{{1, 1}, {3, 8}, {8, 8}, {96, 96}} {
 		rows, cols := size[0], size[1]
 		for _, delta := range []float64{0, 1.5, 400} {
@@ -102,6 +104,7 @@ func TestSpectralWeightsProperties(t *testing.T) {
 }
 
 func TestSpectralLossWhiteResidualMeanOne(t *testing.T) {
+	t.Parallel()
 	// Mean-1 weights make E[L] = 1 for unit-variance white residuals (every
 	// F_R coefficient has unit variance). Over n = 2000 residuals the mean
 	// loss must be within 4.5 standard errors of 1.
@@ -126,6 +129,7 @@ func TestSpectralLossWhiteResidualMeanOne(t *testing.T) {
 }
 
 func TestSpectralLossGradient(t *testing.T) {
+	t.Parallel()
 	// L is a quadratic form, so central differences are exact up to
 	// rounding: (L(r + h e) − L(r − h e)) / 2h = ∂L/∂r_e.
 	rnd := rand.New(rand.NewPCG(65, 66))
@@ -169,6 +173,7 @@ func TestSpectralLossZeroAllocs(t *testing.T) {
 }
 
 func TestSpectralLossBadInput(t *testing.T) {
+	t.Parallel()
 	for i, test := range []struct {
 		rows, cols int
 		delta      float64

@@ -48,6 +48,7 @@ func grayImage(w, h int, v uint8) *image.Gray {
 }
 
 func TestDecodeGoldenGray8(t *testing.T) {
+	t.Parallel()
 	// A 3 wide, 2 high image: rows = y, cols = x, value v/255.
 	img := image.NewGray(image.Rect(0, 0, 3, 2))
 	pix := [2][3]uint8{{0, 1, 128}, {200, 254, 255}}
@@ -68,6 +69,7 @@ func TestDecodeGoldenGray8(t *testing.T) {
 }
 
 func TestDecodeGoldenGray16(t *testing.T) {
+	t.Parallel()
 	img := image.NewGray16(image.Rect(0, 0, 2, 3))
 	pix := [3][2]uint16{{0, 1}, {257, 32768}, {65534, 65535}}
 	for y := range 3 {
@@ -86,6 +88,7 @@ func TestDecodeGoldenGray16(t *testing.T) {
 }
 
 func TestDecodeGoldenColor(t *testing.T) {
+	t.Parallel()
 	px := [][3]uint8{{255, 0, 0}, {0, 255, 0}, {0, 0, 255}, {10, 200, 30}, {255, 255, 255}, {1, 2, 3}}
 	// Pillow 9.4: Image.new('RGB', (3, 2)).putdata(px).convert('L'),
 	// computed via /usr/bin/python3. Pillow rounds to 8 bits.
@@ -113,6 +116,7 @@ func TestDecodeGoldenColor(t *testing.T) {
 }
 
 func TestDecodeAlphaAndColorResize(t *testing.T) {
+	t.Parallel()
 	// Alpha premultiplies (composites onto black): transparent white is 0;
 	// for white at alpha 128, color.NRGBA.RGBA gives R = G = B = 0x8080.
 	img := image.NewNRGBA(image.Rect(0, 0, 3, 1))
@@ -142,6 +146,7 @@ func TestDecodeAlphaAndColorResize(t *testing.T) {
 }
 
 func TestDecodeJPEGAndGIF(t *testing.T) {
+	t.Parallel()
 	// JPEG is lossy: a flat grey image survives within a couple of levels.
 	var buf bytes.Buffer
 	require.NoError(t, jpeg.Encode(&buf, grayImage(16, 8, 100), &jpeg.Options{Quality: 100}))
@@ -165,6 +170,7 @@ func TestDecodeJPEGAndGIF(t *testing.T) {
 }
 
 func TestEncodeDecodeRoundTrip(t *testing.T) {
+	t.Parallel()
 	rnd := rand.New(rand.NewPCG(1, 2))
 	for _, bits := range []int{8, 16} {
 		top := 1<<bits - 1
@@ -185,6 +191,7 @@ func TestEncodeDecodeRoundTrip(t *testing.T) {
 }
 
 func TestEncodePNGRangeAndClip(t *testing.T) {
+	t.Parallel()
 	// [lo, hi] = [-1, 3]: -5 clips to 0, -1 → 0, 1 → 127.5 → 128, 3 → 255,
 	// 9 clips to 255.
 	m := mat.NewDense(1, 5, []float64{-5, -1, 1, 3, 9})
@@ -210,6 +217,7 @@ func TestEncodePNGRangeAndClip(t *testing.T) {
 }
 
 func TestEncodePNGErrors(t *testing.T) {
+	t.Parallel()
 	good := mat.NewDense(2, 2, []float64{0, 0.5, 1, 0.25})
 	for i, tc := range []struct {
 		m      *mat.Dense
@@ -236,6 +244,7 @@ func TestEncodePNGErrors(t *testing.T) {
 }
 
 func TestCropRect(t *testing.T) {
+	t.Parallel()
 	for i, tc := range []struct {
 		w, h, rows, cols int
 		want             image.Rectangle
@@ -256,6 +265,7 @@ func TestCropRect(t *testing.T) {
 }
 
 func TestResizeDimensionsAndConstant(t *testing.T) {
+	t.Parallel()
 	src := pngBytes(t, grayImage(70, 50, 77))
 	for i, tc := range []struct {
 		opts       Options
@@ -281,6 +291,7 @@ func TestResizeDimensionsAndConstant(t *testing.T) {
 }
 
 func TestResizeGradient(t *testing.T) {
+	t.Parallel()
 	// A horizontal 16-bit ramp 64 high, 128 wide with value x/127 (to
 	// 16-bit rounding). Size 32 crops columns 32..95 and halves the size:
 	// output column j covers source x = 32 + 2j + 0.5. The (antialiased)
@@ -312,6 +323,7 @@ func TestResizeGradient(t *testing.T) {
 }
 
 func TestResizeMatchesPillow(t *testing.T) {
+	t.Parallel()
 	// Source: 8×8 values ((7x + 13y) mod 17)/16. Golden values: Pillow 9.4
 	// Image.fromarray(a, 'F').resize(size, Image.BICUBIC), whose kernel is
 	// Catmull-Rom (a = −0.5), widened when shrinking; computed via
@@ -351,6 +363,7 @@ func TestResizeMatchesPillow(t *testing.T) {
 }
 
 func TestOptionsErrors(t *testing.T) {
+	t.Parallel()
 	src := pngBytes(t, grayImage(4, 4, 1))
 	for i, tc := range []struct {
 		opts Options
@@ -388,6 +401,7 @@ func pngHeaderOnly(w, h uint32) []byte {
 }
 
 func TestLoadErrors(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	valid := pngBytes(t, grayImage(32, 32, 9))
 	for i, tc := range []struct {

@@ -21,6 +21,7 @@ import (
 const photosDir = "../../shared/data/photos96"
 
 func TestLoadDir(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	// Written out of order; non-image files and a subdirectory with an
 	// image extension must be skipped.
@@ -60,6 +61,7 @@ func TestLoadDir(t *testing.T) {
 }
 
 func TestLoadDirErrors(t *testing.T) {
+	t.Parallel()
 	empty := t.TempDir()
 	_, _, err := LoadDir(empty, nil)
 	require.Error(t, err)
@@ -114,6 +116,7 @@ func TestLoadDirErrors(t *testing.T) {
 }
 
 func TestLoadDirUnreadableFile(t *testing.T) {
+	t.Parallel()
 	if os.Geteuid() == 0 {
 		t.Skip("running as root: file permissions are not enforced")
 	}
@@ -126,6 +129,7 @@ func TestLoadDirUnreadableFile(t *testing.T) {
 }
 
 func TestLoadPaths(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	folder := filepath.Join(dir, "folder")
 	require.NoError(t, os.Mkdir(folder, 0o755))
@@ -190,6 +194,7 @@ func gifBytes(t *testing.T, w, h int) []byte {
 }
 
 func TestLoadDirPhotos96(t *testing.T) {
+	t.Parallel()
 	if _, err := os.Stat(photosDir); err != nil {
 		t.Skipf("shared data set absent (%v): run from the project checkout with ../shared/data present", err)
 	}

@@ -11,6 +11,7 @@ import (
 )
 
 func TestSavePNGAndNPY(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	m := mat.NewDense(2, 3, []float64{0, 0.2, 0.4, 0.6, 0.8, 1})
 	p := filepath.Join(dir, "m.png")

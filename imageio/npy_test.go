@@ -34,6 +34,7 @@ func npyTestBytes(t *testing.T, h string) []byte {
 }
 
 func TestReadNPYGolden(t *testing.T) {
+	t.Parallel()
 	for i, tc := range []struct {
 		hex  string
 		want [][]float64 // one row-major slice per image
@@ -55,6 +56,7 @@ func TestReadNPYGolden(t *testing.T) {
 }
 
 func TestWriteReadNPYRoundTrip(t *testing.T) {
+	t.Parallel()
 	rnd := rand.New(rand.NewPCG(3, 4))
 	for _, n := range []int{1, 3} {
 		imgs := make([]*mat.Dense, n)
@@ -110,6 +112,7 @@ func npyTestF64(vals ...float64) []byte {
 }
 
 func TestReadNPYErrors(t *testing.T) {
+	t.Parallel()
 	const f8 = "{'descr': '<f8', 'fortran_order': False, 'shape': %s, }"
 	good := npyTestFile(fmt.Sprintf(f8, "(2, 2)"), npyTestF64(1, 2, 3, 4))
 	for i, tc := range []struct {
@@ -156,6 +159,7 @@ func TestReadNPYErrors(t *testing.T) {
 }
 
 func TestWriteNPYErrors(t *testing.T) {
+	t.Parallel()
 	for i, tc := range []struct {
 		imgs []*mat.Dense
 		want string
@@ -181,6 +185,7 @@ func TestWriteNPYErrors(t *testing.T) {
 //
 // ), the data little-endian float64 in C order, 320 and 248 bytes in all.
 func TestWriteNPYMatchesNumpy(t *testing.T) {
+	t.Parallel()
 	pad := func(dict string) string {
 		for len(dict) < 128-10-1 {
 			dict += " "

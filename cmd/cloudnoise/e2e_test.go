@@ -24,6 +24,7 @@ import (
 // exit status of a failure and of misuse. Building and the full-size demo
 // take several seconds, so it is skipped under -short.
 func TestEndToEnd(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("builds the binary and runs the full demo: skipped under -short")
 	}

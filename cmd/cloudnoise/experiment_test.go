@@ -20,6 +20,7 @@ func experimentTestArgs(out string, extra ...string) []string {
 }
 
 func TestExperimentSmoke(t *testing.T) {
+	t.Parallel()
 	out := filepath.Join(t.TempDir(), "exp")
 	stdout, stderr, err, code := cliRun(t, experimentTestArgs(out)...)
 	require.NoError(t, err)
@@ -73,6 +74,7 @@ func experimentTestNumbers(s string) []string {
 }
 
 func TestExperimentMisuse(t *testing.T) {
+	t.Parallel()
 	out := t.TempDir()
 	for _, test := range []struct {
 		args []string
@@ -99,6 +101,7 @@ func TestExperimentMisuse(t *testing.T) {
 }
 
 func TestExperimentFailures(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	// An output folder under a regular file cannot be made: exit 1 naming
 	// it, before any training.

@@ -75,6 +75,7 @@ func cliCheckError(t *testing.T, err error, code, wantCode int, want ...string) 
 }
 
 func TestMainUsage(t *testing.T) {
+	t.Parallel()
 	_, stderr, err, code := cliRun(t)
 	cliCheckError(t, err, code, 2, "no command")
 	assert.Contains(t, stderr, "Commands:")
@@ -92,6 +93,7 @@ func TestMainUsage(t *testing.T) {
 }
 
 func TestHelpEveryCommand(t *testing.T) {
+	t.Parallel()
 	for _, c := range commands() {
 		stdout, stderr, err, code := cliRun(t, c.name, "-h")
 		require.NoError(t, err, c.name)
@@ -104,6 +106,7 @@ func TestHelpEveryCommand(t *testing.T) {
 }
 
 func TestBadFlagEveryCommand(t *testing.T) {
+	t.Parallel()
 	for _, c := range commands() {
 		_, stderr, err, code := cliRun(t, c.name, "-no-such-flag")
 		cliCheckError(t, err, code, 2, c.name, "no-such-flag")
@@ -127,6 +130,7 @@ func TestPanicIsInternalError(t *testing.T) {
 }
 
 func TestErrorLine(t *testing.T) {
+	t.Parallel()
 	for i, c := range []struct{ in, want string }{
 		{"noise: x.png: bad", "cloudnoise: x.png: bad"},
 		{"fit: noise: x: y", "cloudnoise: fit: x: y"},
@@ -141,6 +145,7 @@ type errorString string
 func (e errorString) Error() string { return string(e) }
 
 func TestSample(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 
 	// One PNG: the field of the library's sampler with the same seed,
@@ -204,6 +209,7 @@ func TestSample(t *testing.T) {
 }
 
 func TestSampleMisuse(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	o := filepath.Join(dir, "x.png")
 	for i, c := range []struct {
@@ -232,6 +238,7 @@ func TestSampleMisuse(t *testing.T) {
 }
 
 func TestUnwritableOutput(t *testing.T) {
+	t.Parallel()
 	// A regular file where a folder should be: creating anything under it
 	// fails, even for root (permission bits would not stop root).
 	dir := t.TempDir()
@@ -266,6 +273,7 @@ func cliNPY(t *testing.T, n, size int, delta float64, seed uint64) (string, []*m
 }
 
 func TestFitJSON(t *testing.T) {
+	t.Parallel()
 	path, fields := cliNPY(t, 40, 32, 1.5, 11)
 	for _, method := range []struct {
 		flag string
@@ -307,6 +315,7 @@ func TestFitJSON(t *testing.T) {
 }
 
 func TestFitFolderTextAndPlot(t *testing.T) {
+	t.Parallel()
 	dir := cliPNGFolder(t, cliDeadLeaves(t, 12, 40, 5))
 	plot := filepath.Join(t.TempDir(), "spectrum.png")
 	// Flags after the path are accepted too.
@@ -320,6 +329,7 @@ func TestFitFolderTextAndPlot(t *testing.T) {
 }
 
 func TestFitInputErrors(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	missing := filepath.Join(dir, "no-such-folder")
 
@@ -361,6 +371,7 @@ func TestFitInputErrors(t *testing.T) {
 }
 
 func TestFitMisuse(t *testing.T) {
+	t.Parallel()
 	path, _ := cliNPY(t, 4, 16, 1.5, 1)
 	for _, c := range []struct {
 		args []string
@@ -393,6 +404,7 @@ func TestFitMisuse(t *testing.T) {
 }
 
 func TestDistanceJSON(t *testing.T) {
+	t.Parallel()
 	imgs := cliDeadLeaves(t, 16, 24, 9)
 	path := filepath.Join(t.TempDir(), "imgs.npy")
 	require.NoError(t, imageio.SaveNPY(path, imgs))
@@ -431,6 +443,7 @@ func TestDistanceJSON(t *testing.T) {
 }
 
 func TestSNR(t *testing.T) {
+	t.Parallel()
 	plot := filepath.Join(t.TempDir(), "snr.png")
 	stdout, _, err, _ := cliRun(t, "snr", "-json", "-n", "32", "-delta", "1.2", "-t", "10,500,990", "-bins", "8", "-plot", plot)
 	require.NoError(t, err)
@@ -470,6 +483,7 @@ func TestSNR(t *testing.T) {
 }
 
 func TestDemoSmall(t *testing.T) {
+	t.Parallel()
 	out := filepath.Join(t.TempDir(), "demo")
 	stdout, _, err, _ := cliRun(t, "demo", "-size", "24", "-images", "12", "-o", out)
 	require.NoError(t, err)
@@ -505,6 +519,7 @@ func TestDemoSmall(t *testing.T) {
 }
 
 func TestFitJackknife(t *testing.T) {
+	t.Parallel()
 	path, fields := cliNPY(t, 30, 24, 1.5, 21)
 	stdout, _, err, _ := cliRun(t, "fit", "-json", "-jackknife", "4", path)
 	require.NoError(t, err)

@@ -15,6 +15,7 @@ import (
 // step with CI: the main job is this command's demo, and the test command
 // is the one .ci/run runs.
 func TestReadmeCommands(t *testing.T) {
+	t.Parallel()
 	root := filepath.Join("..", "..")
 	readme, err := os.ReadFile(filepath.Join(root, "README.md"))
 	require.NoError(t, err)

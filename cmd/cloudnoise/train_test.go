@@ -53,6 +53,7 @@ func (w *cancelWriter) Write(p []byte) (int, error) {
 }
 
 func TestTrainInterruptResume(t *testing.T) {
+	t.Parallel()
 	data := trainTestData(t)
 	dir := t.TempDir()
 
@@ -102,6 +103,7 @@ func TestTrainInterruptResume(t *testing.T) {
 }
 
 func TestTrainWhiteAndGenerate(t *testing.T) {
+	t.Parallel()
 	data := trainTestData(t)
 	dir := t.TempDir()
 	ckpt := filepath.Join(dir, "white.ckpt")
@@ -158,6 +160,7 @@ func TestTrainWhiteAndGenerate(t *testing.T) {
 }
 
 func TestTrainGenerateErrors(t *testing.T) {
+	t.Parallel()
 	data := trainTestData(t)
 	dir := t.TempDir()
 	ckpt := filepath.Join(dir, "m.ckpt")

@@ -27,6 +27,7 @@ func atomicTestEntries(t *testing.T, dir string) []string {
 }
 
 func TestWrite(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	p := filepath.Join(dir, "out.bin")
 
@@ -94,6 +95,7 @@ func TestWrite(t *testing.T) {
 }
 
 func TestWriteReadOnlyDir(t *testing.T) {
+	t.Parallel()
 	if os.Geteuid() == 0 {
 		t.Skip("running as root: directory permissions are not enforced")
 	}
@@ -106,6 +108,7 @@ func TestWriteReadOnlyDir(t *testing.T) {
 }
 
 func TestErrorPrefix(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	p := filepath.Join(dir, "out.bin")
 	cases := []struct {

@@ -6,6 +6,7 @@ import (
 )
 
 func TestForCoversEachIndexOnce(t *testing.T) {
+	t.Parallel()
 	for _, n := range []int{0, 1, 2, 3, 7, 100, 1001} {
 		for _, k := range []int{1, 2, 3, 8, 2000} {
 			hits := make([]int32, n)
@@ -34,6 +35,7 @@ func TestForCoversEachIndexOnce(t *testing.T) {
 }
 
 func TestForNested(t *testing.T) {
+	t.Parallel()
 	// Nested loops must not deadlock even when every pool goroutine is busy.
 	var total atomic.Int64
 	For(16, func(_, lo, hi int) {

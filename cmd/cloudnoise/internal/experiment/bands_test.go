@@ -40,6 +40,7 @@ func bandsTestEnergy(x *mat.Dense, edges []float64) []float64 {
 }
 
 func TestBandErrorsNaive(t *testing.T) {
+	t.Parallel()
 	const tol = 1e-10
 	for _, size := range [][2]int{{16, 16}, {15, 17}} {
 		r, c := size[0], size[1]
@@ -80,6 +81,7 @@ func TestBandErrorsNaive(t *testing.T) {
 }
 
 func TestBandErrorsSingleBand(t *testing.T) {
+	t.Parallel()
 	// A perturbation by a cosine of frequency (ky, kx) = (0, 6)/16, |k| =
 	// 3/8, changes only the top band (|k| > 1/4).
 	const n = 16
@@ -102,6 +104,7 @@ func TestBandErrorsSingleBand(t *testing.T) {
 }
 
 func TestBandErrorsBadInput(t *testing.T) {
+	t.Parallel()
 	final := histTestRandom(2, 8, 8, 1, 0, rand.NewPCG(1, 1))
 	odd := histTestRandom(2, 8, 9, 1, 0, rand.NewPCG(1, 1))
 	nan := histTestRandom(2, 8, 8, 1, 0, rand.NewPCG(1, 1))
@@ -131,6 +134,7 @@ func TestBandErrorsBadInput(t *testing.T) {
 }
 
 func TestSettleTimes(t *testing.T) {
+	t.Parallel()
 	// Hand-made errors for T = 1000 and two bands. Band 0 drops below 0.1
 	// at step 1 and stays: settles at t = 800. Band 1 dips below at step 1,
 	// rises again at step 2 and settles at step 3 (t = 200).

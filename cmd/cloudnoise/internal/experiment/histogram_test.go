@@ -35,6 +35,7 @@ func histTestRandom(n, rows, cols int, scale, shift float64, src rand.Source) []
 }
 
 func TestPixelWassersteinGolden(t *testing.T) {
+	t.Parallel()
 	// Values from scipy.stats.wasserstein_distance via /usr/bin/python3:
 	//   wasserstein_distance([0.1,0.5,0.5,0.9,1.3], [0,0.2,0.7,2]) = 0.365
 	//   wasserstein_distance([-1,0,3], [0.5,0.5,0.5,0.5,-2,4]) = 1.1666666666666667
@@ -58,6 +59,7 @@ func TestPixelWassersteinGolden(t *testing.T) {
 }
 
 func TestPixelWassersteinEqualSizes(t *testing.T) {
+	t.Parallel()
 	// For equal sample sizes W1 is the mean absolute difference of the
 	// order statistics, an independent formula.
 	xs := histTestRandom(5, 4, 6, 1, 0, rand.NewPCG(1, 2))
@@ -80,6 +82,7 @@ func TestPixelWassersteinEqualSizes(t *testing.T) {
 }
 
 func TestPixelWassersteinShift(t *testing.T) {
+	t.Parallel()
 	// W1(x, x + c) = |c| exactly; W1(x, x) = 0; the inputs are not modified.
 	xs := histTestRandom(3, 5, 5, 1, 0, rand.NewPCG(5, 6))
 	orig := make([]*mat.Dense, len(xs))
@@ -103,6 +106,7 @@ func TestPixelWassersteinShift(t *testing.T) {
 }
 
 func TestPixelTV(t *testing.T) {
+	t.Parallel()
 	const tol = 1e-12
 	// Hand-computed: 4 bins over [0, 1] plus overflow bins.
 	// xs: 0.1 (bin 1), 0.3 (bin 2), 0.3 (bin 2), 1.5 (over) → p = [0, .25, .5, 0, 0, .25]
@@ -127,6 +131,7 @@ func TestPixelTV(t *testing.T) {
 }
 
 func TestHistogramBadInput(t *testing.T) {
+	t.Parallel()
 	good := histTestSet([]float64{0, 1}, 2)
 	nan := histTestSet([]float64{0, math.NaN()}, 2)
 	inf := histTestSet([]float64{math.Inf(1), 1}, 2)

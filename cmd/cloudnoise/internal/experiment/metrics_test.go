@@ -20,6 +20,7 @@ func metricsTestData(t *testing.T, n int) []*mat.Dense {
 }
 
 func TestScoreSelf(t *testing.T) {
+	t.Parallel()
 	// The data scored against itself: every distance is 0 and the
 	// nearest-neighbour check flags every image as a copy.
 	data := metricsTestData(t, 64)
@@ -47,6 +48,7 @@ func TestScoreSelf(t *testing.T) {
 }
 
 func TestScoreDoubled(t *testing.T) {
+	t.Parallel()
 	// Samples 2x for data x: closed forms independent of the code.
 	//   LSD: every radial power is 4 times the data's: 10·log10(4) dB.
 	//   Fréchet: ‖2μ − μ‖² + Σ_k (2σ_k − σ_k)² = ‖μ‖² + Σ_k Var X_k, and
@@ -87,6 +89,7 @@ func TestScoreDoubled(t *testing.T) {
 }
 
 func TestReferenceMetricScale(t *testing.T) {
+	t.Parallel()
 	// Q0 is the data's fitted spectrum in pixel units: scaling the data by
 	// c = 3 scales the fitted A by c and leaves Δ, so the data-data
 	// distance, measured in units of Q0, is unchanged.
@@ -110,6 +113,7 @@ func TestReferenceMetricScale(t *testing.T) {
 }
 
 func TestScoreBadInput(t *testing.T) {
+	t.Parallel()
 	data := metricsTestData(t, 16)
 	_, err := NewReference(data[:1], 1)
 	assert.ErrorContains(t, err, "experiment:")

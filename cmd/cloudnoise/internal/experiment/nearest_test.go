@@ -36,6 +36,7 @@ func nearestTestNaive(xs, ys []*mat.Dense, self bool) []float64 {
 }
 
 func TestNearestCheckNaive(t *testing.T) {
+	t.Parallel()
 	const tol = 1e-9 // Gram-matrix rounding on distances of order 1
 	train := histTestRandom(40, 6, 5, 1, 0.5, rand.NewPCG(7, 8))
 	samples := histTestRandom(13, 6, 5, 1.2, 0.5, rand.NewPCG(9, 10))
@@ -48,6 +49,7 @@ func TestNearestCheckNaive(t *testing.T) {
 }
 
 func TestNearestCheckCopies(t *testing.T) {
+	t.Parallel()
 	// Copies of training images (new matrices, same values) are at distance
 	// 0: Ratio 0 and every sample below the train-train 5th percentile.
 	train := histTestRandom(30, 4, 4, 1, 0, rand.NewPCG(11, 12))
@@ -77,6 +79,7 @@ func TestNearestCheckCopies(t *testing.T) {
 }
 
 func TestNearestCheckBadInput(t *testing.T) {
+	t.Parallel()
 	train := histTestRandom(3, 4, 4, 1, 0, rand.NewPCG(1, 1))
 	odd := histTestRandom(1, 4, 5, 1, 0, rand.NewPCG(1, 1))
 	nan := histTestRandom(1, 4, 4, 1, 0, rand.NewPCG(1, 1))

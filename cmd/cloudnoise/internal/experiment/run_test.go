@@ -29,6 +29,7 @@ func runTestConfig() Config {
 }
 
 func TestRunSmoke(t *testing.T) {
+	t.Parallel()
 	cfg := runTestConfig()
 	var log bytes.Buffer
 	res, err := Run(context.Background(), cfg, &log)
@@ -115,6 +116,7 @@ func TestRunSmoke(t *testing.T) {
 }
 
 func TestRunDeterministic(t *testing.T) {
+	t.Parallel()
 	// The same configuration gives the same numbers, bit for bit.
 	if testing.Short() {
 		t.Skip("runs the smoke experiment twice more")
@@ -146,6 +148,7 @@ func stripTimes(res *Result) *Result {
 }
 
 func TestRunCancelled(t *testing.T) {
+	t.Parallel()
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	_, err := Run(ctx, runTestConfig(), nil)
@@ -153,6 +156,7 @@ func TestRunCancelled(t *testing.T) {
 }
 
 func TestConfigValidate(t *testing.T) {
+	t.Parallel()
 	good := DefaultConfig()
 	require.NoError(t, good.Validate())
 	for i, mod := range []func(*Config){
@@ -181,6 +185,7 @@ func TestConfigValidate(t *testing.T) {
 }
 
 func TestRunPhotos(t *testing.T) {
+	t.Parallel()
 	// The photo set of the shared data folder, when present (not in a
 	// clean clone): loaded, resized and scored like dead leaves, with the
 	// half-split baseline.

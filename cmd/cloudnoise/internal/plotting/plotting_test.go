@@ -17,6 +17,7 @@ import (
 )
 
 func TestGray(t *testing.T) {
+	t.Parallel()
 	m := mat.NewDense(1, 5, []float64{-1, 0, 0.5, 1, 2})
 	got := Gray(m, 0, 1)
 	// round(255·clip(v, 0, 1)).
@@ -35,6 +36,7 @@ func TestGray(t *testing.T) {
 // exactly those noise.FitPowerLaw uses: for the OLS method PowerLaw.Points
 // counts the unmasked lattice points.
 func TestSpectrumMaskMatchesFit(t *testing.T) {
+	t.Parallel()
 	for _, size := range [][2]int{{16, 16}, {15, 20}, {24, 9}} {
 		rows, cols := size[0], size[1]
 		s, err := noise.NewSampler(noise.Spec{Rows: rows, Cols: cols, Delta: 1.5}, nil)
@@ -61,6 +63,7 @@ func TestSpectrumMaskMatchesFit(t *testing.T) {
 }
 
 func TestLogTicks(t *testing.T) {
+	t.Parallel()
 	var labels []string
 	for _, tk := range (logTicks{}).Ticks(0.015, 0.7) {
 		assert.True(t, tk.Value >= 0.015*(1-1e-9) && tk.Value <= 0.7*(1+1e-9), "tick %v outside the range", tk.Value)
@@ -81,6 +84,7 @@ func TestLogTicks(t *testing.T) {
 }
 
 func TestLogLogDropsNonPositive(t *testing.T) {
+	t.Parallel()
 	_, err := LogLog("t", "x", "y", []Curve{{X: []float64{0, -1, 1}, Y: []float64{1, 1, 0}}})
 	assert.ErrorIs(t, err, errNothing)
 
@@ -102,6 +106,7 @@ func TestLogLogDropsNonPositive(t *testing.T) {
 }
 
 func TestSaveErrors(t *testing.T) {
+	t.Parallel()
 	p := plot.New()
 	l, err := plotter.NewLine(plotter.XYs{{X: 1, Y: 1}, {X: 2, Y: 2}})
 	require.NoError(t, err)
@@ -124,6 +129,7 @@ func TestSaveErrors(t *testing.T) {
 }
 
 func TestGalleryAndBars(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	f := mat.NewDense(8, 8, nil)
 	for i := range 8 {
