@@ -9,8 +9,8 @@ import (
 
 // generator draws pairs of fields of one kernel. It owns the intermediate
 // array of the two-pass pruned inverse and one set of random streams,
-// scratch rows and pruned transforms per chunk, and runs its passes in up to
-// len(rows) concurrent chunks. A generator must not be used by two goroutines
+// scratch batches and pruned transforms per chunk, and runs its passes in
+// up to len(rows) concurrent chunks. A generator must not be used by two goroutines
 // at once.
 //
 // A pair is defined by two seeds. Row u of the spectrum G (genR×genC) is
@@ -21,12 +21,16 @@ import (
 // cols outputs of the window, giving T (genR×cols); the column pass
 // transforms each column of T to the rows outputs of the window: genR + cols
 // one-dimensional transforms, none producing values outside the window.
+// Both passes transform fft.Lanes sequences at once: the row pass draws
+// fft.Lanes rows straight into a batch, and T is stored as batches of
+// fft.Lanes columns (batch jb holds columns jb·Lanes.. as genR elements in
+// fft.Block layout), which the column pass transforms as they are.
 type generator struct {
 	k       *kernel
-	t       []complex128 // genR×cols after the row pass
+	t       []float64 // ⌈cols/Lanes⌉ batches of genR elements
 	rows    []rowWorker
 	colT    []*fft.Pruned
-	colBuf  [][]complex128 // per chunk: one output column
+	colBuf  [][]float64 // per chunk: a batch of rows elements
 	group   parallel.Group
 	rowFn   func(c, lo, hi int)
 	colFn   func(c, lo, hi int)
@@ -42,7 +46,8 @@ type generator struct {
 type rowWorker struct {
 	pcg rand.PCG
 	rnd *rand.Rand
-	buf []complex128 // one spectrum row
+	in  []float64 // a batch of spectrum rows: genC elements
+	out []float64 // their windows: cols elements
 	t   *fft.Pruned
 }
 
@@ -60,15 +65,16 @@ func newGenerator(k *kernel, chunks int) *generator {
 	if k.white {
 		return g // no transform
 	}
-	g.t = make([]complex128, k.genR*cols)
+	g.t = make([]float64, (cols+fft.Lanes-1)/fft.Lanes*k.genR*fft.Block)
 	g.colT = make([]*fft.Pruned, chunks)
-	g.colBuf = make([][]complex128, chunks)
+	g.colBuf = make([][]float64, chunks)
 	for c := range chunks {
 		w := &g.rows[c]
-		w.buf = make([]complex128, k.genC)
+		w.in = make([]float64, k.genC*fft.Block)
+		w.out = make([]float64, cols*fft.Block)
 		w.t = fft.NewPruned(k.genC, cols, k.offC)
 		g.colT[c] = fft.NewPruned(k.genR, rows, k.offR)
-		g.colBuf[c] = make([]complex128, rows)
+		g.colBuf[c] = make([]float64, rows*fft.Block)
 	}
 	g.rowFn = g.rowPass
 	g.colFn = g.colPass
@@ -96,26 +102,48 @@ func (g *generator) pair(seedA, seedB uint64, a []float64, sa int, b []float64, 
 		g.a, g.b = nil, nil
 		return
 	}
-	g.group.For(g.k.genR, n, g.rowFn)
-	g.group.For(g.k.spec.Cols, n, g.colFn)
+	g.group.For((g.k.genR+fft.Lanes-1)/fft.Lanes, n, g.rowFn)
+	g.group.For((g.k.spec.Cols+fft.Lanes-1)/fft.Lanes, n, g.colFn)
 	g.a, g.b = nil, nil
 }
 
+// rowPass draws and transforms the batches lo..hi-1 of spectrum rows.
 func (g *generator) rowPass(c, lo, hi int) {
-	gc, cols := g.k.genC, g.k.spec.Cols
+	const L, B = fft.Lanes, fft.Block
+	gr, gc, cols := g.k.genR, g.k.genC, g.k.spec.Cols
 	w := &g.rows[c]
-	for u := lo; u < hi; u++ {
-		w.pcg.Seed(rowSeed(g.seedA, u), rowSeed(g.seedB, u))
-		for v, am := range g.k.amp[u*gc : (u+1)*gc] {
-			if am == 0 {
-				w.buf[v] = 0
+	for bt := lo; bt < hi; bt++ {
+		u0 := bt * L
+		nr := min(L, gr-u0)
+		for l := range L {
+			if l >= nr {
+				for v := range gc {
+					w.in[v*B+l], w.in[v*B+L+l] = 0, 0
+				}
 				continue
 			}
-			re := w.rnd.NormFloat64()
-			im := w.rnd.NormFloat64()
-			w.buf[v] = complex(am*re, am*im)
+			u := u0 + l
+			w.pcg.Seed(rowSeed(g.seedA, u), rowSeed(g.seedB, u))
+			for v, am := range g.k.amp[u*gc : (u+1)*gc] {
+				if am == 0 {
+					w.in[v*B+l], w.in[v*B+L+l] = 0, 0
+					continue
+				}
+				re := w.rnd.NormFloat64()
+				im := w.rnd.NormFloat64()
+				w.in[v*B+l], w.in[v*B+L+l] = am*re, am*im
+			}
 		}
-		w.t.Inverse(g.t[u*cols:(u+1)*cols], w.buf, 1)
+		w.t.InverseBatch(w.out, w.in)
+		// Transpose into the column batches of t: element x of lane l
+		// (row u0+l) goes to lane x%L of element u0+l of batch x/L.
+		for x := range cols {
+			e := w.out[x*B : x*B+B]
+			d := g.t[((x/L)*gr+u0)*B+x%L:]
+			for l := range nr {
+				d[l*B], d[l*B+L] = e[l], e[L+l]
+			}
+		}
 	}
 }
 
@@ -137,14 +165,23 @@ func (g *generator) whitePass(c, lo, hi int) {
 	}
 }
 
+// colPass transforms the column batches lo..hi-1 of t and writes the real
+// and imaginary parts of the window to the two fields.
 func (g *generator) colPass(c, lo, hi int) {
-	cols := g.k.spec.Cols
-	t, col := g.colT[c], g.colBuf[c]
-	for j := lo; j < hi; j++ {
-		t.Inverse(col, g.t[j:], cols)
-		for i, z := range col {
-			g.a[i*g.sa+j] = real(z)
-			g.b[i*g.sb+j] = imag(z)
+	const L, B = fft.Lanes, fft.Block
+	rows, cols, gr := g.k.spec.Rows, g.k.spec.Cols, g.k.genR
+	t, out := g.colT[c], g.colBuf[c]
+	for bt := lo; bt < hi; bt++ {
+		j0 := bt * L
+		nc := min(L, cols-j0)
+		t.InverseBatch(out, g.t[bt*gr*B:(bt+1)*gr*B])
+		for i := range rows {
+			e := out[i*B : i*B+B]
+			a := g.a[i*g.sa+j0 : i*g.sa+j0+nc]
+			b := g.b[i*g.sb+j0 : i*g.sb+j0+nc]
+			for l := range a {
+				a[l], b[l] = e[l], e[L+l]
+			}
 		}
 	}
 }

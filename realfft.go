@@ -37,23 +37,7 @@ type RealFFT struct {
 	plan       *fft.Plan
 	half       []complex128 // rows × (cols/2+1) half spectrum, unshifted
 	work       []float64    // rows × cols, contiguous copy of inputs
-
-	// Forward packing: out[p] = op(half[src[p]]) for each centred index p.
-	src []int32
-	op  []uint8
-	// Inverse unpacking: for each half-spectrum entry, the centred indices of
-	// the stored real and imaginary parts and the sign of the imaginary part
-	// (0 for self-conjugate entries).
-	ia, ib []int32
-	sign   []int8
 }
-
-const (
-	opSelf  = iota // X = Re Z
-	opRe           // X = √2 Re Z
-	opIm           // X = √2 Im Z
-	opNegIm        // X = −√2 Im Z (Z read through conjugate symmetry)
-)
 
 // NewRealFFT returns a plan for rows×cols arrays, or an error if either size
 // is less than 1 or rows·cols exceeds MaxPixels.
@@ -72,69 +56,12 @@ func newSerialRealFFT(rows, cols int) *RealFFT {
 }
 
 func newRealFFT(rows, cols int, plan *fft.Plan) *RealFFT {
-	h := cols/2 + 1
-	r := &RealFFT{
+	return &RealFFT{
 		rows: rows, cols: cols,
 		plan: plan,
-		half: make([]complex128, rows*h),
+		half: make([]complex128, rows*(cols/2+1)),
 		work: make([]float64, rows*cols),
-		src:  make([]int32, rows*cols),
-		op:   make([]uint8, rows*cols),
-		ia:   make([]int32, rows*h),
-		ib:   make([]int32, rows*h),
-		sign: make([]int8, rows*h),
 	}
-	// halfIndex returns the index of Z at unshifted (u, v) in the half
-	// spectrum and whether it must be conjugated.
-	halfIndex := func(u, v int) (int, bool) {
-		if v <= cols/2 {
-			return u*h + v, false
-		}
-		return ((rows-u)%rows)*h + (cols - v), true
-	}
-	centred := func(u, v int) int { return ((u+rows/2)%rows)*cols + (v+cols/2)%cols }
-	for i := range rows {
-		u := (i - rows/2 + rows) % rows
-		ii := involute(rows, i)
-		for j := range cols {
-			v := (j - cols/2 + cols) % cols
-			p := i*cols + j
-			jj := involute(cols, j)
-			switch partOf(cols, i, j, ii, jj) {
-			case SelfConjugate:
-				k, _ := halfIndex(u, v)
-				r.src[p], r.op[p] = int32(k), opSelf
-			case RealPart:
-				k, _ := halfIndex(u, v)
-				// Re Z is the same whether read directly or conjugated.
-				r.src[p], r.op[p] = int32(k), opRe
-			case ImagPart:
-				// Store Im Z at the partner −k.
-				k, conj := halfIndex((rows-u)%rows, (cols-v)%cols)
-				r.src[p], r.op[p] = int32(k), opIm
-				if conj {
-					r.op[p] = opNegIm
-				}
-			}
-		}
-	}
-	for u := range rows {
-		for v := range h {
-			k := u*h + v
-			p := centred(u, v)
-			q := centred((rows-u)%rows, (cols-v)%cols)
-			pi, pj := p/cols, p%cols
-			switch partOf(cols, pi, pj, q/cols, q%cols) {
-			case SelfConjugate:
-				r.ia[k], r.ib[k], r.sign[k] = int32(p), int32(p), 0
-			case RealPart: // Z_p = (X_p + i X_q)/√2
-				r.ia[k], r.ib[k], r.sign[k] = int32(p), int32(q), 1
-			case ImagPart: // Z_p = conj(Z_q) = (X_q − i X_p)/√2
-				r.ia[k], r.ib[k], r.sign[k] = int32(q), int32(p), -1
-			}
-		}
-	}
-	return r
 }
 
 // Dims returns the size of the arrays the plan transforms.
@@ -174,6 +101,17 @@ func (r *RealFFT) output(dst *mat.Dense) *mat.Dense {
 	return dst
 }
 
+// The packing of F_R in terms of the unshifted half spectrum H (H[u, v] =
+// Z[u, v] for v ≤ cols/2, unnormalised). Centred row i holds frequency row
+// u = (i − rows/2) mod rows, and its partner row i' = involute(rows, i)
+// holds −u. Every entry of a row with i > i' is a RealPart, of a row with
+// i < i' an ImagPart; in the rows with i = i' (u = −u) the entries right of
+// the centre column c = cols/2 are RealParts, those left of it ImagParts,
+// and c itself (and column 0 for even cols) is self-conjugate. Column j ≥ c
+// holds frequency v = j − c, in the half spectrum; column j < c holds
+// −(c − j), read through Z[u, −v'] = conj H[−u, v'] with v' = c − j (for
+// even cols, j = 0 is the Nyquist column v = cols/2, read directly).
+
 // Forward computes F_R x into dst and returns it (see RealFFT2). If dst is
 // nil a new matrix is allocated; an empty dst is resized. dst may be x
 // itself. Forward panics if x or dst is not rows×cols.
@@ -182,23 +120,50 @@ func (r *RealFFT) Forward(dst *mat.Dense, x mat.Matrix) *mat.Dense {
 	r.plan.ForwardReal(r.half, data, stride)
 	dst = r.output(dst)
 	raw := dst.RawMatrix()
-	s := 1 / math.Sqrt(float64(r.rows*r.cols))
+	rows, cols := r.rows, r.cols
+	h, c := cols/2+1, cols/2
+	even := cols%2 == 0
+	s := 1 / math.Sqrt(float64(rows*cols))
 	s2 := math.Sqrt2 * s
-	for i := range r.rows {
-		out := raw.Data[i*raw.Stride : i*raw.Stride+r.cols]
-		src := r.src[i*r.cols : (i+1)*r.cols]
-		op := r.op[i*r.cols : (i+1)*r.cols]
-		for j, k := range src {
-			z := r.half[k]
-			switch op[j] {
-			case opSelf:
-				out[j] = real(z) * s
-			case opRe:
-				out[j] = real(z) * s2
-			case opIm:
-				out[j] = imag(z) * s2
-			default:
-				out[j] = -imag(z) * s2
+	for i := range rows {
+		u := (i - rows/2 + rows) % rows
+		ii := involute(rows, i)
+		um := (rows - u) % rows
+		out := raw.Data[i*raw.Stride : i*raw.Stride+cols]
+		hu := r.half[u*h : (u+1)*h]
+		hm := r.half[um*h : (um+1)*h]
+		right, left := out[c:], out[:c]
+		switch {
+		case i > ii: // X = √2 Re Z
+			for j := range right {
+				right[j] = s2 * real(hu[j])
+			}
+			for j := range left {
+				left[j] = s2 * real(hm[c-j])
+			}
+			if even {
+				out[0] = s2 * real(hu[c])
+			}
+		case i < ii: // X = −√2 Im Z
+			for j := range right {
+				right[j] = -s2 * imag(hu[j])
+			}
+			for j := range left {
+				left[j] = s2 * imag(hm[c-j])
+			}
+			if even {
+				out[0] = -s2 * imag(hu[c])
+			}
+		default: // hm = hu
+			right[0] = s * real(hu[0])
+			for j := 1; j < len(right); j++ {
+				right[j] = s2 * real(hu[j])
+			}
+			for j := range left {
+				left[j] = s2 * imag(hu[c-j])
+			}
+			if even {
+				out[0] = s * real(hu[c])
 			}
 		}
 	}
@@ -210,23 +175,32 @@ func (r *RealFFT) Forward(dst *mat.Dense, x mat.Matrix) *mat.Dense {
 // X itself. Inverse panics if X or dst is not rows×cols.
 func (r *RealFFT) Inverse(dst *mat.Dense, X mat.Matrix) *mat.Dense {
 	data, stride := r.input(X)
-	if stride != r.cols {
-		for i := range r.rows {
-			copy(r.work[i*r.cols:(i+1)*r.cols], data[i*stride:i*stride+r.cols])
-		}
-		data = r.work
-	}
-	s := 1 / math.Sqrt(float64(r.rows*r.cols))
+	rows, cols := r.rows, r.cols
+	h, c := cols/2+1, cols/2
+	s := 1 / math.Sqrt(float64(rows*cols))
 	s2 := s / math.Sqrt2
-	for k := range r.half {
-		a, b := data[r.ia[k]], data[r.ib[k]]
-		switch r.sign[k] {
-		case 0:
-			r.half[k] = complex(a*s, 0)
-		case 1:
-			r.half[k] = complex(a*s2, b*s2)
-		default:
-			r.half[k] = complex(a*s2, -b*s2)
+	for u := range rows {
+		i := (u + rows/2) % rows
+		ii := involute(rows, i)
+		xr := data[i*stride : i*stride+cols]
+		xm := data[ii*stride : ii*stride+cols]
+		hu := r.half[u*h : (u+1)*h]
+		// H[u, v] = Z at centred (i, j) with j = (v + c) mod cols; its
+		// partner −k is at (i', c − v).
+		for v := range hu {
+			j := v + c
+			if j == cols {
+				j = 0
+			}
+			a, b := xr[j], xm[c-v]
+			switch {
+			case i > ii || (i == ii && j > c-v): // RealPart: Z = (X_k + i X_−k)/√2
+				hu[v] = complex(a*s2, b*s2)
+			case i < ii || j < c-v: // ImagPart: Z = (X_−k − i X_k)/√2
+				hu[v] = complex(b*s2, -a*s2)
+			default: // self-conjugate
+				hu[v] = complex(a*s, 0)
+			}
 		}
 	}
 	dst = r.output(dst)

@@ -1,13 +1,12 @@
 package fft
 
 import (
-	"fmt"
-
-	"gonum.org/v1/gonum/dsp/fourier"
 	"math"
 	"math/cmplx"
 	"math/rand/v2"
 	"testing"
+
+	"gonum.org/v1/gonum/dsp/fourier"
 )
 
 // naiveDFT2 is the O(N⁴) definition of the unnormalised 2-D DFT, the
@@ -29,7 +28,13 @@ func naiveDFT2(x []complex128, rows, cols int, sign float64) []complex128 {
 	return out
 }
 
-var planSizes = [][2]int{{1, 1}, {1, 7}, {7, 1}, {2, 2}, {3, 4}, {4, 3}, {5, 5}, {6, 8}, {13, 11}, {16, 16}, {9, 12}, {17, 2}, {70, 66}}
+// planSizes are the shapes checked against the naive 2-D DFT: 1×N and N×1,
+// odd, even, prime (up to Bluestein lengths: 17, 19, 31, 37), radix-8,
+// batches of lanes rows and columns that are full, partial and single.
+var planSizes = [][2]int{
+	{1, 1}, {1, 7}, {7, 1}, {1, 34}, {34, 1}, {1, 96}, {2, 2}, {3, 4}, {4, 3}, {5, 5}, {6, 8},
+	{13, 11}, {16, 16}, {9, 12}, {17, 2}, {2, 17}, {17, 19}, {24, 40}, {31, 37}, {64, 9}, {70, 66},
+}
 
 func randComplex(rnd *rand.Rand, n int) []complex128 {
 	x := make([]complex128, n)
@@ -109,22 +114,165 @@ func TestRealHalfSpectrum(t *testing.T) {
 	}
 }
 
-func TestPartialPasses(t *testing.T) {
-	// A row pass over all rows followed by a column pass over a subset of
-	// columns must equal the full transform on those columns (the pruned
-	// inverse used by the sampler).
-	rnd := rand.New(rand.NewPCG(5, 6))
-	rows, cols := 12, 15
-	x := randComplex(rnd, rows*cols)
-	p := NewPlan(rows, cols)
-	got := append([]complex128(nil), x...)
-	p.RowPass(got, cols, 0, rows, true)
-	p.ColPass(got, cols, 5, 10, true)
-	want := naiveDFT2(x, rows, cols, 1)
+// gonumDFT2 computes the unnormalised 2-D DFT by gonum's 1-D transforms of
+// the rows and then the columns, the reference for shapes too large for the
+// naive sum.
+func gonumDFT2(x []complex128, rows, cols int, inverse bool) []complex128 {
+	out := append([]complex128(nil), x...)
+	rf, cf := fourier.NewCmplxFFT(cols), fourier.NewCmplxFFT(rows)
 	for i := range rows {
-		for j := 5; j < 10; j++ {
-			if d := cmplx.Abs(got[i*cols+j] - want[i*cols+j]); d > tol(rows*cols) {
-				t.Fatalf("(%d,%d): got %v want %v", i, j, got[i*cols+j], want[i*cols+j])
+		r := out[i*cols : (i+1)*cols]
+		if inverse {
+			rf.Sequence(r, r)
+		} else {
+			rf.Coefficients(r, r)
+		}
+	}
+	col := make([]complex128, rows)
+	for j := range cols {
+		for i := range rows {
+			col[i] = out[i*cols+j]
+		}
+		if inverse {
+			cf.Sequence(col, col)
+		} else {
+			cf.Coefficients(col, col)
+		}
+		for i := range rows {
+			out[i*cols+j] = col[i]
+		}
+	}
+	return out
+}
+
+// TestAgainstGonum checks the complex and real transforms of larger shapes,
+// the sampler's and the benchmarks' included, against gonum (relative 2-norm
+// error, tolerance seqTol of the longer side: the 2-D error is at most the
+// sum of the two passes' errors).
+func TestAgainstGonum(t *testing.T) {
+	rnd := rand.New(rand.NewPCG(9, 9))
+	shapes := [][2]int{{96, 96}, {100, 37}, {192, 192}, {1, 1000}, {1000, 1}, {97, 101}, {256, 256}, {288, 96}}
+	if testing.Short() {
+		shapes = shapes[:4]
+	}
+	for _, sz := range shapes {
+		rows, cols := sz[0], sz[1]
+		tol := 2 * seqTol(max(rows, cols))
+		x := randComplex(rnd, rows*cols)
+		for _, workers := range []int{1, 3} {
+			p := NewPlanWorkers(rows, cols, workers)
+			for _, inv := range []bool{false, true} {
+				got := append([]complex128(nil), x...)
+				if inv {
+					p.Inverse(got)
+				} else {
+					p.Forward(got)
+				}
+				if e := relErr(got, gonumDFT2(x, rows, cols, inv)); e > tol {
+					t.Fatalf("%dx%d workers=%d inverse=%v: error %.3g", rows, cols, workers, inv, e)
+				}
+			}
+			// Real input: the half spectrum is the first cols/2+1 columns.
+			xr := make([]float64, rows*cols)
+			xc := make([]complex128, rows*cols)
+			for i := range xr {
+				xr[i] = real(x[i])
+				xc[i] = complex(xr[i], 0)
+			}
+			full := gonumDFT2(xc, rows, cols, false)
+			h := p.HalfCols()
+			half := make([]complex128, rows*h)
+			p.ForwardReal(half, xr, cols)
+			want := make([]complex128, rows*h)
+			for u := range rows {
+				copy(want[u*h:(u+1)*h], full[u*cols:u*cols+h])
+			}
+			if e := relErr(half, want); e > tol {
+				t.Fatalf("%dx%d workers=%d real: error %.3g", rows, cols, workers, e)
+			}
+			back := make([]float64, rows*cols)
+			p.InverseReal(back, cols, half)
+			var d, n float64
+			for i, v := range back {
+				e := v/float64(rows*cols) - xr[i]
+				d += e * e
+				n += xr[i] * xr[i]
+			}
+			if e := math.Sqrt(d / n); e > 2*tol {
+				t.Fatalf("%dx%d workers=%d real round trip: error %.3g", rows, cols, workers, e)
+			}
+		}
+	}
+}
+
+// TestWorkersIndependent checks that every transform gives bit-identical
+// results whatever the number of workers.
+func TestWorkersIndependent(t *testing.T) {
+	rnd := rand.New(rand.NewPCG(10, 10))
+	for _, sz := range [][2]int{{96, 96}, {100, 37}, {33, 250}} {
+		rows, cols := sz[0], sz[1]
+		x := randComplex(rnd, rows*cols)
+		xr := make([]float64, rows*cols)
+		for i := range xr {
+			xr[i] = real(x[i])
+		}
+		run := func(workers int) (fwd, inv, half []complex128, back []float64) {
+			p := NewPlanWorkers(rows, cols, workers)
+			fwd = append([]complex128(nil), x...)
+			p.Forward(fwd)
+			inv = append([]complex128(nil), x...)
+			p.Inverse(inv)
+			half = make([]complex128, rows*p.HalfCols())
+			p.ForwardReal(half, xr, cols)
+			back = make([]float64, rows*cols)
+			p.InverseReal(back, cols, append([]complex128(nil), half...))
+			return
+		}
+		f1, i1, h1, b1 := run(1)
+		for _, w := range []int{2, 3, 7} {
+			f, i, h, b := run(w)
+			for k := range f1 {
+				if f[k] != f1[k] || i[k] != i1[k] || b[k] != b1[k] {
+					t.Fatalf("%dx%d: workers=%d differs from serial at %d", rows, cols, w, k)
+				}
+			}
+			for k := range h1 {
+				if h[k] != h1[k] {
+					t.Fatalf("%dx%d: workers=%d half spectrum differs at %d", rows, cols, w, k)
+				}
+			}
+		}
+	}
+}
+
+// TestInverseRealIgnoresAsymmetry checks the documented handling of a half
+// spectrum that is not Hermitian where it meets itself: the result is the
+// real part of the inverse DFT of the spectrum extended by Z[−u,−v] =
+// conj Z[u,v] for the columns the half spectrum leaves out, that is, the
+// self-conjugate columns 0 and cols/2 contribute their Hermitian parts.
+func TestInverseRealIgnoresAsymmetry(t *testing.T) {
+	rnd := rand.New(rand.NewPCG(11, 11))
+	for _, sz := range [][2]int{{6, 8}, {5, 7}, {7, 2}, {1, 6}, {9, 1}, {20, 34}} {
+		rows, cols := sz[0], sz[1]
+		p := NewPlan(rows, cols)
+		h := p.HalfCols()
+		half := randComplex(rnd, rows*h)
+		full := make([]complex128, rows*cols)
+		for u := range rows {
+			for v := range cols {
+				if v < h {
+					full[u*cols+v] = half[u*h+v]
+				} else {
+					full[u*cols+v] = cmplx.Conj(half[((rows-u)%rows)*h+cols-v])
+				}
+			}
+		}
+		want := naiveDFT2(full, rows, cols, 1)
+		got := make([]float64, rows*cols)
+		p.InverseReal(got, cols, half)
+		for k := range got {
+			if d := math.Abs(got[k] - real(want[k])); d > tol(rows*cols) {
+				t.Fatalf("%dx%d index %d: got %v want %v", rows, cols, k, got[k], real(want[k]))
 			}
 		}
 	}
@@ -179,53 +327,5 @@ func TestScale(t *testing.T) {
 	Scale(c, 0.25)
 	if f[0] != 0.5 || f[1] != -1 || c[0] != complex(0.5, -1) {
 		t.Fatalf("Scale: got %v %v", f, c)
-	}
-}
-
-func TestLinesAgainstNaive(t *testing.T) {
-	rnd := rand.New(rand.NewPCG(12, 13))
-	for _, m := range []int{1, 2, 3, 4, 5, 8, 16, 48, 80, 96, 112, 144, 160, 192, 240, 288, 320, 384, 768, 1536, 1000, 97} {
-		x := randComplex(rnd, m)
-		l := newLine(m)
-		for _, inv := range []bool{false, true} {
-			got := append([]complex128(nil), x...)
-			sign := -1.0
-			if inv {
-				l.inverse(got)
-				sign = 1
-			} else {
-				l.forward(got)
-			}
-			for k := range m {
-				var want complex128
-				for j := range m {
-					want += x[j] * cmplx.Rect(1, sign*2*math.Pi*float64((j*k)%m)/float64(m))
-				}
-				if d := cmplx.Abs(got[k] - want); d > 1e-12*float64(m) {
-					t.Fatalf("m=%d kind=%d inverse=%v index %d: got %v want %v", m, l.kind, inv, k, got[k], want)
-				}
-			}
-		}
-	}
-}
-
-func BenchmarkLine(b *testing.B) {
-	for _, m := range []int{96, 192, 256, 288, 384, 768} {
-		x := make([]complex128, m)
-		for i := range x {
-			x[i] = complex(float64(i%7), 1)
-		}
-		l := newLine(m)
-		c := fourier.NewCmplxFFT(m)
-		b.Run(fmt.Sprintf("ours/%d", m), func(b *testing.B) {
-			for b.Loop() {
-				l.forward(x)
-			}
-		})
-		b.Run(fmt.Sprintf("fftpack/%d", m), func(b *testing.B) {
-			for b.Loop() {
-				c.Coefficients(x, x)
-			}
-		})
 	}
 }

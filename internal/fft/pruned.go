@@ -1,33 +1,39 @@
 package fft
 
-import (
-	"math"
-	"math/cmplx"
+import "math"
+
+// Lanes is the number of sequences a Pruned transforms at once, and Block
+// the number of float64 values per element of such a batch: element k of
+// lane l has its real part at batch[k*Block+l] and its imaginary part at
+// batch[k*Block+Lanes+l].
+const (
+	Lanes = lanes
+	Block = block
 )
 
-// Pruned computes a window of the unnormalised inverse DFT of length m:
+// Pruned computes a window of the unnormalised inverse DFT of length m for a
+// batch of Lanes sequences at once:
 //
 //	dst[x] = Σ_{k<m} src[k] e^{2πi k (o+x)/m},  x = 0..n−1,
 //
-// the outputs o..o+n−1 only. When n divides m it decimates in frequency:
-// with k = p·q + r (p = m/n),
+// the outputs o..o+n−1 only. When n divides m (and m > n) it decimates in
+// frequency: with k = p·q + r (p = m/n),
 //
 //	dst[x] = Σ_{r<p} e^{2πi r (o+x)/m} · IDFT_n[src[pq+r]·e^{2πi q o/n}](x),
 //
 // p transforms of length n and p·n multiply-adds instead of one transform of
-// length m, about half the work when n has a fast line (radix-2/4, or split
-// into one); it decimates only then. Otherwise it transforms all m points
-// and copies the window.
+// length m, about half the work. Otherwise it transforms all m points and
+// copies the window.
 //
 // A Pruned owns its scratch space and must not be used by two goroutines at
 // once.
 type Pruned struct {
 	m, n, o, p int
-	full       line         // length m, when not decimating
-	sub        line         // length n, when decimating
-	pre        []complex128 // e^{2πi q o/n}, nil when o is a multiple of n
-	tw         []complex128 // p×n: e^{2πi r (o+x)/m}
-	buf        []complex128
+	full       *seq      // length m, when not decimating
+	sub        *seq      // length n, when decimating
+	pre        []float64 // 2n: cos, sin of 2π q o/n; nil when o is a multiple of n
+	tw         []float64 // 2pn: cos, sin of 2π r (o+x)/m
+	x, y       []float64
 }
 
 // NewPruned returns a pruned inverse transform of length m with the n
@@ -37,85 +43,126 @@ func NewPruned(m, n, o int) *Pruned {
 		panic("fft: pruned window out of range")
 	}
 	t := &Pruned{m: m, n: n, o: o}
-	if m%n != 0 || m == n || !newLine(n).fast() {
-		t.full = newLine(m)
-		t.buf = make([]complex128, m)
+	if m%n != 0 || m == n {
+		t.full = newSeq(m)
+		t.x, t.y = make([]float64, t.full.bufLen()), make([]float64, t.full.bufLen())
 		return t
 	}
 	t.p = m / n
-	t.sub = newLine(n)
-	t.buf = make([]complex128, m)
+	t.sub = newSeq(n)
+	t.x, t.y = make([]float64, t.sub.bufLen()), make([]float64, t.sub.bufLen())
 	if o%n != 0 {
-		t.pre = make([]complex128, n)
+		t.pre = make([]float64, 2*n)
 		for q := range n {
-			t.pre[q] = cmplx.Rect(1, 2*math.Pi*float64(q*(o%n))/float64(n))
+			t.pre[2*q+1], t.pre[2*q] = sincos2pi(q*(o%n), n)
 		}
 	}
-	t.tw = make([]complex128, t.p*n)
+	t.tw = make([]float64, 2*t.p*n)
 	for r := range t.p {
 		for x := range n {
-			// Reduce the phase index modulo m before scaling, for accuracy.
-			t.tw[r*n+x] = cmplx.Rect(1, 2*math.Pi*float64((r*(o+x))%m)/float64(m))
+			i := 2 * (r*n + x)
+			t.tw[i+1], t.tw[i] = sincos2pi(r*(o+x), m)
 		}
 	}
 	return t
 }
 
-// Inverse writes the window of the inverse DFT of the m values
-// src[0], src[stride], …, src[(m−1)·stride] to dst[0..n−1]. It does not
-// modify src and does not allocate.
-func (t *Pruned) Inverse(dst, src []complex128, stride int) {
+// Len returns m, the length of the input sequences.
+func (t *Pruned) Len() int { return t.m }
+
+// Window returns n, the number of outputs.
+func (t *Pruned) Window() int { return t.n }
+
+// InverseBatch writes the window of the inverse DFTs of the batch src (m
+// elements in block layout, see Block) to the batch dst (n elements). It
+// does not modify src and does not allocate. It panics if src or dst is too
+// short.
+func (t *Pruned) InverseBatch(dst, src []float64) {
 	m, n := t.m, t.n
+	src, dst = src[:m*block], dst[:n*block]
 	if t.p == 0 {
-		b := t.buf
 		for k := range m {
-			b[k] = src[k*stride]
+			s, e := blk(src, k), blk(t.x, k)
+			for l := range lanes {
+				e[l], e[lanes+l] = s[lanes+l], s[l]
+			}
 		}
-		t.full.inverse(b)
-		copy(dst[:n], b[t.o:t.o+n])
+		z := t.full.forward(t.x, t.y)
+		for x := range n {
+			e, d := blk(z, t.o+x), blk(dst, x)
+			for l := range lanes {
+				d[l], d[lanes+l] = e[lanes+l], e[l]
+			}
+		}
 		return
 	}
 	p := t.p
 	for r := range p {
-		b := t.buf[r*n : (r+1)*n]
+		// The subsequence src[pq+r]·pre[q], exchanged for the inverse.
 		for q := range n {
-			b[q] = src[(p*q+r)*stride]
-		}
-		if t.pre != nil {
-			for q, w := range t.pre {
-				b[q] *= w
+			s, e := blk(src, p*q+r), blk(t.x, q)
+			if t.pre == nil {
+				for l := range lanes {
+					e[l], e[lanes+l] = s[lanes+l], s[l]
+				}
+				continue
+			}
+			cr, ci := t.pre[2*q], t.pre[2*q+1]
+			for l := range lanes {
+				sr, si := s[l], s[lanes+l]
+				e[l], e[lanes+l] = sr*ci+si*cr, sr*cr-si*ci
 			}
 		}
-		t.sub.inverse(b)
-	}
-	d := dst[:n]
-	copy(d, t.buf[:n]) // r = 0 has twiddle 1
-	for r := 1; r < p; r++ {
-		b := t.buf[r*n : (r+1)*n]
-		tw := t.tw[r*n : (r+1)*n]
-		for x := range d {
-			d[x] += tw[x] * b[x]
+		z := t.sub.forward(t.x, t.y)
+		if r == 0 { // twiddle 1
+			for x := range n {
+				e, d := blk(z, x), blk(dst, x)
+				for l := range lanes {
+					d[l], d[lanes+l] = e[lanes+l], e[l]
+				}
+			}
+			continue
+		}
+		tw := t.tw[2*r*n : 2*(r+1)*n]
+		for x := range n {
+			e, d := blk(z, x), blk(dst, x)
+			wr, wi := tw[2*x], tw[2*x+1]
+			for l := range lanes {
+				vr, vi := e[lanes+l], e[l]
+				d[l] += vr*wr - vi*wi
+				d[lanes+l] += vr*wi + vi*wr
+			}
 		}
 	}
-}
-
-// Fast reports whether the sub-transforms use radix-2/4 routines.
-func (t *Pruned) Fast() bool {
-	if t.p == 0 {
-		return t.full.fast()
-	}
-	return t.sub.fast()
 }
 
 // PrunedCost estimates the relative cost of one Pruned inverse of length m
-// with n outputs: n·log₂n per sub-transform when decimating, m·log₂m for a
-// full transform, weighted by the measured speed of each kind of line per
-// n·log₂n (radix-2/4: 1, split: 1.5, gonum's fftpack: 2.5).
+// with n outputs: n·log₂n per sub-transform plus n multiply-adds when
+// decimating, m·log₂m for a full transform, each weighted by the speed of
+// its length (see seqSpeed).
 func PrunedCost(m, n int) float64 {
 	lg := func(k int) float64 { return math.Log2(float64(max(k, 2))) }
-	if m%n == 0 && m != n && newLine(n).fast() {
+	if m%n == 0 && m != n {
 		p := m / n
-		return float64(p) * (float64(n)*lg(n)*newLine(n).speed() + float64(n))
+		return float64(p) * (float64(n)*lg(n)*seqSpeed(n) + float64(n))
 	}
-	return float64(m) * lg(m) * newLine(m).speed()
+	return float64(m) * lg(m) * seqSpeed(m)
+}
+
+// seqSpeed is the relative time per n·log₂n of a transform of length n:
+// 1 for powers of two (radix-8 stages), 1.5 for other lengths whose prime
+// factors are 2, 3 and 5 (dedicated kernels), 2 for those with a generic
+// radix (7, 11, 13) and 6 for Bluestein lengths (two transforms of at
+// least twice the length, and the chirps).
+func seqSpeed(n int) float64 {
+	switch {
+	case n&(n-1) == 0:
+		return 1
+	case smooth5(n):
+		return 1.5
+	}
+	if _, ok := radices(n); ok {
+		return 2
+	}
+	return 6
 }

@@ -1,0 +1,194 @@
+package fft
+
+import (
+	"fmt"
+	"math"
+	"math/cmplx"
+	"math/rand/v2"
+	"testing"
+
+	"gonum.org/v1/gonum/dsp/fourier"
+)
+
+// naiveDFT is the O(n²) definition of the unnormalised 1-D DFT with the
+// exponent's sign given by sign, the independent reference for the
+// engine. The phase index jk is reduced modulo n in integers, so the
+// reference's own error is that of the sum, about eps·√n·|x|.
+func naiveDFT(x []complex128, sign float64) []complex128 {
+	n := len(x)
+	out := make([]complex128, n)
+	for k := range n {
+		var s complex128
+		for j, v := range x {
+			s += v * cmplx.Rect(1, sign*2*math.Pi*float64((j*k)%n)/float64(n))
+		}
+		out[k] = s
+	}
+	return out
+}
+
+// relErr returns ‖got − want‖₂/‖want‖₂ (or the norm of got − want when want
+// is zero).
+func relErr(got, want []complex128) float64 {
+	var d, w float64
+	for k := range want {
+		e := got[k] - want[k]
+		d += real(e)*real(e) + imag(e)*imag(e)
+		w += real(want[k])*real(want[k]) + imag(want[k])*imag(want[k])
+	}
+	if w == 0 {
+		return math.Sqrt(d)
+	}
+	return math.Sqrt(d / w)
+}
+
+// seqTol is the relative (2-norm) error allowed for a transform of length
+// n: FFT round-off grows like eps·log₂n (Cooley–Tukey with accurate
+// twiddles; Bluestein adds two more transforms of length < 4n), so
+// 50·eps·(1+log₂ 4n) ≈ 1e-14·(3+log₂n) leaves a wide margin above
+// round-off (measured errors are 1–5·eps·log₂n) while any indexing or
+// twiddle mistake gives an error of order 1.
+func seqTol(n int) float64 {
+	return 50 * 0x1p-52 * (3 + math.Log2(float64(n)))
+}
+
+// laneBatch returns lanes random sequences of length n in block layout and
+// as slices.
+func laneBatch(rnd *rand.Rand, n int) ([]float64, [][]complex128) {
+	buf := make([]float64, n*block)
+	seqs := make([][]complex128, lanes)
+	for l := range lanes {
+		seqs[l] = make([]complex128, n)
+		for k := range n {
+			v := complex(rnd.NormFloat64(), rnd.NormFloat64())
+			seqs[l][k] = v
+			buf[k*block+l], buf[k*block+lanes+l] = real(v), imag(v)
+		}
+	}
+	return buf, seqs
+}
+
+func laneOf(buf []float64, l, n int) []complex128 {
+	out := make([]complex128, n)
+	for k := range n {
+		out[k] = complex(buf[k*block+l], buf[k*block+lanes+l])
+	}
+	return out
+}
+
+// TestSeqAgainstNaiveAndGonum checks the forward transform of every length
+// 1–300 (smooth, generic-radix and Bluestein lengths), in every lane,
+// against gonum's fourier.CmplxFFT, and lanes 0 and 5 against the naive
+// DFT.
+func TestSeqAgainstNaiveAndGonum(t *testing.T) {
+	rnd := rand.New(rand.NewPCG(1, 1))
+	for n := 1; n <= 300; n++ {
+		q := newSeq(n)
+		x, seqs := laneBatch(rnd, n)
+		y := make([]float64, q.bufLen())
+		x = append(x, make([]float64, q.bufLen()-len(x))...)
+		out := q.forward(x, y)
+		g := fourier.NewCmplxFFT(n)
+		for l := range lanes {
+			got := laneOf(out, l, n)
+			want := g.Coefficients(nil, seqs[l])
+			if e := relErr(got, want); e > seqTol(n) {
+				t.Fatalf("n=%d lane %d: error %.3g against gonum (tolerance %.3g)", n, l, e, seqTol(n))
+			}
+			if l == 0 || l == 5 {
+				if e := relErr(got, naiveDFT(seqs[l], -1)); e > seqTol(n) {
+					t.Fatalf("n=%d lane %d: error %.3g against the naive DFT", n, l, e)
+				}
+			}
+		}
+	}
+}
+
+// TestSeqLongLengths checks lengths beyond 300 of each kind: powers of two
+// (radix 8 with a radix-2 or 4 tail), 5-smooth sizes of the sampler's grids,
+// a generic radix and Bluestein primes.
+func TestSeqLongLengths(t *testing.T) {
+	if testing.Short() {
+		t.Skip("long lengths")
+	}
+	rnd := rand.New(rand.NewPCG(2, 2))
+	for _, n := range []int{384, 512, 768, 1000, 1024, 1536, 2048, 2187, 3125, 2401, 1009, 4099, 3 * 1021} {
+		q := newSeq(n)
+		x, seqs := laneBatch(rnd, n)
+		x = append(x, make([]float64, q.bufLen()-len(x))...)
+		out := q.forward(x, make([]float64, q.bufLen()))
+		g := fourier.NewCmplxFFT(n)
+		for _, l := range []int{0, 7} {
+			if e := relErr(laneOf(out, l, n), g.Coefficients(nil, seqs[l])); e > seqTol(n) {
+				t.Fatalf("n=%d lane %d: error %.3g against gonum", n, l, e)
+			}
+		}
+	}
+}
+
+func TestRadices(t *testing.T) {
+	for _, c := range []struct {
+		n    int
+		want string
+		ok   bool
+	}{
+		{1, "[]", true}, {2, "[2]", true}, {4, "[4]", true}, {8, "[8]", true},
+		{96, "[8 4 3]", true}, {256, "[8 8 4]", true}, {288, "[8 4 3 3]", true},
+		{750, "[2 3 5 5 5]", true}, {7 * 11 * 13, "[7 11 13]", true}, {34, "[2]", false},
+	} {
+		rs, ok := radices(c.n)
+		if got := fmt.Sprint(rs); ok != c.ok || (ok && got != c.want) {
+			t.Errorf("radices(%d) = %s, %v; want %s, %v", c.n, got, ok, c.want, c.ok)
+		}
+	}
+}
+
+// TestSincos2pi checks the octant reduction against math.Sincos and the
+// exact values at multiples of π/4.
+func TestSincos2pi(t *testing.T) {
+	for b := 1; b <= 64; b++ {
+		for a := -b; a <= 2*b; a++ {
+			s, c := sincos2pi(a, b)
+			// The reference rounds 2π·a/b, an error of up to 2π·eps ≈ 1.4e-15
+			// in the argument near 2π.
+			ws, wc := math.Sincos(2 * math.Pi * float64((a%b+b)%b) / float64(b))
+			if math.Abs(s-ws) > 2e-15 || math.Abs(c-wc) > 2e-15 {
+				t.Fatalf("sincos2pi(%d, %d) = %v, %v; want %v, %v", a, b, s, c, ws, wc)
+			}
+			if (8*a)%b == 0 {
+				// Multiples of π/4: sin and cos in {0, ±1, ±√2/2} exactly.
+				k := ((8*a/b)%8 + 8) % 8
+				exact := [8][2]float64{{0, 1}, {math.Sqrt2 / 2, math.Sqrt2 / 2}, {1, 0}, {math.Sqrt2 / 2, -math.Sqrt2 / 2},
+					{0, -1}, {-math.Sqrt2 / 2, -math.Sqrt2 / 2}, {-1, 0}, {-math.Sqrt2 / 2, math.Sqrt2 / 2}}
+				if s != exact[k][0] || c != exact[k][1] {
+					t.Fatalf("sincos2pi(%d, %d) = %v, %v; want %v exactly", a, b, s, c, exact[k])
+				}
+			}
+		}
+	}
+}
+
+func BenchmarkSeq(b *testing.B) {
+	for _, n := range []int{96, 192, 256, 288, 512, 768} {
+		q := newSeq(n)
+		x := make([]float64, q.bufLen())
+		y := make([]float64, q.bufLen())
+		for i := range x {
+			x[i] = float64(i%7) - 3
+		}
+		b.Run(fmt.Sprintf("lanes/%d", n), func(b *testing.B) {
+			for b.Loop() {
+				q.forward(x, y)
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*lanes), "ns/transform")
+		})
+		c := fourier.NewCmplxFFT(n)
+		z := make([]complex128, n)
+		b.Run(fmt.Sprintf("gonum/%d", n), func(b *testing.B) {
+			for b.Loop() {
+				c.Coefficients(z, z)
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N), "ns/transform")
+		})
+	}
+}
