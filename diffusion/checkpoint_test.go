@@ -230,8 +230,13 @@ func TestCheckpointInconsistent(t *testing.T) {
 
 // TestCheckpointV1 loads the version-1 checkpoints of testdata (written by
 // the code before the noise became a noise.Spec; see testdata/README.md):
-// the configuration converts, and the cloud model samples and resumes
-// exactly as the old code did (values printed by that code).
+// the configuration converts, and the cloud model samples and resumes as
+// the old code did (values printed by that code). The FFT engine rounds
+// differently in the last bits from the code that printed them (and its
+// plain-Go, AVX2 and AVX-512 kernels differ from each other there), so the
+// values are compared to a relative 1e-12: they agree to about 1e-15,
+// while any change to the model, the noise or the streams changes them at
+// the first digits.
 func TestCheckpointV1(t *testing.T) {
 	for _, c := range []struct {
 		file    string
@@ -257,7 +262,10 @@ func TestCheckpointV1(t *testing.T) {
 		out, err := s.Sample(context.Background(), 2, SampleOptions{Steps: 4, Method: DDPM}, rand.NewPCG(3, 4))
 		require.NoError(t, err)
 		if c.samples != nil {
-			assert.Equal(t, c.samples, []float64{out.Images[0].At(0, 0), out.Images[1].At(7, 5), out.Images[0].At(3, 4)}, c.file)
+			got := []float64{out.Images[0].At(0, 0), out.Images[1].At(7, 5), out.Images[0].At(3, 4)}
+			for i, want := range c.samples {
+				assert.InDelta(t, want, got[i], 1e-12*math.Abs(want), "%s sample %d", c.file, i)
+			}
 		}
 		tr, err := Resume(path, trainTestImages(5, 8, 21))
 		require.NoError(t, err)
@@ -265,7 +273,7 @@ func TestCheckpointV1(t *testing.T) {
 		loss, err := tr.Step()
 		require.NoError(t, err)
 		if c.samples != nil {
-			assert.Equal(t, c.resumed, loss, c.file)
+			assert.InDelta(t, c.resumed, loss, 1e-12*math.Abs(c.resumed), c.file)
 		}
 		// Saved again, it is a version-2 checkpoint with the same contents.
 		var buf bytes.Buffer
