@@ -258,3 +258,20 @@ func (nz *Normalizer) clone() *Normalizer {
 	c.Std = append([]float64(nil), nz.Std...)
 	return &c
 }
+
+// IdentityNormalizer returns the Normalizer of kind NoNorm for images of
+// the given channels and size: mean 0 and standard deviation 1 everywhere,
+// so that Normalize and Denormalize copy. It is the normaliser of a Sampler
+// whose denoiser works in image units (GaussianDenoiser, MixtureDenoiser).
+// It panics if channels or size is less than 1.
+func IdentityNormalizer(channels, size int) *Normalizer {
+	if channels < 1 || size < 1 {
+		panic(fmt.Sprintf("diffusion: IdentityNormalizer of %d channels of %d×%d", channels, size, size))
+	}
+	n := channels * size * size
+	nz := &Normalizer{Kind: NoNorm, Channels: channels, Size: size, Mean: make([]float64, n), Std: make([]float64, n)}
+	for i := range nz.Std {
+		nz.Std[i] = 1
+	}
+	return nz
+}

@@ -55,16 +55,17 @@ type Samples struct {
 	Frames [][]*mat.Dense // Frames[k]: x_t at Times[k], before step k (with Frames)
 }
 
-// Sampler draws images from a trained network: it starts from the model's
-// noise (a noise.Spec: white, cloud or matched) at the first time of the
-// sampling schedule, takes K steps of DDIM or DDPM down to t = 0, feeding
-// fresh noise of the same kind at every stochastic step, and maps the
-// result back to image units with the training set's Normalizer.
+// Sampler draws images with a Denoiser (a trained network, or an exact
+// denoiser such as GaussianDenoiser): it starts from the model's noise (a
+// noise.Spec: white, cloud or matched) at the first time of the sampling
+// schedule, takes K steps of DDIM or DDPM down to t = 0, feeding fresh
+// noise of the same kind at every stochastic step, and maps the result back
+// to image units with the training set's Normalizer.
 //
-// A Sampler owns its network and is not safe for concurrent use; the
+// A Sampler owns its denoiser and is not safe for concurrent use; the
 // network uses all cores.
 type Sampler struct {
-	net   *UNet
+	den   Denoiser
 	sched *noise.Schedule
 	norm  *Normalizer
 	ns    noise.Spec
@@ -72,30 +73,33 @@ type Sampler struct {
 	noiseHook func(step int, z []float64) // tests: sees every noise draw, step −1 the start
 }
 
-// NewSampler returns a sampler for net (used as is, not copied) with the
-// schedule it was trained with, the normaliser of its training images and
-// its noise (Rows and Cols may be 0 for the network's size). It returns an
-// error if an argument is nil, the normaliser does not fit the network, or
-// the noise has another size or is rejected by the noise package.
-func NewSampler(net *UNet, sched *noise.Schedule, norm *Normalizer, ns noise.Spec) (*Sampler, error) {
-	if net == nil || sched == nil {
-		return nil, fmt.Errorf("diffusion: NewSampler needs a network and a schedule")
+// NewSampler returns a sampler for the denoiser d (a *UNet, used as is,
+// not copied, or an exact denoiser) with the schedule it was trained with
+// (or defined for), the normaliser of its training images
+// (IdentityNormalizer for a denoiser that works in image units) and its
+// noise (Rows and Cols may be 0 for the denoiser's size). It returns an
+// error if an argument is nil, the normaliser does not fit the denoiser's
+// images, or the noise has another size or is rejected by the noise
+// package.
+func NewSampler(d Denoiser, sched *noise.Schedule, norm *Normalizer, ns noise.Spec) (*Sampler, error) {
+	if u, ok := d.(*UNet); d == nil || ok && u == nil || sched == nil {
+		return nil, fmt.Errorf("diffusion: NewSampler needs a denoiser and a schedule")
 	}
-	cfg := net.Config()
-	if err := norm.validate(cfg.Channels, cfg.Size); err != nil {
+	channels, size := d.Shape()
+	if err := norm.validate(channels, size); err != nil {
 		return nil, err
 	}
-	ns, err := noiseForSize(ns, cfg.Size)
+	ns, err := noiseForSize(ns, size)
 	if err != nil {
 		return nil, err
 	}
-	return &Sampler{net: net, sched: sched, norm: norm, ns: ns}, nil
+	return &Sampler{den: d, sched: sched, norm: norm, ns: ns}, nil
 }
 
 // Sampler returns a sampler with a copy of the trainer's EMA weights, its
 // schedule, normaliser and noise.
 func (tr *Trainer) Sampler() *Sampler {
-	return &Sampler{net: tr.ema.Clone(), sched: tr.sched, norm: tr.norm.clone(), ns: tr.cfg.Noise}
+	return &Sampler{den: tr.ema.Clone(), sched: tr.sched, norm: tr.norm.clone(), ns: tr.cfg.Noise}
 }
 
 // NewSamplerFromCheckpoint returns a sampler for the model of a checkpoint,
@@ -129,8 +133,15 @@ func LoadSampler(path string) (*Sampler, error) {
 	return NewSamplerFromCheckpoint(ck, false)
 }
 
-// Model returns the sampler's network.
-func (s *Sampler) Model() *UNet { return s.net }
+// Model returns the sampler's network, or nil if its denoiser is not a
+// *UNet.
+func (s *Sampler) Model() *UNet {
+	u, _ := s.den.(*UNet)
+	return u
+}
+
+// Denoiser returns the sampler's denoiser.
+func (s *Sampler) Denoiser() Denoiser { return s.den }
 
 // Schedule returns the sampler's noise schedule.
 func (s *Sampler) Schedule() *noise.Schedule { return s.sched }
@@ -147,7 +158,8 @@ func (s *Sampler) Noise() noise.Spec { return s.ns }
 // from src, so the same src state gives the same images for any Batch and
 // number of cores; a nil src is non-reproducible. For times
 // t_1 > … > t_K from Timesteps(K, Spacing) and t_{K+1} = 0, step k computes
-// ε̂ = net(x_{t_k}, t_k/T), x̂_0 = PredictX0(x_{t_k}, ε̂) and x_{t_{k+1}} by
+// ε̂ = PredictNoise(x_{t_k}, t_k) of the denoiser (for the UNet its output at
+// the continuous time t_k/T), x̂_0 = PredictX0(x_{t_k}, ε̂) and x_{t_{k+1}} by
 // DDIMStep (η = Eta) or, for DDPM, DDPMStep when t_{k+1} = t_k − 1 and
 // DDIMStep with η = 1 otherwise. The last step lands on t = 0, where
 // x_0 = x̂_0.
@@ -157,35 +169,12 @@ func (s *Sampler) Noise() noise.Spec { return s.ns }
 // outside 0…T, η outside [0, 1] or a negative Batch, or the spacing is
 // unknown.
 func (s *Sampler) Sample(ctx context.Context, n int, opts SampleOptions, src rand.Source) (*Samples, error) {
-	T := s.sched.Steps()
-	method := opts.Method
-	if method == "" {
-		method = DDIM
-	}
-	k := opts.Steps
-	switch {
-	case n < 1:
+	if n < 1 {
 		return nil, fmt.Errorf("diffusion: sample count %d must be at least 1", n)
-	case method != DDIM && method != DDPM:
-		return nil, fmt.Errorf("diffusion: unknown sampling method %q (want %q or %q)", opts.Method, DDIM, DDPM)
-	case k < 0 || k > T:
-		return nil, fmt.Errorf("diffusion: %d sampling steps outside 1…%d (the training steps)", k, T)
-	case !(opts.Eta >= 0 && opts.Eta <= 1):
-		return nil, fmt.Errorf("diffusion: DDIM η = %v outside [0, 1]", opts.Eta)
-	case opts.Batch < 0:
-		return nil, fmt.Errorf("diffusion: sampling batch %d is negative", opts.Batch)
-	case opts.Spacing != noise.Linspace && opts.Spacing != noise.Leading && opts.Spacing != noise.Trailing:
-		return nil, fmt.Errorf("diffusion: unknown timestep spacing %v", opts.Spacing)
 	}
-	if k == 0 {
-		k = T
-		if method == DDIM {
-			k = min(50, T)
-		}
-	}
-	eta := opts.Eta
-	if method == DDPM {
-		eta = 1
+	method, k, eta, err := opts.resolve(s.sched.Steps())
+	if err != nil {
+		return nil, err
 	}
 	batch := opts.Batch
 	if batch == 0 {
@@ -193,10 +182,9 @@ func (s *Sampler) Sample(ctx context.Context, n int, opts SampleOptions, src ran
 	}
 	batch = min(batch, n)
 
-	cfg := s.net.Config()
-	size := cfg.Size
+	channels, size := s.den.Shape()
 	hw := size * size
-	planes := n * cfg.Channels
+	planes := n * channels
 	src0 := src
 	if src0 == nil {
 		src0 = rand.NewPCG(rand.Uint64(), rand.Uint64())
@@ -208,7 +196,6 @@ func (s *Sampler) Sample(ctx context.Context, n int, opts SampleOptions, src ran
 	x := make([]float64, planes*hw)
 	eps := make([]float64, planes*hw)
 	z := make([]float64, planes*hw)
-	tc := make([]float64, batch)
 	view := func(buf []float64) []*mat.Dense {
 		v := make([]*mat.Dense, planes)
 		for p := range v {
@@ -231,7 +218,7 @@ func (s *Sampler) Sample(ctx context.Context, n int, opts SampleOptions, src ran
 		s.noiseHook(-1, x)
 	}
 	out := &Samples{Times: s.sched.Timesteps(k, opts.Spacing)}
-	per := cfg.Channels * hw
+	per := channels * hw
 	for i, t := range out.Times {
 		if err := ctx.Err(); err != nil {
 			return nil, err
@@ -245,10 +232,7 @@ func (s *Sampler) Sample(ctx context.Context, n int, opts SampleOptions, src ran
 		}
 		for b0 := 0; b0 < n; b0 += batch {
 			bs := min(batch, n-b0)
-			for j := range tc[:bs] {
-				tc[j] = float64(t) / float64(T)
-			}
-			s.net.Forward(eps[b0*per:(b0+bs)*per], x[b0*per:(b0+bs)*per], tc[:bs], bs)
+			s.den.PredictNoise(eps[b0*per:(b0+bs)*per], x[b0*per:(b0+bs)*per], bs, s.sched, t)
 		}
 		if opts.Trajectory {
 			for p := range x0v {
