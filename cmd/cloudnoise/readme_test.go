@@ -27,7 +27,7 @@ func TestReadmeCommands(t *testing.T) {
 
 	// Every subcommand is in the README's tour, and every flag the README
 	// shows for it exists.
-	flagRe := regexp.MustCompile(`(?:^|\s)-([a-z]+)\b`)
+	flagRe := regexp.MustCompile(`(?:^|\s)-([a-z](?:[a-z-]*[a-z])?)\b`)
 	for _, c := range commands() {
 		assert.Contains(t, string(readme), "`"+c.name, "README tour mentions %s", c.name)
 		for _, line := range strings.Split(string(readme), "\n") {

@@ -29,6 +29,7 @@ func commands() []command {
 		{"fit", "fit the power law Γ(k) = A²/|k|^(2Δ) to the spectrum of images", runFit},
 		{"distance", "the paper's table of Mahalanobis distances (white, cloud, images)", runDistance},
 		{"snr", "per-frequency signal-to-noise ratio of the forward process, white vs cloud", runSNR},
+		{"theory", "exact DDIM/DDPM output with the optimal denoiser: LSD, KL, band settling against K", runTheory},
 		{"train", "train a small diffusion model with white or cloud noise", runTrain},
 		{"generate", "sample images from a trained checkpoint", runGenerate},
 		{"experiment", "train white and cloud models and measure their samples against K", runExperiment},
