@@ -20,7 +20,7 @@ import (
 //	weight [OutC, InC, K, K]
 //	bias   [OutC]
 //
-// It is computed by im2col and a matrix product per sample with blas64.Gemm:
+// It is computed by im2col and a matrix product per sample (internal/gemm):
 // col [InC·K·K, OutH·OutW] holds the receptive field of every output pixel
 // (row (c·K+i)·K+j, column y·OutW+x), and out_n = weight · col. A 1×1
 // convolution with stride 1 and no padding uses the input as col directly.

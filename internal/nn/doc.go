@@ -32,8 +32,9 @@
 // concurrent use. Convolutions, group norms and attention split their work
 // across GOMAXPROCS goroutines of a package-wide pool started on first use
 // (GOMAXPROCS−1 goroutines that live as long as the process), so a step
-// allocates nothing. Matrix products are gonum's blas64.Gemm called on
-// cache-sized tiles from those goroutines, never on its own parallel path.
+// allocates nothing. Matrix products are internal/gemm's packed GEMM (AVX-512
+// or AVX2+FMA assembly, chosen at run time, or pure Go), called on one
+// goroutine each from those goroutines, never in parallel by themselves.
 // Every element of a result is computed by the same operations whatever the
 // number of goroutines (parameter gradients are split by element, not by
 // sample, and summed over samples in order), so results do not depend on the
