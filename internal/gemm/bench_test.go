@@ -86,7 +86,10 @@ func unetStep() ([]unetProduct, []int) {
 }
 
 // BenchmarkUNetStep times all the products of one UNet training step
-// (batch 32) on one goroutine with Gemm and with gonum, in both precisions.
+// (batch 32) on one goroutine with Gemm ("gemm", the kernel this machine
+// uses), with each usable kernel ("kernel-NAME") and with gonum's
+// blas64.Gemm and blas32.Gemm ("gonum"), in both precisions.
+// scripts/bench_gemm.sh runs it beside torch.mm.
 func BenchmarkUNetStep(b *testing.B) {
 	ps, ns := unetStep()
 	flops := 0.0
@@ -122,10 +125,16 @@ func BenchmarkUNetStep(b *testing.B) {
 				}
 			}
 			reportGFLOPs(b, flops, cpu0)
+			b.ReportMetric((cpuTime()-cpu0)*1e3/float64(b.N), "cpu-ms/op")
 		})
 	}
+	b.Logf("kernel %s (float64), %s (float32)", KernelName[float64](), KernelName[float32]())
+	run("float64/gemm", func(i int, p unetProduct) {
+		lda, ldb := lds(p)
+		Gemm(p.tA, p.tB, p.m, p.n, p.k, 1, o64[i].a, lda, o64[i].b, ldb, 0, o64[i].c, p.n)
+	})
 	for _, ker := range kernels64 {
-		run("float64/"+ker.name, func(i int, p unetProduct) {
+		run("float64/kernel-"+ker.name, func(i int, p unetProduct) {
 			lda, ldb := lds(p)
 			gemm(ker, p.tA, p.tB, p.m, p.n, p.k, 1, o64[i].a, lda, o64[i].b, ldb, 0, o64[i].c, p.n)
 		})
@@ -143,8 +152,12 @@ func BenchmarkUNetStep(b *testing.B) {
 			blas64.General{Rows: br, Cols: bc, Stride: ldb, Data: o64[i].b}, 0,
 			blas64.General{Rows: p.m, Cols: p.n, Stride: p.n, Data: o64[i].c})
 	})
+	run("float32/gemm", func(i int, p unetProduct) {
+		lda, ldb := lds(p)
+		Gemm(p.tA, p.tB, p.m, p.n, p.k, 1, o32[i].a, lda, o32[i].b, ldb, 0, o32[i].c, p.n)
+	})
 	for _, ker := range kernels32 {
-		run("float32/"+ker.name, func(i int, p unetProduct) {
+		run("float32/kernel-"+ker.name, func(i int, p unetProduct) {
 			lda, ldb := lds(p)
 			gemm(ker, p.tA, p.tB, p.m, p.n, p.k, 1, o32[i].a, lda, o32[i].b, ldb, 0, o32[i].c, p.n)
 		})
