@@ -4,7 +4,7 @@ package gemm
 
 import "golang.org/x/sys/cpu"
 
-//go:generate sh -c "cd ../asmgen && go run ./gemm -out ../gemm/kernel_amd64.s -stubs ../gemm/kernel_amd64_stub.go -pkg gemm"
+//go:generate sh -c "cd ../asmgen && go run ./gemm -out ../gemm/kernel_amd64.s -stubs ../gemm/kernel_stub_amd64.go -pkg gemm"
 
 // asm64 wraps an assembly kernel for mr×nr blocks and its packing
 // routines, checking the lengths that the assembly relies on.

@@ -1,7 +1,7 @@
 // Command gemm generates the amd64 micro-kernels of package internal/gemm
 // with avo (github.com/mmcloughlin/avo). From internal/asmgen:
 //
-//	go run ./gemm -out ../gemm/kernel_amd64.s -stubs ../gemm/kernel_amd64_stub.go -pkg gemm
+//	go run ./gemm -out ../gemm/kernel_amd64.s -stubs ../gemm/kernel_stub_amd64.go -pkg gemm
 //
 // (internal/gemm's go:generate line runs exactly that). Every kernel has the
 // Go signature
