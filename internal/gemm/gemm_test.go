@@ -42,6 +42,9 @@ type operands struct {
 	ar, ac, br, bc int
 	a, b, c        []float64
 	alpha, beta    float64
+
+	abs                              []float64 // |op(A)|·|op(B)|, m×n
+	want64, bound64, want32, bound32 []float64
 }
 
 func newOperands(rnd *rand.Rand, tA, tB blas.Transpose, m, n, k, pad int, alpha, beta float64) *operands {
@@ -72,53 +75,65 @@ func newOperands(rnd *rand.Rand, tA, tB blas.Transpose, m, n, k, pad int, alpha,
 	return o
 }
 
-// want returns the reference product and the per-element error bound.
+// want returns the reference product and the per-element error bound,
+// computed on first use and kept.
 func (o *operands) want(f32 bool) (want, bound []float64) {
+	if f32 && o.want32 != nil {
+		return o.want32, o.bound32
+	}
+	if !f32 && o.want64 != nil {
+		return o.want64, o.bound64
+	}
 	eps := 0x1p-53
 	if f32 {
 		eps = 0x1p-24
 	}
 	want = slices.Clone(o.c)
-	if f32 {
-		a, b, c := to32(o.a), to32(o.b), to32(want)
-		blas32.Gemm(o.tA, o.tB, float32(o.alpha), blas32.General{Rows: o.ar, Cols: o.ac, Stride: o.lda, Data: a},
-			blas32.General{Rows: o.br, Cols: o.bc, Stride: o.ldb, Data: b}, float32(o.beta),
-			blas32.General{Rows: o.m, Cols: o.n, Stride: o.ldc, Data: c})
-		want = to64(c)
-	} else if o.m > 0 && o.n > 0 {
-		blas64.Gemm(o.tA, o.tB, o.alpha, blas64.General{Rows: o.ar, Cols: o.ac, Stride: o.lda, Data: o.a},
-			blas64.General{Rows: o.br, Cols: o.bc, Stride: o.ldb, Data: o.b}, o.beta,
-			blas64.General{Rows: o.m, Cols: o.n, Stride: o.ldc, Data: want})
+	if o.m > 0 && o.n > 0 {
+		if f32 {
+			a, b, c := to32(o.a), to32(o.b), to32(want)
+			blas32.Gemm(o.tA, o.tB, float32(o.alpha), blas32.General{Rows: o.ar, Cols: o.ac, Stride: o.lda, Data: a},
+				blas32.General{Rows: o.br, Cols: o.bc, Stride: o.ldb, Data: b}, float32(o.beta),
+				blas32.General{Rows: o.m, Cols: o.n, Stride: o.ldc, Data: c})
+			want = to64(c)
+		} else {
+			blas64.Gemm(o.tA, o.tB, o.alpha, blas64.General{Rows: o.ar, Cols: o.ac, Stride: o.lda, Data: o.a},
+				blas64.General{Rows: o.br, Cols: o.bc, Stride: o.ldb, Data: o.b}, o.beta,
+				blas64.General{Rows: o.m, Cols: o.n, Stride: o.ldc, Data: want})
+		}
+	}
+	if o.abs == nil {
+		// abs = |op(A)|·|op(B)|, by gonum on the absolute values.
+		o.abs = make([]float64, max(1, o.m*o.n))
+		if o.m > 0 && o.n > 0 && o.k > 0 {
+			abs := func(x []float64) []float64 {
+				y := make([]float64, len(x))
+				for i, v := range x {
+					y[i] = math.Abs(v)
+				}
+				return y
+			}
+			blas64.Gemm(o.tA, o.tB, 1, blas64.General{Rows: o.ar, Cols: o.ac, Stride: o.lda, Data: abs(o.a)},
+				blas64.General{Rows: o.br, Cols: o.bc, Stride: o.ldb, Data: abs(o.b)}, 0,
+				blas64.General{Rows: o.m, Cols: o.n, Stride: max(1, o.n), Data: o.abs})
+		}
 	}
 	bound = make([]float64, len(o.c))
 	for i := 0; i < o.m; i++ {
 		for j := 0; j < o.n; j++ {
-			s := 0.0
-			for p := 0; p < o.k; p++ {
-				s += math.Abs(o.opA(i, p) * o.opB(p, j))
-			}
 			cb := 0.0
 			if o.beta != 0 {
 				cb = math.Abs(o.beta * o.c[i*o.ldc+j])
 			}
-			bound[i*o.ldc+j] = 2 * float64(o.k+2) * eps * (math.Abs(o.alpha)*s + cb)
+			bound[i*o.ldc+j] = 2 * float64(o.k+2) * eps * (math.Abs(o.alpha)*o.abs[i*o.n+j] + cb)
 		}
 	}
+	if f32 {
+		o.want32, o.bound32 = want, bound
+	} else {
+		o.want64, o.bound64 = want, bound
+	}
 	return want, bound
-}
-
-func (o *operands) opA(i, p int) float64 {
-	if o.tA == blas.NoTrans {
-		return o.a[i*o.lda+p]
-	}
-	return o.a[p*o.lda+i]
-}
-
-func (o *operands) opB(p, j int) float64 {
-	if o.tB == blas.NoTrans {
-		return o.b[p*o.ldb+j]
-	}
-	return o.b[j*o.ldb+p]
 }
 
 func to32(x []float64) []float32 {
@@ -182,57 +197,70 @@ func check[T Float](t *testing.T, ker *kernel[T], o *operands, name string) {
 	}
 }
 
-// shapes returns products around the blocking of ker: sizes just below,
-// at and above multiples of mr, nr, kc and mc, ones, primes and zeros.
-func shapes(mr, nr, mc, kc int, short bool) [][3]int {
-	s := [][3]int{
-		{0, 0, 0}, {0, 5, 3}, {5, 0, 3}, {5, 3, 0}, {1, 1, 1}, {1, 17, 1}, {17, 1, 1},
-		{1, 37, 29}, {37, 1, 29}, {7, 11, 13}, {mr, nr, 1}, {mr, nr, 5},
-		{mr - 1, nr + 1, 3}, {mr + 1, nr - 1, 9}, {2*mr + 1, 3*nr + 5, kc + 1},
-		{mr, nr, kc}, {mr, nr, kc - 1}, {mr, 2 * nr, 2*kc + 3},
+// shapes returns products around the blocking of the kernels: sizes just
+// below, at and above multiples of mr, nr, kc and mc, ones, primes and
+// zeros.
+func shapes(short bool) [][3]int {
+	s := [][3]int{{0, 0, 0}, {0, 5, 3}, {5, 0, 3}, {5, 3, 0}, {1, 1, 1}, {1, 17, 1}, {17, 1, 1},
+		{1, 37, 29}, {37, 1, 29}, {7, 11, 13}, {61, 67, 71}}
+	type block struct{ mr, nr, mc, kc int }
+	var blocks []block
+	for _, k := range kernels64 {
+		blocks = append(blocks, block{k.mr, k.nr, k.mc, k.kc})
 	}
-	if !short {
-		s = append(s, [3]int{mc + mr + 1, 2*nr + 1, 2*kc + 1}, [3]int{mc - 1, nr, 31}, [3]int{61, 67, 71})
+	for _, k := range kernels32 {
+		blocks = append(blocks, block{k.mr, k.nr, k.mc, k.kc})
 	}
-	return s
-}
-
-func forKernels(t *testing.T, f func(t *testing.T, k64 *kernel[float64], k32 *kernel[float32])) {
-	n := max(len(kernels64), len(kernels32))
-	for i := 0; i < n; i++ {
-		k64, k32 := kernels64[min(i, len(kernels64)-1)], kernels32[min(i, len(kernels32)-1)]
-		t.Run(k64.name+"/"+k32.name, func(t *testing.T) {
-			t.Parallel()
-			f(t, k64, k32)
-		})
+	for _, b := range blocks {
+		mr, nr, mc, kc := b.mr, b.nr, b.mc, b.kc
+		s = append(s, [3]int{mr, nr, 5}, [3]int{mr - 1, nr + 1, 3}, [3]int{mr + 1, nr - 1, 9},
+			[3]int{2*mr + 1, 3*nr + 5, kc + 1}, [3]int{mr, 2 * nr, 2*kc + 3})
+		if !short {
+			s = append(s, [3]int{mr, nr, 1}, [3]int{mr, nr, kc}, [3]int{mr, nr, kc - 1},
+				[3]int{mc + mr + 1, 2*nr + 1, 2*kc + 1}, [3]int{mc - 1, nr, 31})
+		}
 	}
+	slices.SortFunc(s, func(a, b [3]int) int {
+		for i := range a {
+			if a[i] != b[i] {
+				return a[i] - b[i]
+			}
+		}
+		return 0
+	})
+	return slices.Compact(s)
 }
 
 // TestGemmAgainstGonum checks every kernel usable on this machine, with
-// both precisions, on every transpose, shapes around its blocking, padded
-// strides and special values of alpha and beta.
+// both precisions, on every transpose, shapes around every kernel's
+// blocking, padded strides and special values of alpha and beta.
 func TestGemmAgainstGonum(t *testing.T) {
-	forKernels(t, func(t *testing.T, k64 *kernel[float64], k32 *kernel[float32]) {
-		rnd := rand.New(rand.NewPCG(1, 1))
-		for _, tA := range transposes {
-			for _, tB := range transposes {
-				for _, ab := range [][2]float64{{1, 0}, {1, 1}, {-0.5, 2.5}, {0, -1}, {0, 0}, {2, 1}} {
-					for pad := 0; pad < 2; pad++ {
-						for _, sh := range shapes(k64.mr, k64.nr, k64.mc, k64.kc, testing.Short()) {
-							o := newOperands(rnd, tA, tB, sh[0], sh[1], sh[2], 3*pad, ab[0], ab[1])
-							name := fmt.Sprintf("%s%s %v alpha %g beta %g pad %d", trName(tA), trName(tB), sh, ab[0], ab[1], 3*pad)
-							check(t, k64, o, "float64 "+name)
-						}
-						for _, sh := range shapes(k32.mr, k32.nr, k32.mc, k32.kc, testing.Short()) {
-							o := newOperands(rnd, tA, tB, sh[0], sh[1], sh[2], 3*pad, ab[0], ab[1])
-							name := fmt.Sprintf("%s%s %v alpha %g beta %g pad %d", trName(tA), trName(tB), sh, ab[0], ab[1], 3*pad)
-							check(t, k32, o, "float32 "+name)
-						}
+	t.Parallel()
+	rnd := rand.New(rand.NewPCG(1, 1))
+	ab := [][2]float64{{1, 0}, {-0.5, 2.5}, {0, -1}, {1, 1}, {0, 0}, {2, 1}}
+	if testing.Short() {
+		ab = ab[:3]
+	}
+	for _, tA := range transposes {
+		for _, tB := range transposes {
+			for i, sh := range shapes(testing.Short()) {
+				for j, ab := range ab {
+					if raceEnabled && (i+j)%7 != 0 {
+						continue
+					}
+					pad := 3 * ((i + j) % 2)
+					o := newOperands(rnd, tA, tB, sh[0], sh[1], sh[2], pad, ab[0], ab[1])
+					name := fmt.Sprintf("%s%s %v alpha %g beta %g pad %d", trName(tA), trName(tB), sh, ab[0], ab[1], pad)
+					for _, k := range kernels64 {
+						check(t, k, o, "float64 "+k.name+" "+name)
+					}
+					for _, k := range kernels32 {
+						check(t, k, o, "float32 "+k.name+" "+name)
 					}
 				}
 			}
 		}
-	})
+	}
 }
 
 // unetShapes are the products of one training step of the default UNet
@@ -284,18 +312,21 @@ func unetProducts() []unetProduct {
 // TestGemmUNetShapes checks every kernel on the UNet's real products, with
 // the betas the layers use (0 for a fresh product, 1 to accumulate).
 func TestGemmUNetShapes(t *testing.T) {
-	forKernels(t, func(t *testing.T, k64 *kernel[float64], k32 *kernel[float32]) {
-		rnd := rand.New(rand.NewPCG(2, 2))
-		for i, p := range unetProducts() {
-			if testing.Short() && i%5 != 0 {
-				continue
-			}
-			beta := float64(i % 2)
-			o := newOperands(rnd, p.tA, p.tB, p.m, p.n, p.k, 0, 1, beta)
-			check(t, k64, o, "float64 "+p.name)
-			check(t, k32, o, "float32 "+p.name)
+	t.Parallel()
+	rnd := rand.New(rand.NewPCG(2, 2))
+	for i, p := range unetProducts() {
+		if (testing.Short() && i%5 != 0) || (raceEnabled && i%15 != 0) {
+			continue
 		}
-	})
+		beta := float64(i % 2)
+		o := newOperands(rnd, p.tA, p.tB, p.m, p.n, p.k, 0, 1, beta)
+		for _, k := range kernels64 {
+			check(t, k, o, "float64 "+k.name+" "+p.name)
+		}
+		for _, k := range kernels32 {
+			check(t, k, o, "float32 "+k.name+" "+p.name)
+		}
+	}
 }
 
 // TestKernels checks each micro-kernel alone against a naive sum: every kc
@@ -356,46 +387,70 @@ func testKernels[T Float](t *testing.T, ks []*kernel[T], eps float64) {
 // product computed in blocks of rows or of columns (as internal/nn splits
 // it across goroutines) equals the whole product bit for bit.
 func TestGemmBlocksBitIdentical(t *testing.T) {
-	forKernels(t, func(t *testing.T, k64 *kernel[float64], k32 *kernel[float32]) {
-		rnd := rand.New(rand.NewPCG(4, 4))
-		m, n, k := 2*k64.mr+3, 3*k64.nr+7, k64.kc+9
-		for _, tA := range transposes {
-			for _, tB := range transposes {
-				for _, beta := range []float64{0, 1} {
-					o := newOperands(rnd, tA, tB, m, n, k, 0, 1, beta)
-					if beta == 0 {
-						clear(o.c)
-					}
-					whole := slices.Clone(o.c)
-					gemm(k64, tA, tB, m, n, k, 1, o.a, o.lda, o.b, o.ldb, beta, whole, o.ldc)
-					for _, split := range []int{1, 5, k64.nr - 1} {
-						// Columns [j0, j1) of C need columns [j0, j1) of op(B).
-						cols := slices.Clone(o.c)
-						for j0 := 0; j0 < n; j0 += split {
-							j1 := min(n, j0+split)
-							bs, ldb := o.b[j0:], o.ldb
-							if tB != blas.NoTrans {
-								bs = o.b[j0*o.ldb:]
-							}
-							gemm(k64, tA, tB, m, j1-j0, k, 1, o.a, o.lda, bs, ldb, beta, cols[j0:], o.ldc)
+	t.Parallel()
+	rnd := rand.New(rand.NewPCG(4, 4))
+	for _, k := range kernels64 {
+		testBlocks(t, rnd, k)
+	}
+	for _, k := range kernels32 {
+		testBlocks(t, rnd, k)
+	}
+}
+
+func testBlocks[T Float](t *testing.T, rnd *rand.Rand, ker *kernel[T]) {
+	m, n, k := 2*ker.mr+3, 3*ker.nr+7, ker.kc+9
+	conv := func(x []float64) []T {
+		y := make([]T, len(x))
+		for i, v := range x {
+			y[i] = T(v)
+		}
+		return y
+	}
+	same := func(x, y []T) bool {
+		for i := range x {
+			if math.Float64bits(float64(x[i])) != math.Float64bits(float64(y[i])) {
+				return false
+			}
+		}
+		return len(x) == len(y)
+	}
+	for _, tA := range transposes {
+		for _, tB := range transposes {
+			for _, beta := range []T{0, 1} {
+				o := newOperands(rnd, tA, tB, m, n, k, 0, 1, float64(beta))
+				a, b, c := conv(o.a), conv(o.b), conv(o.c)
+				if beta == 0 {
+					clear(c)
+				}
+				whole := slices.Clone(c)
+				gemm(ker, tA, tB, m, n, k, 1, a, o.lda, b, o.ldb, beta, whole, o.ldc)
+				for _, split := range []int{1, 5, ker.nr - 1} {
+					// Columns [j0, j1) of C need columns [j0, j1) of op(B).
+					cols := slices.Clone(c)
+					for j0 := 0; j0 < n; j0 += split {
+						j1 := min(n, j0+split)
+						bs := b[j0:]
+						if tB != blas.NoTrans {
+							bs = b[j0*o.ldb:]
 						}
-						assert.True(t, sameBits(whole, cols), "%s%s beta %g: column blocks of %d", trName(tA), trName(tB), beta, split)
-						rows := slices.Clone(o.c)
-						for i0 := 0; i0 < m; i0 += split {
-							i1 := min(m, i0+split)
-							as := o.a[i0*o.lda:]
-							if tA != blas.NoTrans {
-								as = o.a[i0:]
-							}
-							gemm(k64, tA, tB, i1-i0, n, k, 1, as, o.lda, o.b, o.ldb, beta, rows[i0*o.ldc:], o.ldc)
-						}
-						assert.True(t, sameBits(whole, rows), "%s%s beta %g: row blocks of %d", trName(tA), trName(tB), beta, split)
+						gemm(ker, tA, tB, m, j1-j0, k, 1, a, o.lda, bs, o.ldb, beta, cols[j0:], o.ldc)
 					}
+					assert.True(t, same(whole, cols), "%s %s%s beta %v: column blocks of %d", ker.name, trName(tA), trName(tB), beta, split)
+					// Rows [i0, i1) of C need rows [i0, i1) of op(A).
+					rows := slices.Clone(c)
+					for i0 := 0; i0 < m; i0 += split {
+						i1 := min(m, i0+split)
+						as := a[i0*o.lda:]
+						if tA != blas.NoTrans {
+							as = a[i0:]
+						}
+						gemm(ker, tA, tB, i1-i0, n, k, 1, as, o.lda, b, o.ldb, beta, rows[i0*o.ldc:], o.ldc)
+					}
+					assert.True(t, same(whole, rows), "%s %s%s beta %v: row blocks of %d", ker.name, trName(tA), trName(tB), beta, split)
 				}
 			}
 		}
-		_ = k32
-	})
+	}
 }
 
 // TestGemmProperties checks Gemm (with the kernel this machine uses)

@@ -7,26 +7,14 @@ package gemm
 // dkern8x24avx512 sets C = A·B or, if add, C += A·B for the 8×24 block C of row stride ldc and the packed panels A (kc×8) and B (kc×24). It needs AVX512F.
 func dkern8x24avx512(kc int, a *float64, b *float64, c *float64, ldc int, add bool)
 
-// dkern12x16avx512 sets C = A·B or, if add, C += A·B for the 12×16 block C of row stride ldc and the packed panels A (kc×12) and B (kc×16). It needs AVX512F.
-func dkern12x16avx512(kc int, a *float64, b *float64, c *float64, ldc int, add bool)
-
 // dkern4x12avx2 sets C = A·B or, if add, C += A·B for the 4×12 block C of row stride ldc and the packed panels A (kc×4) and B (kc×12). It needs AVX2 and FMA.
 func dkern4x12avx2(kc int, a *float64, b *float64, c *float64, ldc int, add bool)
-
-// dkern6x8avx2 sets C = A·B or, if add, C += A·B for the 6×8 block C of row stride ldc and the packed panels A (kc×6) and B (kc×8). It needs AVX2 and FMA.
-func dkern6x8avx2(kc int, a *float64, b *float64, c *float64, ldc int, add bool)
-
-// skern12x32avx512 sets C = A·B or, if add, C += A·B for the 12×32 block C of row stride ldc and the packed panels A (kc×12) and B (kc×32). It needs AVX512F.
-func skern12x32avx512(kc int, a *float32, b *float32, c *float32, ldc int, add bool)
 
 // skern8x48avx512 sets C = A·B or, if add, C += A·B for the 8×48 block C of row stride ldc and the packed panels A (kc×8) and B (kc×48). It needs AVX512F.
 func skern8x48avx512(kc int, a *float32, b *float32, c *float32, ldc int, add bool)
 
 // skern4x24avx2 sets C = A·B or, if add, C += A·B for the 4×24 block C of row stride ldc and the packed panels A (kc×4) and B (kc×24). It needs AVX2 and FMA.
 func skern4x24avx2(kc int, a *float32, b *float32, c *float32, ldc int, add bool)
-
-// skern6x16avx2 sets C = A·B or, if add, C += A·B for the 6×16 block C of row stride ldc and the packed panels A (kc×6) and B (kc×16). It needs AVX2 and FMA.
-func skern6x16avx2(kc int, a *float32, b *float32, c *float32, ldc int, add bool)
 
 // dpackcopy4 sets dst[p·4+j] = alpha·src[p·ld+j] for p < kc and j < 4. It needs AVX.
 func dpackcopy4(kc int, src *float64, ld int, dst *float64, alpha float64)

@@ -54,13 +54,9 @@ type kernel struct {
 // blocking of each and the measurements behind the choice).
 var kernels = []kernel{
 	{name: "dkern8x24avx512", zmm: true, mr: 8, nv: 3, unroll: 4, prefetchC: true, bcastReg: true},
-	{name: "dkern12x16avx512", zmm: true, mr: 12, nv: 2, unroll: 4, prefetchC: true, bcastReg: true},
 	{name: "dkern4x12avx2", mr: 4, nv: 3, unroll: 4, prefetchC: true, bcastReg: true},
-	{name: "dkern6x8avx2", mr: 6, nv: 2, unroll: 4, prefetchC: true, bcastReg: true},
-	{name: "skern12x32avx512", f32: true, zmm: true, mr: 12, nv: 2, unroll: 4, prefetchC: true, bcastReg: true},
 	{name: "skern8x48avx512", f32: true, zmm: true, mr: 8, nv: 3, unroll: 4, prefetchC: true, bcastReg: true},
 	{name: "skern4x24avx2", f32: true, mr: 4, nv: 3, unroll: 4, prefetchC: true, bcastReg: true},
-	{name: "skern6x16avx2", f32: true, mr: 6, nv: 2, unroll: 4, prefetchC: true, bcastReg: true},
 }
 
 // packers lists the panel widths (MR and NR of the kernels above) that get
