@@ -52,7 +52,7 @@ func benchKernels[T Float](b *testing.B, prec string, ks []*kernel[T]) {
 		c := randSlice[T](rnd, ker.mr*ker.nr)
 		b.Run(prec+"/"+ker.name, func(b *testing.B) {
 			cpu0 := cpuTime()
-			for i := 0; i < b.N; i++ {
+			for b.Loop() {
 				ker.fn(kc, a, bp, c, ker.nr, true)
 			}
 			reportGFLOPs(b, 2*float64(kc*ker.mr*ker.nr), cpu0)
@@ -117,7 +117,7 @@ func BenchmarkUNetStep(b *testing.B) {
 	run := func(name string, f func(i int, p unetProduct)) {
 		b.Run(name, func(b *testing.B) {
 			cpu0 := cpuTime()
-			for it := 0; it < b.N; it++ {
+			for b.Loop() {
 				for i, p := range ps {
 					for r := 0; r < ns[i]; r++ {
 						f(i, p)

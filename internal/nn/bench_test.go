@@ -44,7 +44,7 @@ func BenchmarkConv2d(b *testing.B) {
 			c.Forward(out, x, w, bias, batch)
 			b.ReportAllocs()
 			t0 := nnCPUTime()
-			for i := 0; i < b.N; i++ {
+			for b.Loop() {
 				c.Forward(out, x, w, bias, batch)
 			}
 			b.ReportMetric(flops*float64(b.N)/(nnCPUTime()-t0)/1e9, "GFLOP/cpu-s")
@@ -53,7 +53,7 @@ func BenchmarkConv2d(b *testing.B) {
 			c.Backward(dx, dw, db, out, x, w, batch)
 			b.ReportAllocs()
 			t0 := nnCPUTime()
-			for i := 0; i < b.N; i++ {
+			for b.Loop() {
 				c.Backward(dx, dw, db, out, x, w, batch)
 			}
 			b.ReportMetric(2*flops*float64(b.N)/(nnCPUTime()-t0)/1e9, "GFLOP/cpu-s")
@@ -78,7 +78,7 @@ func BenchmarkUpConv2d(b *testing.B) {
 	b.Run("phases", func(b *testing.B) {
 		b.ReportAllocs()
 		t0 := nnCPUTime()
-		for i := 0; i < b.N; i++ {
+		for b.Loop() {
 			u.Forward(out, x, w, bias, batch)
 			u.Backward(dx, dw, db, out, x, w, batch)
 		}
@@ -87,7 +87,7 @@ func BenchmarkUpConv2d(b *testing.B) {
 	b.Run("upsample+conv", func(b *testing.B) {
 		b.ReportAllocs()
 		t0 := nnCPUTime()
-		for i := 0; i < b.N; i++ {
+		for b.Loop() {
 			Upsample2xForward(up, x, batch*ch, h, h)
 			c.Forward(out, up, w, bias, batch)
 			clear(dup)
