@@ -56,8 +56,9 @@
 //	torch.mm (OpenBLAS)   784 ms (37)           390 ms (75)
 //
 // that is 0.62× torch.mm's time in float64 and 0.63× in float32. The
-// kernels alone, on panels in L1, run at about 98 GFLOP/s (float64) and
-// 196 GFLOP/s (float32), about 95% of the core's peak of 2 FMAs of 512 bits
-// per cycle; in the UNet's products, which are thin (32 or 64 rows, or k =
-// 32 or 64), packing and the traffic of C take the rest.
+// kernels alone, on panels in L1 (kc = 128, BenchmarkKernel, five runs),
+// run at 100–105 GFLOP/s in float64 and 203–215 in float32: the core's peak,
+// which bare FMA loops put at 103 and about 206 (research/engine.md). The
+// UNet's products are thin (32 or 64 rows, or k = 32 or 64), so packing and
+// the traffic of C take the rest.
 package gemm
