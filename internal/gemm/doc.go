@@ -50,7 +50,7 @@
 // runs them beside torch.mm; load average 13 from other work on the
 // machine, one round):
 //
-//	                      float64            float32
+//	                      float64               float32
 //	Gemm (AVX-512)        485 ms (60 GFLOP/s)   246 ms (118 GFLOP/s)
 //	gonum blas64/blas32   4725 ms (6.2)         3042 ms (9.6)
 //	torch.mm (OpenBLAS)   784 ms (37)           390 ms (75)
