@@ -459,6 +459,34 @@ func settleTimes(errs [][]float64, times []int, T int, threshold float64) []floa
 	return out
 }
 
+// LogSpectralDistance returns the log-spectral distance in dB between two
+// power spectra in the centred layout (for example the mean of (F_R x)² over
+// a set of samples, and a model's expected spectrum): noise.LogSpectralError
+// applied to spectra instead of sample sets, the RMS over the radial bins
+// b = round(L|k|) = 1…⌊L/2⌋, L = min(rows, cols), of 10 log₁₀ of the ratio
+// of the bins' sums. It is +Inf if a bin of ref has power and the bin of x
+// has none. It returns an error if a spectrum is invalid (see
+// NewGaussianTheory), the shapes differ, the grid has no bin (fewer than 2
+// pixels along an axis) or a bin of ref has no power.
+func LogSpectralDistance(x, ref mat.Matrix) (float64, error) {
+	xs, rows, cols, err := spectrumValues("first", x, 0, 0)
+	if err != nil {
+		return 0, err
+	}
+	ys, _, _, err := spectrumValues("reference", ref, rows, cols)
+	if err != nil {
+		return 0, err
+	}
+	if min(rows, cols) < 2 {
+		return 0, fmt.Errorf("diffusion: LogSpectralDistance of %d×%d spectra: no radial bin", rows, cols)
+	}
+	d := logSpectralDistance(xs, ys, rows, cols)
+	if math.IsNaN(d) {
+		return 0, errors.New("diffusion: LogSpectralDistance: a radial bin of the reference has no power")
+	}
+	return d, nil
+}
+
 // logSpectralDistance is noise.LogSpectralError for expected power spectra
 // x and y (centred layout): the RMS over the radial bins
 // b = round(L|k|) = 1…⌊L/2⌋, L = min(rows, cols), of 10 log₁₀ of the ratio

@@ -281,7 +281,16 @@ func TestLogSpectralDistanceDefinition(t *testing.T) {
 		want, err := noise.LogSpectralError(xs, ys)
 		require.NoError(t, err)
 		assert.InDelta(t, want, logSpectralDistance(px, py, r, c), 1e-12, "%d×%d", r, c)
+		got, err := LogSpectralDistance(mat.NewDense(r, c, px), mat.NewDense(r, c, py))
+		require.NoError(t, err)
+		assert.InDelta(t, want, got, 1e-12, "%d×%d", r, c)
 	}
+	_, err := LogSpectralDistance(mat.NewDense(1, 2, []float64{1, 1}), mat.NewDense(1, 2, []float64{1, 1}))
+	assert.Error(t, err, "no radial bin")
+	_, err = LogSpectralDistance(mat.NewDense(2, 2, []float64{1, 1, 1, 1}), mat.NewDense(2, 2, []float64{0, 0, 0, 1}))
+	assert.Error(t, err, "reference bin without power")
+	_, err = LogSpectralDistance(mat.NewDense(2, 2, []float64{1, 1, 1, 1}), mat.NewDense(2, 3, []float64{1, 1, 1, 1, 1, 1}))
+	assert.Error(t, err, "shapes")
 	assert.True(t, math.IsNaN(logSpectralDistance([]float64{1, 1}, []float64{1, 1}, 1, 2)))
 	assert.True(t, math.IsInf(logSpectralDistance([]float64{0, 0, 0, 1}, []float64{1, 1, 1, 1}, 2, 2), 1))
 }

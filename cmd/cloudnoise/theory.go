@@ -26,6 +26,7 @@ const theoryExamples = `  cloudnoise theory                                  # p
   cloudnoise theory -delta 1.5 -size 32 -noise white,matched -k 5,10,20,50 -max-signal 0.9999 -json
   cloudnoise theory -size 32 -plot theory.png photos/ # the photos' measured spectrum
   cloudnoise theory -method ddpm -k 10,100,1000
+  cloudnoise theory -size 32 -mixture 256 -k 5,10,20,50 photos/   # + mode coverage of a Gaussian mixture
 `
 
 // Noise names of -noise.
@@ -87,26 +88,27 @@ type theoryNoise struct {
 
 // theoryResult is the JSON output of theory.
 type theoryResult struct {
-	Rows      int           `json:"rows"`
-	Cols      int           `json:"cols"`
-	Data      string        `json:"data"`
-	Delta     float64       `json:"delta"`       // of the power-law data, or fitted to the images
-	NoiseΔ    float64       `json:"cloud_delta"` // Δ of the cloud noise
-	Pad       float64       `json:"cloud_pad"`
-	Steps     int           `json:"steps"`
-	MaxSignal float64       `json:"max_signal"`
-	MinSignal float64       `json:"min_signal"`
-	Method    string        `json:"method"`
-	Eta       float64       `json:"eta"`
-	Spacing   string        `json:"spacing"`
-	Edges     []float64     `json:"band_edges"`
-	Noises    []theoryNoise `json:"noises"`
-	Results   []theoryRow   `json:"results"`
+	Rows      int            `json:"rows"`
+	Cols      int            `json:"cols"`
+	Data      string         `json:"data"`
+	Delta     float64        `json:"delta"`       // of the power-law data, or fitted to the images
+	NoiseΔ    float64        `json:"cloud_delta"` // Δ of the cloud noise
+	Pad       float64        `json:"cloud_pad"`
+	Steps     int            `json:"steps"`
+	MaxSignal float64        `json:"max_signal"`
+	MinSignal float64        `json:"min_signal"`
+	Method    string         `json:"method"`
+	Eta       float64        `json:"eta"`
+	Spacing   string         `json:"spacing"`
+	Edges     []float64      `json:"band_edges"`
+	Noises    []theoryNoise  `json:"noises"`
+	Results   []theoryRow    `json:"results"`
+	Mixture   *mixtureResult `json:"mixture,omitempty"`
 }
 
 // runTheory computes the exact outcome of sampling with the optimal
 // denoiser for Gaussian data (diffusion.GaussianTheory).
-func runTheory(_ context.Context, args []string, stdout, stderr io.Writer) error {
+func runTheory(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("theory", "[flags] [PATH...]\n\nThe exact output spectrum of DDIM/DDPM with the optimal (Wiener) denoiser for Gaussian data\ndiagonal in Fourier space (diffusion.GaussianTheory), for white noise, the library's power-law\ncloud noise and matched noise (spectrum equal to the data's): the log-spectral distance (LSD,\nas noise.LogSpectralError) and KL per dimension to the data against the number of steps K, the\npower error per frequency band, when each band settles, and the information left at t = T.\nWithout PATH the data are a power law with -delta on a -size grid; with PATH, the images'\nmeasured spectrum (normalised to unit pixel variance, as the trainer's data).", theoryExamples)
 	delta := fs.Float64("delta", -1, "Δ of the power-law data (without PATH; negative: 1.5); with PATH it sets the cloud noise's Δ instead of the fitted one")
 	size := fs.Int("size", 32, "grid size `N`×N of the power-law data; with PATH, centre-crop and resize the images to N×N (0: keep their size)")
@@ -121,6 +123,10 @@ func runTheory(_ context.Context, args []string, stdout, stderr io.Writer) error
 	pad := fs.Float64("pad", noise.DefaultPad, "padding factor of the cloud noise (1: periodic)")
 	settleK := fs.Int("settle-k", 0, "K of the band settle times and curves (0: the largest -k)")
 	asJSON := fs.Bool("json", false, "print one JSON object with a results array")
+	mixture := fs.Int("mixture", 0, "with PATH: also run the real sampler with the exact denoiser of a Gaussian mixture of the first `M` normalised images and report mode coverage (0: off)")
+	spread := fs.Float64("spread", 0.25, "share of the data spectrum in each mixture component's covariance, in (0, 1)")
+	samples := fs.Int("samples", 192, "samples per noise and K of the mixture benchmark")
+	seed := fs.Uint64("seed", 1, "random seed of the mixture benchmark")
 	plotPath := fs.String("plot", "", "draw the LSD against K per noise to `FILE`, and the band errors along the trajectory at -settle-k to FILE-bands (same extension)")
 	if ok, err := fs.parse(args, stdout, stderr); !ok {
 		return err
@@ -161,6 +167,14 @@ func runTheory(_ context.Context, args []string, stdout, stderr io.Writer) error
 		return fs.misuse(stderr, "-method %q: want ddim or ddpm", *method)
 	case math.IsNaN(*pad) || math.IsInf(*pad, 0) || *pad < 1:
 		return fs.misuse(stderr, "-pad %v must be ≥ 1", *pad)
+	case *mixture < 0:
+		return fs.misuse(stderr, "-mixture %d must not be negative", *mixture)
+	case *mixture > 0 && fs.NArg() == 0:
+		return fs.misuse(stderr, "-mixture needs images (PATH...)")
+	case !(*spread > 0 && *spread < 1):
+		return fs.misuse(stderr, "-spread %v outside (0, 1)", *spread)
+	case *samples < 1 || *samples > 1<<16:
+		return fs.misuse(stderr, "-samples %d must be between 1 and %d", *samples, 1<<16)
 	}
 	for _, k := range kList {
 		if k < 1 || k > *steps {
@@ -197,7 +211,10 @@ func runTheory(_ context.Context, args []string, stdout, stderr io.Writer) error
 	if *method == diffusion.DDPM {
 		res.Eta = 1
 	}
-	var data *mat.Dense
+	var (
+		data *mat.Dense
+		imgs []*mat.Dense
+	)
 	if fs.NArg() == 0 {
 		res.Delta = *delta
 		if res.Delta < 0 {
@@ -210,8 +227,7 @@ func runTheory(_ context.Context, args []string, stdout, stderr io.Writer) error
 			return err
 		}
 	} else {
-		imgs, err := loadImages(fs.Args(), *size)
-		if err != nil {
+		if imgs, err = loadImages(fs.Args(), *size); err != nil {
 			return err
 		}
 		sf, err := fitSpectrum(imgs, nil)
@@ -246,15 +262,7 @@ func runTheory(_ context.Context, args []string, stdout, stderr io.Writer) error
 			if err != nil {
 				return err
 			}
-			spec = s.Power()
-			// Power sums transforms of the covariance: the modes it leaves
-			// out (k = 0, below KMin) come back as ±1e-16-sized rounding.
-			// Its mean is 1, so anything that small is zero.
-			for i, v := range spec.RawMatrix().Data {
-				if math.Abs(v) < 1e-12 {
-					spec.RawMatrix().Data[i] = 0
-				}
-			}
+			spec = cleanPower(s.Power())
 			desc = fmt.Sprintf("cloud: the library's power-law noise, Δ = %.4g, Pad %g; N(k) its exact expected spectrum (Sampler.Power)", res.NoiseΔ, *pad)
 			if *pad > 1 {
 				desc += "; the crop is not periodic, so the diagonal model is an approximation"
@@ -333,6 +341,17 @@ func runTheory(_ context.Context, args []string, stdout, stderr io.Writer) error
 			}
 		}
 	}
+	if *mixture > 0 {
+		var progress io.Writer
+		if !*asJSON {
+			progress = stderr
+		}
+		res.Mixture, err = mixtureBenchmark(ctx, imgs, *mixture, *spread, names, kList, sched,
+			opts(0).SampleOptions, res.NoiseΔ, *pad, *samples, *seed, progress)
+		if err != nil {
+			return err
+		}
+	}
 	if *plotPath != "" {
 		if err := saveTheoryPlots(*plotPath, bandsPath, &res, kList, sk); err != nil {
 			return err
@@ -350,6 +369,9 @@ func runTheory(_ context.Context, args []string, stdout, stderr io.Writer) error
 		return json.NewEncoder(stdout).Encode(res)
 	}
 	printTheory(stdout, &res)
+	if res.Mixture != nil {
+		printMixture(stdout, res.Mixture)
+	}
 	if *plotPath != "" {
 		fmt.Fprintf(stdout, "wrote %s and %s\n", *plotPath, bandsPath)
 	}

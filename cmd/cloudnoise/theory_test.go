@@ -149,6 +149,34 @@ func TestTheoryImagesAndPlots(t *testing.T) {
 	assert.NotNil(t, row["lsd_db"])
 }
 
+// TestTheoryMixture runs the mixture benchmark on a few fields: the JSON
+// has the baseline (draws from the mixture, classified back to their own
+// components, so every component with a draw counts) and one row per
+// noise and K, with coverage counts that cannot exceed the samples.
+func TestTheoryMixture(t *testing.T) {
+	t.Parallel()
+	path, _ := cliNPY(t, 30, 16, 1.5, 5)
+	stdout, _, err, _ := cliRun(t, "theory", path, "-size", "0", "-mixture", "12", "-samples", "24", "-k", "2,5", "-json")
+	require.NoError(t, err)
+	var res theoryResult
+	require.NoError(t, json.Unmarshal([]byte(stdout), &res), stdout)
+	m := res.Mixture
+	require.NotNil(t, m)
+	assert.Equal(t, 12, m.Components)
+	assert.Equal(t, 24, m.Samples)
+	require.Len(t, m.Results, 6)
+	// 24 draws from 12 equal components: 12·(1 − (11/12)^24) distinct expected.
+	assert.InDelta(t, 12*(1-math.Pow(11.0/12, 24)), m.Baseline.ExpectedDistinct, 1e-9)
+	for _, r := range append(m.Results, m.Baseline) {
+		assert.True(t, r.Distinct >= 1 && r.Distinct <= 12, "%+v", r)
+		assert.Greater(t, float64(r.LSD), 0.0)
+	}
+	_, _, err, code := cliRun(t, "theory", "-mixture", "5")
+	cliCheckError(t, err, code, 2, "needs images")
+	_, _, err, code = cliRun(t, "theory", path, "-mixture", "5", "-spread", "1")
+	cliCheckError(t, err, code, 2, "-spread")
+}
+
 func TestTheoryBadInput(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
