@@ -16,15 +16,12 @@ type bluestein struct {
 	kern  []float64 // 2m: DFT_m(b)/m
 }
 
-func newBluestein(n int) *bluestein {
+func newBluestein(n int, ks *kernelSet) *bluestein {
 	m := 2*n - 1
-	for {
-		if smooth5(m) {
-			break
-		}
+	for !smooth5(m) {
 		m++
 	}
-	b := &bluestein{n: n, m: m, sub: newSeq(m), chirp: make([]float64, 2*n), kern: make([]float64, 2*m)}
+	b := &bluestein{n: n, m: m, sub: newSeqKernels(m, ks), chirp: make([]float64, 2*n), kern: make([]float64, 2*m)}
 	for k := range n {
 		// −π k²/n = −2π (k² mod 2n)/(2n), reduced exactly.
 		sn, c := sincos2pi(k*k%(2*n), 2*n)

@@ -58,10 +58,15 @@ func NewPlan(rows, cols int) *Plan {
 // that parallelise across many transforms themselves. Results do not depend
 // on workers. It panics if rows, cols or workers is less than 1.
 func NewPlanWorkers(rows, cols, workers int) *Plan {
+	return newPlanKernels(rows, cols, workers, bestKernels)
+}
+
+// newPlanKernels is NewPlanWorkers with the kernels ks.
+func newPlanKernels(rows, cols, workers int, ks *kernelSet) *Plan {
 	if rows < 1 || cols < 1 || workers < 1 {
 		panic("fft: non-positive size")
 	}
-	p := &Plan{rows: rows, cols: cols, row: newSeq(cols), col: newSeq(rows), maxChunks: workers}
+	p := &Plan{rows: rows, cols: cols, row: newSeqKernels(cols, ks), col: newSeqKernels(rows, ks), maxChunks: workers}
 	if cols%2 == 0 {
 		p.packed, p.plainFrom, p.halfPlain = true, 1, cols/2-1
 	} else {

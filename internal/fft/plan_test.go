@@ -146,10 +146,16 @@ func gonumDFT2(x []complex128, rows, cols int, inverse bool) []complex128 {
 }
 
 // TestAgainstGonum checks the complex and real transforms of larger shapes,
-// the sampler's and the benchmarks' included, against gonum (relative 2-norm
-// error, tolerance seqTol of the longer side: the 2-D error is at most the
-// sum of the two passes' errors).
+// the sampler's and the benchmarks' included, with every kernel set the CPU
+// runs, against gonum (relative 2-norm error, tolerance seqTol of the longer
+// side: the 2-D error is at most the sum of the two passes' errors).
 func TestAgainstGonum(t *testing.T) {
+	for _, ks := range kernelSets {
+		t.Run(ks.name, func(t *testing.T) { testAgainstGonum(t, ks) })
+	}
+}
+
+func testAgainstGonum(t *testing.T, ks *kernelSet) {
 	rnd := rand.New(rand.NewPCG(9, 9))
 	shapes := [][2]int{{96, 96}, {100, 37}, {192, 192}, {1, 1000}, {1000, 1}, {97, 101}, {256, 256}, {288, 96}}
 	if testing.Short() {
@@ -160,7 +166,7 @@ func TestAgainstGonum(t *testing.T) {
 		tol := 2 * seqTol(max(rows, cols))
 		x := randComplex(rnd, rows*cols)
 		for _, workers := range []int{1, 3} {
-			p := NewPlanWorkers(rows, cols, workers)
+			p := newPlanKernels(rows, cols, workers, ks)
 			for _, inv := range []bool{false, true} {
 				got := append([]complex128(nil), x...)
 				if inv {

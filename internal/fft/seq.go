@@ -44,31 +44,29 @@ type stage struct {
 // shared by goroutines; the buffers are the caller's.
 type seq struct {
 	n      int
+	ks     *kernelSet
 	stages []stage
 	blue   *bluestein // nil unless n has a prime factor > maxGenericRadix
 }
 
-// newSeq returns the transform of length n ≥ 1.
-func newSeq(n int) *seq {
-	q := &seq{n: n}
+// newSeq returns the transform of length n ≥ 1 with the fastest kernels
+// of the machine.
+func newSeq(n int) *seq { return newSeqKernels(n, bestKernels) }
+
+// newSeqKernels returns the transform of length n ≥ 1 using the kernels ks.
+func newSeqKernels(n int, ks *kernelSet) *seq {
+	q := &seq{n: n, ks: ks}
 	rs, ok := radices(n)
 	if !ok {
-		q.blue = newBluestein(n)
+		q.blue = newBluestein(n, ks)
 		return q
 	}
 	s := 1
 	cur := n
 	for _, r := range rs {
 		m := cur / r
-		st := stage{r: r, m: m, s: s, tw: make([]float64, 2*m*(r-1))}
-		for p := range m {
-			for k := 1; k < r; k++ {
-				sn, c := sincos2pi(p*k, cur)
-				i := 2 * (p*(r-1) + k - 1)
-				st.tw[i], st.tw[i+1] = c, -sn
-			}
-		}
-		if kernelFor(r) == nil {
+		st := stage{r: r, m: m, s: s, tw: twiddles(r, m)}
+		if ks.kernel(r) == nil {
 			st.cs = make([]float64, 2*r)
 			for j := range r {
 				st.cs[2*j+1], st.cs[2*j] = sincos2pi(j, r)
@@ -79,6 +77,20 @@ func newSeq(n int) *seq {
 		cur = m
 	}
 	return q
+}
+
+// twiddles returns the twiddle factors of a stage of radix r over a
+// sub-length r·m (see stage.tw).
+func twiddles(r, m int) []float64 {
+	tw := make([]float64, 2*m*(r-1))
+	for p := range m {
+		for k := 1; k < r; k++ {
+			sn, c := sincos2pi(p*k, r*m)
+			i := 2 * (p*(r-1) + k - 1)
+			tw[i], tw[i+1] = c, -sn
+		}
+	}
+	return tw
 }
 
 // sincos2pi returns sin and cos of 2π a/b. It reduces the angle to the
@@ -159,7 +171,7 @@ func (q *seq) forward(x, y []float64) []float64 {
 	}
 	for i := range q.stages {
 		st := &q.stages[i]
-		if k := kernelFor(st.r); k != nil {
+		if k := q.ks.kernel(st.r); k != nil {
 			k(y, x, st.tw, st.m, st.s)
 		} else {
 			radixGeneric(y, x, st)
@@ -174,15 +186,28 @@ func (q *seq) forward(x, y []float64) []float64 {
 // blocks.
 type kernelFunc func(y, x, tw []float64, m, s int)
 
-// kernels holds the stage kernel of each dedicated radix: the plain-Go ones,
-// replaced at start-up by assembly where the CPU has it (see
-// kernels_amd64.go).
-var kernels = [9]kernelFunc{2: radix2Go, 3: radix3Go, 4: radix4Go, 5: radix5Go, 8: radix8Go}
+// kernelSet holds the stage kernel of each dedicated radix (2, 3, 4, 5 and
+// 8) of one instruction set; other radices run radixGeneric.
+type kernelSet struct {
+	name string
+	k    [9]kernelFunc
+}
 
-// kernelFor returns the dedicated kernel of radix r, or nil.
-func kernelFor(r int) kernelFunc {
-	if r < len(kernels) {
-		return kernels[r]
+// kernel returns the kernel of radix r, or nil.
+func (ks *kernelSet) kernel(r int) kernelFunc {
+	if r < len(ks.k) {
+		return ks.k[r]
 	}
 	return nil
 }
+
+// goKernels are the plain-Go kernels (kernels_go.go).
+var goKernels = &kernelSet{name: "go", k: [9]kernelFunc{2: radix2Go, 3: radix3Go, 4: radix4Go, 5: radix5Go, 8: radix8Go}}
+
+var (
+	// bestKernels are the kernels new plans use: the assembly ones where the
+	// CPU has them (see kernels_amd64.go), else plain Go.
+	bestKernels = goKernels
+	// kernelSets lists every kernel set the CPU can run, for the tests.
+	kernelSets = []*kernelSet{goKernels}
+)

@@ -77,13 +77,19 @@ func laneOf(buf []float64, l, n int) []complex128 {
 }
 
 // TestSeqAgainstNaiveAndGonum checks the forward transform of every length
-// 1–300 (smooth, generic-radix and Bluestein lengths), in every lane,
-// against gonum's fourier.CmplxFFT, and lanes 0 and 5 against the naive
-// DFT.
+// 1–300 (smooth, generic-radix and Bluestein lengths), with every kernel
+// set the CPU runs (plain Go, AVX2, AVX-512), in every lane, against
+// gonum's fourier.CmplxFFT, and lanes 0 and 5 against the naive DFT.
 func TestSeqAgainstNaiveAndGonum(t *testing.T) {
+	for _, ks := range kernelSets {
+		t.Run(ks.name, func(t *testing.T) { testSeqAgainstNaiveAndGonum(t, ks) })
+	}
+}
+
+func testSeqAgainstNaiveAndGonum(t *testing.T, ks *kernelSet) {
 	rnd := rand.New(rand.NewPCG(1, 1))
 	for n := 1; n <= 300; n++ {
-		q := newSeq(n)
+		q := newSeqKernels(n, ks)
 		x, seqs := laneBatch(rnd, n)
 		y := make([]float64, q.bufLen())
 		x = append(x, make([]float64, q.bufLen()-len(x))...)
@@ -113,14 +119,53 @@ func TestSeqLongLengths(t *testing.T) {
 	}
 	rnd := rand.New(rand.NewPCG(2, 2))
 	for _, n := range []int{384, 512, 768, 1000, 1024, 1536, 2048, 2187, 3125, 2401, 1009, 4099, 3 * 1021} {
-		q := newSeq(n)
-		x, seqs := laneBatch(rnd, n)
-		x = append(x, make([]float64, q.bufLen()-len(x))...)
-		out := q.forward(x, make([]float64, q.bufLen()))
+		x0, seqs := laneBatch(rnd, n)
 		g := fourier.NewCmplxFFT(n)
-		for _, l := range []int{0, 7} {
-			if e := relErr(laneOf(out, l, n), g.Coefficients(nil, seqs[l])); e > seqTol(n) {
-				t.Fatalf("n=%d lane %d: error %.3g against gonum", n, l, e)
+		for _, ks := range kernelSets {
+			q := newSeqKernels(n, ks)
+			x := append(append([]float64(nil), x0...), make([]float64, q.bufLen()-len(x0))...)
+			out := q.forward(x, make([]float64, q.bufLen()))
+			for _, l := range []int{0, 7} {
+				if e := relErr(laneOf(out, l, n), g.Coefficients(nil, seqs[l])); e > seqTol(n) {
+					t.Fatalf("%s n=%d lane %d: error %.3g against gonum", ks.name, n, l, e)
+				}
+			}
+		}
+	}
+}
+
+// TestKernelsAgainstGo runs every assembly kernel on stages of every shape
+// class (first stage s = 1, last stage m = 1, and both m, s > 1, with odd
+// and even counts) and compares its output block by block with the
+// plain-Go kernel. The two differ only by the rounding of fused
+// multiply-adds: a few ulps of the largest value (the tolerance, 1e-14
+// relative to the largest output, is about 45 ulps).
+func TestKernelsAgainstGo(t *testing.T) {
+	rnd := rand.New(rand.NewPCG(3, 3))
+	for _, ks := range kernelSets[1:] {
+		for _, r := range []int{2, 3, 4, 5, 8} {
+			for _, ms := range [][2]int{{1, 1}, {1, 7}, {6, 1}, {3, 5}, {4, 8}, {9, 2}} {
+				m, s := ms[0], ms[1]
+				n := r * m * s
+				tw := twiddles(r, m)
+				x := make([]float64, n*block)
+				for i := range x {
+					x[i] = rnd.NormFloat64()
+				}
+				want := make([]float64, n*block)
+				got := make([]float64, n*block)
+				goKernels.kernel(r)(want, x, tw, m, s)
+				ks.kernel(r)(got, x, tw, m, s)
+				var big float64
+				for _, v := range want {
+					big = max(big, math.Abs(v))
+				}
+				for i := range want {
+					if math.Abs(got[i]-want[i]) > 1e-14*big {
+						t.Fatalf("%s radix %d m=%d s=%d: element %d lane %d: got %v want %v",
+							ks.name, r, m, s, i/block, i%block, got[i], want[i])
+					}
+				}
 			}
 		}
 	}
@@ -168,20 +213,25 @@ func TestSincos2pi(t *testing.T) {
 	}
 }
 
+// BenchmarkSeq times the 1-D transform of a batch of lanes sequences with
+// each kernel set, beside gonum's CmplxFFT of one sequence; ns/transform is
+// per sequence.
 func BenchmarkSeq(b *testing.B) {
 	for _, n := range []int{96, 192, 256, 288, 512, 768} {
-		q := newSeq(n)
-		x := make([]float64, q.bufLen())
-		y := make([]float64, q.bufLen())
-		for i := range x {
-			x[i] = float64(i%7) - 3
-		}
-		b.Run(fmt.Sprintf("lanes/%d", n), func(b *testing.B) {
-			for b.Loop() {
-				q.forward(x, y)
+		for _, ks := range kernelSets {
+			q := newSeqKernels(n, ks)
+			x := make([]float64, q.bufLen())
+			y := make([]float64, q.bufLen())
+			for i := range x {
+				x[i] = float64(i%7) - 3
 			}
-			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*lanes), "ns/transform")
-		})
+			b.Run(fmt.Sprintf("%s/%d", ks.name, n), func(b *testing.B) {
+				for b.Loop() {
+					q.forward(x, y)
+				}
+				b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*lanes), "ns/transform")
+			})
+		}
 		c := fourier.NewCmplxFFT(n)
 		z := make([]complex128, n)
 		b.Run(fmt.Sprintf("gonum/%d", n), func(b *testing.B) {
