@@ -581,3 +581,44 @@ func (g *GaussianTheory) FlowLimit() *mat.Dense {
 	}
 	return out
 }
+
+// X0Error returns the mean squared error of the optimal denoiser's x̂_0 at
+// time t, per pixel, E‖x̂_0 − x_0‖²/D with D = rows·cols:
+//
+//	(1/D) Σ_k P_k s_t² N_k / V_k,   V_k = a_t² P_k + s_t² N_k,
+//
+// the posterior variance of each coordinate (0 where V_k = 0), and the mean
+// of the same per coordinate in each band of DefaultBandEdges (NaN for a
+// band without coordinates). It is the Gaussian bound a trained network's
+// x̂_0 error is measured against (MeasureX0Error). X0Error panics if t is
+// outside 1…T.
+func (g *GaussianTheory) X0Error(t int) (total float64, bands []float64) {
+	if t < 1 || t > g.sched.Steps() {
+		panic(fmt.Sprintf("diffusion: GaussianTheory.X0Error: t = %d outside 1…%d", t, g.sched.Steps()))
+	}
+	a2, s2 := g.sched.AlphaBar(t), g.sched.NoiseVariance(t)
+	band := bandOf(g.rows, g.cols, DefaultBandEdges)
+	nb := len(DefaultBandEdges) - 1
+	sum := make([]float64, nb)
+	count := make([]int, nb)
+	for p, P := range g.data {
+		N := g.nois[p]
+		var e float64
+		if V := a2*P + s2*N; V > 0 {
+			e = P * s2 * N / V
+		}
+		total += e
+		if b := band[p]; b >= 0 {
+			sum[b] += e
+			count[b]++
+		}
+	}
+	bands = make([]float64, nb)
+	for b := range bands {
+		bands[b] = math.NaN()
+		if count[b] > 0 {
+			bands[b] = sum[b] / float64(count[b])
+		}
+	}
+	return total / float64(len(g.data)), bands
+}
