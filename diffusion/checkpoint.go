@@ -70,6 +70,13 @@ var checkpointSections = []string{secModel, secTrain, secNorm, secStep, secRNG, 
 
 var checkpointCRC = crc32.MakeTable(crc32.Castagnoli)
 
+// The schedule ends of checkpoints written before TrainConfig had
+// MaxSignal and MinSignal: the paper's.
+const (
+	legacyMaxSignal = 0.95
+	legacyMinSignal = 0.02
+)
+
 // Checkpoint is the complete state of a training run: enough to resume it
 // exactly (Resume) or to sample from the model (NewSamplerFromCheckpoint).
 type Checkpoint struct {
@@ -272,8 +279,13 @@ func DecodeCheckpoint(data []byte) (*Checkpoint, error) {
 			return nil, err
 		}
 		ck.Train = tc
-	} else if err := json.Unmarshal(secs[secTrain], &ck.Train); err != nil {
-		return nil, fmt.Errorf("diffusion: checkpoint section %q: %w", secTrain, err)
+	} else {
+		// Fields added later keep their legacy values when absent: the
+		// paper's schedule ends and ε-prediction.
+		ck.Train.MaxSignal, ck.Train.MinSignal = legacyMaxSignal, legacyMinSignal
+		if err := json.Unmarshal(secs[secTrain], &ck.Train); err != nil {
+			return nil, fmt.Errorf("diffusion: checkpoint section %q: %w", secTrain, err)
+		}
 	}
 	if s := secs[secStep]; len(s) != 8 || binary.LittleEndian.Uint64(s) > math.MaxInt32 {
 		return nil, fmt.Errorf("diffusion: checkpoint section %q is invalid", secStep)
@@ -407,6 +419,7 @@ func trainConfigV1(train, ns []byte, size int) (TrainConfig, error) {
 		Noise string
 		Delta float64
 	}
+	v1.MaxSignal, v1.MinSignal = legacyMaxSignal, legacyMinSignal
 	if err := json.Unmarshal(train, &v1); err != nil {
 		return TrainConfig{}, fmt.Errorf("diffusion: checkpoint section %q: %w", secTrain, err)
 	}

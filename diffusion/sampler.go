@@ -43,6 +43,9 @@ type SampleOptions struct {
 	// Trajectory keeps the prediction x̂_0 of every step; Frames keeps the
 	// state x_t at the start of every step (both denormalised).
 	Trajectory, Frames bool
+	// Clip clips x̂_0 at every step (the zero value: no clipping), in the
+	// sampler's normalised units; ε̂ is recomputed from the clipped x̂_0.
+	Clip Clip
 }
 
 // Samples are the results of Sampler.Sample: N images of C channels, each
@@ -99,7 +102,16 @@ func NewSampler(d Denoiser, sched *noise.Schedule, norm *Normalizer, ns noise.Sp
 // Sampler returns a sampler with a copy of the trainer's EMA weights, its
 // schedule, normaliser and noise.
 func (tr *Trainer) Sampler() *Sampler {
-	return &Sampler{den: tr.ema.Clone(), sched: tr.sched, norm: tr.norm.clone(), ns: tr.cfg.Noise}
+	return &Sampler{den: networkDenoiser(tr.ema.Clone(), tr.cfg.Target), sched: tr.sched, norm: tr.norm.clone(), ns: tr.cfg.Noise}
+}
+
+// networkDenoiser returns net as the Denoiser of its prediction target: net
+// itself for ε, NetworkDenoiser otherwise.
+func networkDenoiser(net *UNet, target Target) Denoiser {
+	if target == TargetEps {
+		return net
+	}
+	return NetworkDenoiser{Net: net, Target: target}
 }
 
 // NewSamplerFromCheckpoint returns a sampler for the model of a checkpoint,
@@ -116,11 +128,11 @@ func NewSamplerFromCheckpoint(ck *Checkpoint, raw bool) (*Sampler, error) {
 	if err != nil {
 		return nil, err
 	}
-	sched, err := NewSchedule(ck.Train.Schedule, ck.Train.TimeSteps)
+	sched, err := ck.Train.NoiseSchedule()
 	if err != nil {
 		return nil, err
 	}
-	return NewSampler(net, sched, ck.Norm.clone(), ck.Train.Noise)
+	return NewSampler(networkDenoiser(net, ck.Train.Target), sched, ck.Norm.clone(), ck.Train.Noise)
 }
 
 // LoadSampler reads the checkpoint at path (ReadCheckpoint) and returns a
@@ -136,8 +148,13 @@ func LoadSampler(path string) (*Sampler, error) {
 // Model returns the sampler's network, or nil if its denoiser is not a
 // *UNet.
 func (s *Sampler) Model() *UNet {
-	u, _ := s.den.(*UNet)
-	return u
+	switch d := s.den.(type) {
+	case *UNet:
+		return d
+	case NetworkDenoiser:
+		return d.Net
+	}
+	return nil
 }
 
 // Denoiser returns the sampler's denoiser.
@@ -166,14 +183,17 @@ func (s *Sampler) Noise() noise.Spec { return s.ns }
 //
 // Sample checks ctx before every step and returns ctx.Err() if it is done.
 // It returns an error if n < 1, or opts has an unknown method, Steps
-// outside 0…T, η outside [0, 1] or a negative Batch, or the spacing is
-// unknown.
+// outside 0…T, η outside [0, 1], a negative Batch, an unknown spacing or an
+// invalid Clip.
 func (s *Sampler) Sample(ctx context.Context, n int, opts SampleOptions, src rand.Source) (*Samples, error) {
 	if n < 1 {
 		return nil, fmt.Errorf("diffusion: sample count %d must be at least 1", n)
 	}
 	method, k, eta, err := opts.resolve(s.sched.Steps())
 	if err != nil {
+		return nil, err
+	}
+	if err := opts.Clip.validate(); err != nil {
 		return nil, err
 	}
 	batch := opts.Batch
@@ -204,6 +224,11 @@ func (s *Sampler) Sample(ctx context.Context, n int, opts SampleOptions, src ran
 		return v
 	}
 	xv, ev, zv := view(x), view(eps), view(z)
+	var clipBuf, clipScratch []float64
+	if opts.Clip.Mode != ClipNone {
+		clipBuf = make([]float64, planes*hw)
+		clipScratch = make([]float64, channels*hw)
+	}
 	var (
 		x0  []float64
 		x0v []*mat.Dense
@@ -233,6 +258,17 @@ func (s *Sampler) Sample(ctx context.Context, n int, opts SampleOptions, src ran
 		for b0 := 0; b0 < n; b0 += batch {
 			bs := min(batch, n-b0)
 			s.den.PredictNoise(eps[b0*per:(b0+bs)*per], x[b0*per:(b0+bs)*per], bs, s.sched, t)
+		}
+		if clipBuf != nil {
+			// x̂_0 = (x_t − s ε̂)/a, clipped per image, then ε̂ = (x_t − a x̂_0)/s.
+			a, sn := s.sched.SignalRate(t), s.sched.NoiseRate(t)
+			for i, v := range x {
+				clipBuf[i] = (v - sn*eps[i]) / a
+			}
+			opts.Clip.apply(clipBuf, per, clipScratch)
+			for i, v := range x {
+				eps[i] = (v - a*clipBuf[i]) / sn
+			}
 		}
 		if opts.Trajectory {
 			for p := range x0v {

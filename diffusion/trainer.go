@@ -20,6 +20,7 @@ import (
 //
 //	x_t = cos θ_t x_0 + sin θ_t ε,   t uniform in 1…T,
 //
+// (or x_0, or v = cos θ_t ε − sin θ_t x_0: TrainConfig.Target)
 // on normalised training images x_0 (Normalizer), with ε drawn from the
 // run's noise.Spec (TrainConfig.Noise), the MSE or spectral loss, AdamW with warm-up and decay
 // (TrainConfig.LearningRate), gradient clipping and an exponential moving
@@ -55,6 +56,7 @@ type Trainer struct {
 	idx, ts          []int     // image index and timestep of each batch entry
 	tc               []float64 // t/T, the network's continuous time
 	eps, xt, out     []float64
+	target           []float64 // the training target: eps itself, or x_0 or v (TrainConfig.Target)
 	dOut             []float64
 	losses           []*noise.SpectralLoss // one per worker
 	planeLoss        []float64
@@ -144,7 +146,7 @@ func (tr *Trainer) loadData(images []*mat.Dense) {
 func (tr *Trainer) init() error {
 	cfg := &tr.cfg
 	var err error
-	if tr.sched, err = NewSchedule(cfg.Schedule, cfg.TimeSteps); err != nil {
+	if tr.sched, err = cfg.NoiseSchedule(); err != nil {
 		return err
 	}
 	mc := tr.net.Config()
@@ -160,6 +162,10 @@ func (tr *Trainer) init() error {
 	tr.eps = make([]float64, b*tr.plane)
 	tr.xt = make([]float64, b*tr.plane)
 	tr.out = make([]float64, b*tr.plane)
+	tr.target = tr.eps
+	if cfg.Target != TargetEps {
+		tr.target = make([]float64, b*tr.plane)
+	}
 	tr.dOut = make([]float64, b*tr.plane)
 	if cfg.Loss == LossSpectral {
 		tr.losses = make([]*noise.SpectralLoss, parallel.Workers())
@@ -267,6 +273,9 @@ func (tr *Trainer) Step() (float64, error) {
 		for j, v := range x0 {
 			xt[j] = a*v + c*eps[j]
 		}
+		if tr.cfg.Target != TargetEps {
+			tr.cfg.Target.From(tr.target[i*p:(i+1)*p], x0, eps, a, c)
+		}
 	}
 	tr.net.ZeroGrad()
 	tr.net.Forward(tr.out, tr.xt, tr.tc, b)
@@ -293,21 +302,21 @@ func (tr *Trainer) Step() (float64, error) {
 	return loss, nil
 }
 
-// loss computes the loss of tr.out against tr.eps and its gradient in
+// loss computes the loss of tr.out against tr.target and its gradient in
 // tr.dOut.
 func (tr *Trainer) loss() float64 {
 	if tr.cfg.Loss == LossMSE {
-		// L = (1/n) Σ (ε̂ − ε)², ∂L/∂ε̂ = 2(ε̂ − ε)/n.
+		// L = (1/n) Σ (ŷ − y)², ∂L/∂ŷ = 2(ŷ − y)/n, y the target (ε, x_0 or v).
 		n := float64(len(tr.out))
 		var s float64
 		for i, o := range tr.out {
-			r := o - tr.eps[i]
+			r := o - tr.target[i]
 			s += r * r
 			tr.dOut[i] = 2 * r / n
 		}
 		return s / n
 	}
-	// L = (1/planes) Σ_planes SpectralLoss(ε̂ − ε), planes in parallel, summed
+	// L = (1/planes) Σ_planes SpectralLoss(ŷ − y), planes in parallel, summed
 	// in order so the result does not depend on the number of workers.
 	tr.group.For(len(tr.planeLoss), len(tr.losses), tr.specLossFn)
 	var s float64
@@ -325,7 +334,7 @@ func (tr *Trainer) spectralChunk(c, lo, hi int) {
 	for q := lo; q < hi; q++ {
 		r := tr.dOut[q*hw : (q+1)*hw]
 		for j := range r {
-			r[j] = tr.out[q*hw+j] - tr.eps[q*hw+j]
+			r[j] = tr.out[q*hw+j] - tr.target[q*hw+j]
 		}
 		m := tr.dOutPlanes[q]
 		v, _ := l.Gradient(m, m)
