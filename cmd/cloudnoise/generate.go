@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 
@@ -41,6 +42,9 @@ func runGenerate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	frames := fs.String("frames", "", "also write the reverse process, one grid per step, as `DIR`/frame-000.png, …")
 	raw := fs.Bool("raw", false, "use the raw weights instead of their moving average (EMA)")
 	cols := fs.Int("grid", 0, "columns of the grid (0: about √count)")
+	clip := fs.String("clip", "", "clip x̂0 at every step to `LO,HI` in the model's normalised units (per-pixel standard scores; e.g. -3.5,3.5)")
+	clipDyn := fs.Float64("clip-dynamic", 0, "dynamic thresholding of x̂0 (Imagen) at this percentile `P` in (0, 1], e.g. 0.995, to [−B, B] with B = -clip-bound")
+	clipBound := fs.Float64("clip-bound", 3.5, "the range B of -clip-dynamic, in normalised units")
 	if ok, err := fs.parse(args, stdout, stderr); !ok {
 		return err
 	}
@@ -62,6 +66,25 @@ func runGenerate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		return fs.misuse(stderr, "-grid %d must not be negative", *cols)
 	case ext != ".png" && ext != ".npy":
 		return fs.misuse(stderr, "-o %s: the output must end in .png or .npy", *out)
+	}
+	var clipping diffusion.Clip
+	switch {
+	case *clip != "" && *clipDyn != 0:
+		return fs.misuse(stderr, "-clip and -clip-dynamic exclude each other")
+	case *clip != "":
+		lo, hi, err := parseRange(*clip)
+		if err != nil {
+			return fs.misuse(stderr, "-clip %q: %v", *clip, err)
+		}
+		clipping = diffusion.Clip{Mode: diffusion.ClipStatic, Lo: lo, Hi: hi}
+	case *clipDyn != 0:
+		clipping = diffusion.Clip{Mode: diffusion.ClipDynamic, Percentile: *clipDyn, Bound: *clipBound}
+		if !(*clipDyn > 0 && *clipDyn <= 1) {
+			return fs.misuse(stderr, "-clip-dynamic %v outside (0, 1]", *clipDyn)
+		}
+		if !(*clipBound > 0) || math.IsInf(*clipBound, 0) {
+			return fs.misuse(stderr, "-clip-bound %v must be finite and > 0", *clipBound)
+		}
 	}
 	if err := checkOutput(*out); err != nil {
 		return err
@@ -86,7 +109,7 @@ func runGenerate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if ext == ".npy" && channels != 1 {
 		return fs.misuse(stderr, "-o %s: .npy output is for grey models; this one has %d channels", *out, channels)
 	}
-	opts := diffusion.SampleOptions{Method: *method, Steps: *steps, Eta: *eta, Frames: *frames != ""}
+	opts := diffusion.SampleOptions{Method: *method, Steps: *steps, Eta: *eta, Frames: *frames != "", Clip: clipping}
 	// Ctrl-C stops sampling between steps; nothing is written then.
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -166,4 +189,22 @@ func saveImageGrid(path string, imgs [][]*mat.Dense, cols int) error {
 		}
 	}
 	return atomicfile.Write("", path, func(w io.Writer) error { return png.Encode(w, rgb) })
+}
+
+// parseRange parses "LO,HI" with LO < HI, both finite.
+func parseRange(v string) (lo, hi float64, err error) {
+	a, b, ok := strings.Cut(v, ",")
+	if !ok {
+		return 0, 0, errors.New("want LO,HI")
+	}
+	if lo, err = strconv.ParseFloat(strings.TrimSpace(a), 64); err != nil {
+		return 0, 0, fmt.Errorf("LO: %w", err)
+	}
+	if hi, err = strconv.ParseFloat(strings.TrimSpace(b), 64); err != nil {
+		return 0, 0, fmt.Errorf("HI: %w", err)
+	}
+	if math.IsNaN(lo) || math.IsNaN(hi) || math.IsInf(lo, 0) || math.IsInf(hi, 0) || !(lo < hi) {
+		return 0, 0, fmt.Errorf("want finite LO < HI, got %v, %v", lo, hi)
+	}
+	return lo, hi, nil
 }

@@ -32,6 +32,7 @@ func commands() []command {
 		{"theory", "exact DDIM/DDPM output with the optimal denoiser: LSD, KL, band settling against K", runTheory},
 		{"train", "train a small diffusion model with white or cloud noise", runTrain},
 		{"generate", "sample images from a trained checkpoint", runGenerate},
+		{"diagnose", "sanity checks of a trained model: sample variance, border frames, x̂0 error against the Gaussian bound", runDiagnose},
 		{"experiment", "train white and cloud models and measure their samples against K", runExperiment},
 	}
 }

@@ -53,6 +53,9 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	base := fs.Int("base", 32, "UNet width: feature channels of the first level (even, a multiple of 8)")
 	sched := fs.String("schedule", diffusion.ScheduleOffsetCosine, "noise schedule: offset-cosine (the paper's), cosine or linear")
 	loss := fs.String("loss", diffusion.LossMSE, "loss: mse or spectral (Mahalanobis weights |k|^(2Δ))")
+	target := fs.String("target", diffusion.TargetEps.String(), "what the network predicts: eps (the paper's), x0 or v (bounded x̂0 error at t = T)")
+	maxSignal := fs.Float64("max-signal", 0.95, "offset-cosine schedule: signal rate at t = 1, its clean end (0.9999 removes the end's shrinkage of fine detail)")
+	minSignal := fs.Float64("min-signal", 0.02, "offset-cosine schedule: signal rate at t = T")
 	if ok, err := fs.parse(args, stdout, stderr); !ok {
 		return err
 	}
@@ -97,11 +100,18 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return fs.misuse(stderr, "-smooth applies to -noise matched only")
 	}
 	if *resume {
-		for _, f := range []string{"noise", "delta", "pad", "kmin", "smooth"} {
+		for _, f := range []string{"noise", "delta", "pad", "kmin", "smooth", "target", "max-signal", "min-signal"} {
 			if set[f] {
-				return fs.misuse(stderr, "-%s cannot change the noise of a resumed run (it is in the checkpoint)", f)
+				return fs.misuse(stderr, "-%s cannot change a resumed run (it is in the checkpoint)", f)
 			}
 		}
+	}
+	tgt, err := diffusion.ParseTarget(*target)
+	if err != nil {
+		return fs.misuse(stderr, "-target %q: want eps, x0 or v", *target)
+	}
+	if _, err := noise.NewOffsetCosineSchedule(2, *maxSignal, *minSignal); err != nil {
+		return fs.misuse(stderr, "-max-signal %v, -min-signal %v: %v", *maxSignal, *minSignal, err)
 	}
 	if _, err := diffusion.NewSchedule(*sched, 1000); err != nil {
 		return fs.misuse(stderr, "-schedule %q: want offset-cosine, cosine or linear", *sched)
@@ -152,6 +162,7 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		tc.Warmup = min(tc.Warmup, max(*steps/10, 1))
 		tc.Seed = *seed
 		tc.Schedule, tc.Loss = *sched, *loss
+		tc.Target, tc.MaxSignal, tc.MinSignal = tgt, *maxSignal, *minSignal
 		tc.CheckpointPath, tc.CheckpointEvery = *ckpt, *every
 		// The noise: the one step where the data may decide it.
 		if nk == diffusion.CloudNoise && set["delta"] {
@@ -185,8 +196,8 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	cfg := tr.Config()
-	fmt.Fprintf(stdout, "training a %d-parameter UNet on %d images of %d×%d×%d: noise %v, %s schedule, %s loss, batch %d, steps %d→%d\n",
-		tr.Model().NumParams(), len(imgs)/channels, channels, *size, *size, diffusion.NoiseName(tr.Noise()), cfg.Schedule, cfg.Loss, cfg.Batch, tr.StepCount(), cfg.Steps)
+	fmt.Fprintf(stdout, "training a %d-parameter UNet on %d images of %d×%d×%d: noise %v, %s schedule, %s loss on %v, batch %d, steps %d→%d\n",
+		tr.Model().NumParams(), len(imgs)/channels, channels, *size, *size, diffusion.NoiseName(tr.Noise()), cfg.Schedule, cfg.Loss, cfg.Target, cfg.Batch, tr.StepCount(), cfg.Steps)
 	if resolved != nil && resolved.Fit != nil {
 		fmt.Fprintf(stdout, "Δ fitted to the training images: %.4f ± %.4f\n", resolved.Fit.Delta, resolved.Fit.DeltaErr)
 	}
