@@ -100,7 +100,12 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return fs.misuse(stderr, "-smooth applies to -noise matched only")
 	}
 	if *resume {
-		for _, f := range []string{"noise", "delta", "pad", "kmin", "smooth", "target", "max-signal", "min-signal"} {
+		for _, f := range []string{"noise", "delta", "pad", "kmin", "smooth"} {
+			if set[f] {
+				return fs.misuse(stderr, "-%s cannot change the noise of a resumed run (it is in the checkpoint)", f)
+			}
+		}
+		for _, f := range []string{"target", "max-signal", "min-signal"} {
 			if set[f] {
 				return fs.misuse(stderr, "-%s cannot change a resumed run (it is in the checkpoint)", f)
 			}
