@@ -8,6 +8,7 @@ import (
 	"gonum.org/v1/gonum/mat"
 
 	"github.com/cloud-diffusion/noise"
+	"github.com/cloud-diffusion/noise/eval"
 )
 
 // Reference holds the statistics of a data set that samples are scored
@@ -17,7 +18,7 @@ type Reference struct {
 	// Mean is the per-pixel mean of the images, Var the variance of their
 	// real Fourier coefficients, Var X_k (noise.Spectrum.Power times the
 	// mean pixel variance): the Gaussian diagonal in Fourier space that
-	// SpectralFrechet compares.
+	// eval.SpectralFrechet compares.
 	Mean, Var *mat.Dense
 	// Fit is the power law fitted to the images' spectrum (noise.FitPowerLaw
 	// with the paper's method); Metric is the Mahalanobis metric of
@@ -27,13 +28,13 @@ type Reference struct {
 	Fit    noise.PowerLaw
 	Metric *noise.Metric
 	// Lo and Hi are the smallest and largest pixel values, the range of the
-	// PixelTV histograms.
+	// eval.PixelTV histograms.
 	Lo, Hi float64
 	// pairs is a fixed random permutation of Images, paired with samples by
 	// Metric.Between.
 	pairs []*mat.Dense
 	// nearest is the stacked data of the nearest-neighbour check.
-	nearest *nearestTrain
+	nearest *eval.NearestIndex
 }
 
 // gaussian returns the per-pixel mean and the variance of the real Fourier
@@ -88,7 +89,7 @@ func NewReference(xs []*mat.Dense, seed uint64) (*Reference, error) {
 	if !(lo < hi) {
 		return nil, fmt.Errorf("experiment: constant data set (every pixel %v)", lo)
 	}
-	nt, err := newNearestTrain(xs)
+	nt, err := eval.NewNearestIndex(xs)
 	if err != nil {
 		return nil, err
 	}
@@ -98,18 +99,18 @@ func NewReference(xs []*mat.Dense, seed uint64) (*Reference, error) {
 	return &Reference{Images: xs, Mean: mean, Var: variance, Fit: fit, Metric: m, Lo: lo, Hi: hi, pairs: pairs, nearest: nt}, nil
 }
 
-// TVBins is the number of bins of the PixelTV histograms of Score.
+// TVBins is the number of bins of the eval.PixelTV histograms of Score.
 const TVBins = 64
 
 // Scores are the quality metrics of a set of samples against a Reference.
 type Scores struct {
 	N int // number of samples
 	// LSD is the log-spectral distance of the radially averaged power
-	// spectra, in dB (noise.LogSpectralError).
+	// spectra, in dB (eval.LogSpectralError).
 	LSD float64
 	// Frechet is the squared Fréchet distance between the Gaussians
 	// diagonal in Fourier space fitted to the samples and to the data
-	// (noise.SpectralFrechet), in squared pixel units summed over the
+	// (eval.SpectralFrechet), in squared pixel units summed over the
 	// frequencies.
 	Frechet float64
 	// Mahalanobis is d(samples, data | Q0) (noise.Metric.Between), samples
@@ -118,11 +119,11 @@ type Scores struct {
 	// data images, what a perfect generator would get.
 	Mahalanobis, MahalanobisData noise.Estimate
 	// W1 and TV are the Wasserstein-1 and total-variation distances of the
-	// pixel histograms (PixelWasserstein; PixelTV with TVBins bins over the
+	// pixel histograms (eval.PixelWasserstein; eval.PixelTV with TVBins bins over the
 	// data's range).
 	W1, TV float64
 	// Nearest is the nearest-neighbour copy check against the data.
-	Nearest *Nearest
+	Nearest *eval.Nearest
 }
 
 // Score computes the metrics of samples against the reference. It returns
@@ -135,14 +136,14 @@ func (ref *Reference) Score(samples []*mat.Dense) (*Scores, error) {
 	}
 	sc := &Scores{N: len(samples)}
 	var err error
-	if sc.LSD, err = noise.LogSpectralError(samples, ref.Images); err != nil {
+	if sc.LSD, err = eval.LogSpectralError(samples, ref.Images); err != nil {
 		return nil, err
 	}
 	mean, variance, _, _, err := gaussian(samples)
 	if err != nil {
 		return nil, err
 	}
-	if sc.Frechet, err = noise.SpectralFrechet(mean, variance, ref.Mean, ref.Var); err != nil {
+	if sc.Frechet, err = eval.SpectralFrechet(mean, variance, ref.Mean, ref.Var); err != nil {
 		return nil, err
 	}
 	if sc.Mahalanobis, err = ref.Metric.BetweenErr(samples, ref.pairs); err != nil {
@@ -151,13 +152,13 @@ func (ref *Reference) Score(samples []*mat.Dense) (*Scores, error) {
 	if sc.MahalanobisData, err = ref.Metric.BetweenErr(ref.pairs, ref.pairs); err != nil {
 		return nil, err
 	}
-	if sc.W1, err = PixelWasserstein(samples, ref.Images); err != nil {
+	if sc.W1, err = eval.PixelWasserstein(samples, ref.Images); err != nil {
 		return nil, err
 	}
-	if sc.TV, err = PixelTV(samples, ref.Images, TVBins, ref.Lo, ref.Hi); err != nil {
+	if sc.TV, err = eval.PixelTV(samples, ref.Images, TVBins, ref.Lo, ref.Hi); err != nil {
 		return nil, err
 	}
-	if sc.Nearest, err = ref.nearest.check(samples); err != nil {
+	if sc.Nearest, err = ref.nearest.Check(samples); err != nil {
 		return nil, err
 	}
 	return sc, nil

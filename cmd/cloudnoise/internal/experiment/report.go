@@ -142,10 +142,10 @@ func writeRowsCSV(w io.Writer, res *Result) error {
 	return cw.Error()
 }
 
-// bandName returns the label of band b of DefaultBandEdges, with k for |k|
+// bandName returns the label of band b of bandEdges, with k for |k|
 // in cycles per pixel (no "|", which would break a Markdown table).
 func bandName(b int) string {
-	lo, hi := DefaultBandEdges[b], DefaultBandEdges[b+1]
+	lo, hi := bandEdges[b], bandEdges[b+1]
 	if hi >= 1 {
 		return fmt.Sprintf("k > %s", fraction(lo))
 	}
@@ -168,7 +168,7 @@ func fraction(v float64) string {
 func writeBandsCSV(w io.Writer, res *Result) error {
 	cw := csv.NewWriter(w)
 	head := []string{"dataset", "model", "step", "t", "t_over_T"}
-	for b := 0; b+1 < len(DefaultBandEdges); b++ {
+	for b := 0; b+1 < len(bandEdges); b++ {
 		head = append(head, "band"+strconv.Itoa(b))
 	}
 	cw.Write(head)
@@ -320,7 +320,7 @@ func bandsPlot(path string, d *DatasetResult, k int) error {
 		p.Y.Scale = plot.LogScale{}
 		p.Y.Tick.Marker = decadeTicks{}
 		p.X.Min, p.X.Max = 0, 1
-		for b := 0; b+1 < len(DefaultBandEdges); b++ {
+		for b := 0; b+1 < len(bandEdges); b++ {
 			var xy plotter.XYs
 			for s, row := range m.BandErrors {
 				// The last step's error is 0 up to rounding (x̂0 is the
@@ -469,10 +469,10 @@ func Markdown(res *Result) string {
 			fmt.Fprintf(&b, "\nd(data, data | Q0) = %.2f ± %.2f (N = %d disjoint pairs of training images): the Mahalanobis value of a perfect generator.\n", e.Mean, e.StdErr, e.N)
 		}
 		b.WriteString("\nSettle time t/T of each band (x̂0 within a relative squared error of 0.1 from then on; larger is earlier):\n\n| model | ")
-		for bnd := 0; bnd+1 < len(DefaultBandEdges); bnd++ {
+		for bnd := 0; bnd+1 < len(bandEdges); bnd++ {
 			b.WriteString(bandName(bnd) + " | ")
 		}
-		b.WriteString("\n|---|" + strings.Repeat("---:|", len(DefaultBandEdges)-1) + "\n")
+		b.WriteString("\n|---|" + strings.Repeat("---:|", len(bandEdges)-1) + "\n")
 		for _, m := range d.Models {
 			fmt.Fprintf(&b, "| %s |", m.Noise)
 			for _, v := range m.Settle {

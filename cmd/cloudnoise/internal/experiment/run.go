@@ -15,6 +15,7 @@ import (
 
 	"github.com/cloud-diffusion/noise"
 	"github.com/cloud-diffusion/noise/diffusion"
+	"github.com/cloud-diffusion/noise/eval"
 	"github.com/cloud-diffusion/noise/imageio"
 )
 
@@ -53,8 +54,8 @@ type ModelResult struct {
 	TrainSeconds float64
 	Rows         []*Row
 	// Times and BandErrors are the trajectory at TrajectoryK: the times t
-	// visited and BandErrors of x̂0 at each (DefaultBandEdges); Settle are
-	// the SettleTimes at SettleThreshold.
+	// visited and eval.BandErrors of x̂0 at each (eval.DefaultBandEdges); Settle are
+	// the eval.SettleTimes at SettleThreshold.
 	Times      []int
 	BandErrors [][]float64
 	Settle     []float64
@@ -70,8 +71,11 @@ type Row struct {
 	Seconds float64 // sampling wall time
 }
 
+// bandEdges are the radial frequency bands of the band errors.
+var bandEdges = eval.DefaultBandEdges()
+
 // SettleThreshold is the relative squared band error below which a band
-// counts as settled (SettleTimes): 0.1, an error of about 32% in amplitude.
+// counts as settled (eval.SettleTimes): 0.1, an error of about 32% in amplitude.
 const SettleThreshold = 0.1
 
 // PictureCount is the number of images kept per model and K for pictures.
@@ -300,11 +304,11 @@ func runModel(ctx context.Context, cfg Config, name string, kind diffusion.Noise
 		fmt.Fprintf(log, "%s: %s %s K=%d: LSD %.2f dB, Fréchet %.3g, Mahalanobis %.3g ± %.2g, W1 %.4f, NN ratio %.2f (%.1f s)\n",
 			name, kind, r.method, r.k, sc.LSD, sc.Frechet, sc.Mahalanobis.Mean, sc.Mahalanobis.StdErr, sc.W1, sc.Nearest.Ratio, sec)
 		if traj {
-			if mr.BandErrors, err = BandErrors(out.X0, out.Images, DefaultBandEdges); err != nil {
+			if mr.BandErrors, err = eval.BandErrors(out.X0, out.Images, bandEdges); err != nil {
 				return nil, err
 			}
 			mr.Times = out.Times
-			if mr.Settle, err = SettleTimes(mr.BandErrors, out.Times, s.Schedule().Steps(), SettleThreshold); err != nil {
+			if mr.Settle, err = eval.SettleTimes(mr.BandErrors, out.Times, s.Schedule().Steps(), SettleThreshold); err != nil {
 				return nil, err
 			}
 		}

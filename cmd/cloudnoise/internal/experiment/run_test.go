@@ -69,7 +69,7 @@ func TestRunSmoke(t *testing.T) {
 		for _, v := range m.BandErrors[len(m.BandErrors)-1] {
 			assert.InDelta(t, 0, v, 1e-20)
 		}
-		require.Len(t, m.Settle, len(DefaultBandEdges)-1)
+		require.Len(t, m.Settle, len(bandEdges)-1)
 		for _, v := range m.Settle {
 			assert.True(t, v > 0 && v <= 1, "settle time %v", v)
 		}

@@ -1,4 +1,4 @@
-package experiment
+package eval
 
 import (
 	"math"
@@ -54,12 +54,12 @@ func TestBandErrorsNaive(t *testing.T) {
 			traj[1][i].Add(traj[1][i], final[i])
 		}
 		traj = append(traj, final) // the last step is final: error 0
-		got, err := BandErrors(traj, final, DefaultBandEdges)
+		got, err := BandErrors(traj, final, DefaultBandEdges())
 		require.NoError(t, err)
 		require.Len(t, got, 3)
-		total := make([]float64, len(DefaultBandEdges)-1)
+		total := make([]float64, len(DefaultBandEdges())-1)
 		for _, f := range final {
-			for b, e := range bandsTestEnergy(f, DefaultBandEdges) {
+			for b, e := range bandsTestEnergy(f, DefaultBandEdges()) {
 				total[b] += e
 			}
 		}
@@ -68,7 +68,7 @@ func TestBandErrorsNaive(t *testing.T) {
 			for i, x := range step {
 				var d mat.Dense
 				d.Sub(x, final[i])
-				for b, e := range bandsTestEnergy(&d, DefaultBandEdges) {
+				for b, e := range bandsTestEnergy(&d, DefaultBandEdges()) {
 					want[b] += e / total[b]
 				}
 			}
@@ -95,7 +95,7 @@ func TestBandErrorsSingleBand(t *testing.T) {
 			}
 		}
 	}
-	got, err := BandErrors([][]*mat.Dense{step}, final, DefaultBandEdges)
+	got, err := BandErrors([][]*mat.Dense{step}, final, DefaultBandEdges())
 	require.NoError(t, err)
 	for b := range 3 {
 		assert.InDelta(t, 0, got[0][b], 1e-24, "band %d", b)
@@ -115,21 +115,21 @@ func TestBandErrorsBadInput(t *testing.T) {
 		final []*mat.Dense
 		edges []float64
 	}{
-		{nil, final, []float64{0}},                            // one edge
-		{nil, final, []float64{0, 0.2, 0.1}},                  // not increasing
-		{nil, final, []float64{-1, 0.2}},                      // negative
-		{nil, final, []float64{0, math.Inf(1)}},               // infinite
-		{nil, nil, DefaultBandEdges},                          // no final
-		{[][]*mat.Dense{final[:1]}, final, DefaultBandEdges},  // step of the wrong length
-		{[][]*mat.Dense{odd}, final, DefaultBandEdges},        // wrong shape
-		{[][]*mat.Dense{nan}, final, DefaultBandEdges},        // NaN in a step
-		{nil, nan, DefaultBandEdges},                          // NaN in final
-		{nil, []*mat.Dense{nil}, DefaultBandEdges},            // nil final
-		{[][]*mat.Dense{{nil, nil}}, final, DefaultBandEdges}, // nil step image
-		{nil, constant, DefaultBandEdges},                     // no energy in a band
+		{nil, final, []float64{0}},                              // one edge
+		{nil, final, []float64{0, 0.2, 0.1}},                    // not increasing
+		{nil, final, []float64{-1, 0.2}},                        // negative
+		{nil, final, []float64{0, math.Inf(1)}},                 // infinite
+		{nil, nil, DefaultBandEdges()},                          // no final
+		{[][]*mat.Dense{final[:1]}, final, DefaultBandEdges()},  // step of the wrong length
+		{[][]*mat.Dense{odd}, final, DefaultBandEdges()},        // wrong shape
+		{[][]*mat.Dense{nan}, final, DefaultBandEdges()},        // NaN in a step
+		{nil, nan, DefaultBandEdges()},                          // NaN in final
+		{nil, []*mat.Dense{nil}, DefaultBandEdges()},            // nil final
+		{[][]*mat.Dense{{nil, nil}}, final, DefaultBandEdges()}, // nil step image
+		{nil, constant, DefaultBandEdges()},                     // no energy in a band
 	} {
 		_, err := BandErrors(test.traj, test.final, test.edges)
-		assert.ErrorContains(t, err, "experiment:", "case %d", i)
+		assert.ErrorContains(t, err, "eval:", "case %d", i)
 	}
 }
 
@@ -161,6 +161,18 @@ func TestSettleTimes(t *testing.T) {
 		{[][]float64{{1, 2}, {0}}, []int{2, 1}, 10},
 	} {
 		_, err := SettleTimes(test.errs, test.times, test.T, 0.1)
-		assert.ErrorContains(t, err, "experiment:", "case %d", i)
+		assert.ErrorContains(t, err, "eval:", "case %d", i)
 	}
+}
+
+func TestBandErrorsNilEdges(t *testing.T) {
+	t.Parallel()
+	final := histTestRandom(3, 16, 16, 1, 0, rand.NewPCG(21, 22))
+	traj := [][]*mat.Dense{histTestRandom(3, 16, 16, 1, 0, rand.NewPCG(23, 24)), final}
+	got, err := BandErrors(traj, final, nil)
+	require.NoError(t, err)
+	want, err := BandErrors(traj, final, []float64{0, 1.0 / 16, 1.0 / 8, 1.0 / 4, 1})
+	require.NoError(t, err)
+	assert.Equal(t, want, got, "nil edges are DefaultBandEdges()")
+	assert.Equal(t, []float64{0, 0, 0, 0}, got[1], "the final step has no error")
 }

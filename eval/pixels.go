@@ -1,4 +1,4 @@
-package experiment
+package eval
 
 import (
 	"errors"
@@ -9,30 +9,18 @@ import (
 	"gonum.org/v1/gonum/mat"
 )
 
-// pixels returns every pixel of xs in one new slice, or an error naming the
-// set if it is empty or holds a nil matrix or a NaN or infinite pixel.
-func pixels(name string, xs []*mat.Dense) ([]float64, error) {
-	if len(xs) == 0 {
-		return nil, fmt.Errorf("experiment: %s is empty", name)
+// pixels returns every pixel of the images xs, which must share one shape,
+// in one new slice, or the error of checkSet.
+func pixels(op, name string, xs []*mat.Dense) ([]float64, error) {
+	rows, cols, err := checkSet(op, name, xs, 0, 0)
+	if err != nil {
+		return nil, err
 	}
-	var n int
-	for i, x := range xs {
-		if x == nil {
-			return nil, fmt.Errorf("experiment: %s[%d] is nil", name, i)
-		}
-		r, c := x.Dims()
-		n += r * c
-	}
-	out := make([]float64, 0, n)
-	for i, x := range xs {
+	out := make([]float64, 0, len(xs)*rows*cols)
+	for _, x := range xs {
 		raw := x.RawMatrix()
-		for r := range raw.Rows {
-			for _, v := range raw.Data[r*raw.Stride : r*raw.Stride+raw.Cols] {
-				if math.IsNaN(v) || math.IsInf(v, 0) {
-					return nil, fmt.Errorf("experiment: %s[%d] has a non-finite pixel %v", name, i, v)
-				}
-				out = append(out, v)
-			}
+		for y := range raw.Rows {
+			out = append(out, raw.Data[y*raw.Stride:y*raw.Stride+raw.Cols]...)
 		}
 	}
 	return out, nil
@@ -49,14 +37,15 @@ func pixels(name string, xs []*mat.Dense) ([]float64, error) {
 // pixels; the sets may differ in size. W1 is in pixel units: shifting every
 // pixel of one set by c changes W1 by at most |c|, and W1(xs, xs + c) = |c|.
 //
-// PixelWasserstein returns an error if a set is empty or holds a nil matrix
-// or a NaN or infinite pixel. It does not modify xs or ys.
+// PixelWasserstein returns an error if a set is empty or holds a nil matrix,
+// images of mixed shapes or a NaN or infinite pixel (the two sets may differ
+// in shape). It does not modify xs or ys.
 func PixelWasserstein(xs, ys []*mat.Dense) (float64, error) {
-	a, err := pixels("xs", xs)
+	a, err := pixels("PixelWasserstein", "xs", xs)
 	if err != nil {
 		return 0, err
 	}
-	b, err := pixels("ys", ys)
+	b, err := pixels("PixelWasserstein", "ys", ys)
 	if err != nil {
 		return 0, err
 	}
@@ -95,19 +84,20 @@ func PixelWasserstein(xs, ys []*mat.Dense) (float64, error) {
 // [0, 1]: 0 for equal histograms, 1 for disjoint ones.
 //
 // PixelTV returns an error if bins < 1, lo ≥ hi or either is not finite, or
-// a set is empty or holds a nil matrix or a NaN or infinite pixel.
+// a set is empty or holds a nil matrix, images of mixed shapes or a NaN or
+// infinite pixel (the two sets may differ in shape).
 func PixelTV(xs, ys []*mat.Dense, bins int, lo, hi float64) (float64, error) {
 	if bins < 1 {
-		return 0, fmt.Errorf("experiment: PixelTV needs at least 1 bin, got %d", bins)
+		return 0, fmt.Errorf("eval: PixelTV: needs at least 1 bin, got %d", bins)
 	}
 	if !(lo < hi) || math.IsInf(lo, 0) || math.IsInf(hi, 0) {
-		return 0, errors.New("experiment: PixelTV needs a finite range lo < hi")
+		return 0, errors.New("eval: PixelTV: needs a finite range lo < hi")
 	}
-	a, err := pixels("xs", xs)
+	a, err := pixels("PixelTV", "xs", xs)
 	if err != nil {
 		return 0, err
 	}
-	b, err := pixels("ys", ys)
+	b, err := pixels("PixelTV", "ys", ys)
 	if err != nil {
 		return 0, err
 	}

@@ -1,4 +1,4 @@
-package experiment
+package eval
 
 import (
 	"fmt"
@@ -31,7 +31,8 @@ type Nearest struct {
 }
 
 // NearestCheck computes the nearest-neighbour check of samples against the
-// training set train (see Nearest). Distances come from the Gram matrix,
+// training set train (see Nearest): NewNearestIndex(train) followed by
+// Check(samples). Distances come from the Gram matrix,
 // ‖x − y‖² = ‖x‖² + ‖y‖² − 2x·y, computed with BLAS and clamped at 0, so the
 // cost is that of one len(samples)×P by P×len(train) product plus one
 // len(train)×P by P×len(train) product.
@@ -40,34 +41,40 @@ type Nearest struct {
 // is empty, or either holds a nil matrix, mixed shapes or a NaN or infinite
 // pixel.
 func NearestCheck(samples, train []*mat.Dense) (*Nearest, error) {
-	nt, err := newNearestTrain(train)
+	ix, err := NewNearestIndex(train)
 	if err != nil {
 		return nil, err
 	}
-	return nt.check(samples)
+	return ix.Check(samples)
 }
 
-// nearestTrain holds the training set of a nearest-neighbour check, stacked
-// as rows, and its leave-one-out nearest distances, so that several sample
-// sets can be checked against it at the cost of one product each.
-type nearestTrain struct {
+// NearestIndex holds a training set for nearest-neighbour checks, stacked
+// as the rows of one matrix, with its leave-one-out nearest distances, so
+// that several sample sets can be checked against it at the cost of one
+// product each. A NearestIndex is not modified by Check and may be used by
+// several goroutines at once.
+type NearestIndex struct {
 	rows, cols int
 	stack      *mat.Dense
 	nn         []float64 // RMS distances, leave one out
 }
 
-func newNearestTrain(train []*mat.Dense) (*nearestTrain, error) {
+// NewNearestIndex returns the index of the training set train: at least 2
+// images of one shape, finite (it returns an error otherwise). It costs one
+// len(train)×P by P×len(train) product for P pixels, and keeps a copy of
+// the images.
+func NewNearestIndex(train []*mat.Dense) (*NearestIndex, error) {
 	if len(train) < 2 {
-		return nil, fmt.Errorf("experiment: nearest-neighbour check needs at least 2 training images, got %d", len(train))
+		return nil, fmt.Errorf("eval: NearestCheck: needs at least 2 training images, got %d", len(train))
 	}
-	t, err := stackRows("training set", train, 0, 0)
+	t, err := stackRows("train", train, 0, 0)
 	if err != nil {
 		return nil, err
 	}
 	r, c := train[0].Dims()
 	nn := nearestRows(t, t, true)
 	rmsDistances(nn, r*c)
-	return &nearestTrain{rows: r, cols: c, stack: t, nn: nn}, nil
+	return &NearestIndex{rows: r, cols: c, stack: t, nn: nn}, nil
 }
 
 // rmsDistances maps squared distances to RMS pixel distances in place.
@@ -78,7 +85,11 @@ func rmsDistances(d []float64, pixels int) {
 	}
 }
 
-func (nt *nearestTrain) check(samples []*mat.Dense) (*Nearest, error) {
+// Check returns the nearest-neighbour check of samples against the
+// training set of the index (see NearestCheck). It returns an error if
+// samples is empty or holds a nil matrix, a shape other than that of the
+// training images or a NaN or infinite pixel.
+func (nt *NearestIndex) Check(samples []*mat.Dense) (*Nearest, error) {
 	s, err := stackRows("samples", samples, nt.rows, nt.cols)
 	if err != nil {
 		return nil, err
@@ -105,23 +116,11 @@ func (nt *nearestTrain) check(samples []*mat.Dense) (*Nearest, error) {
 }
 
 // stackRows returns the images as the rows of a new len(xs)×(r·c) matrix,
-// checking that they are non-nil, r×c (the shape of xs[0] if r is 0) and
-// finite.
+// or the error of checkSet (r×c is the shape of xs[0] if r is 0).
 func stackRows(name string, xs []*mat.Dense, r, c int) (*mat.Dense, error) {
-	if len(xs) == 0 {
-		return nil, fmt.Errorf("experiment: %s is empty", name)
-	}
-	for i, x := range xs {
-		if x == nil {
-			return nil, fmt.Errorf("experiment: %s[%d] is nil", name, i)
-		}
-		xr, xc := x.Dims()
-		if r == 0 {
-			r, c = xr, xc
-		}
-		if xr != r || xc != c {
-			return nil, fmt.Errorf("experiment: %s[%d] is %d×%d, want %d×%d", name, i, xr, xc, r, c)
-		}
+	r, c, err := checkSet("NearestCheck", name, xs, r, c)
+	if err != nil {
+		return nil, err
 	}
 	m := mat.NewDense(len(xs), r*c, nil)
 	data := m.RawMatrix().Data
@@ -130,11 +129,6 @@ func stackRows(name string, xs []*mat.Dense, r, c int) (*mat.Dense, error) {
 		row := data[i*r*c : (i+1)*r*c]
 		for y := range r {
 			copy(row[y*c:(y+1)*c], raw.Data[y*raw.Stride:y*raw.Stride+c])
-		}
-		for _, v := range row {
-			if math.IsNaN(v) || math.IsInf(v, 0) {
-				return nil, fmt.Errorf("experiment: %s[%d] has a non-finite pixel %v", name, i, v)
-			}
 		}
 	}
 	return m, nil

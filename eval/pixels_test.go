@@ -1,4 +1,4 @@
-package experiment
+package eval
 
 import (
 	"math"
@@ -142,9 +142,9 @@ func TestHistogramBadInput(t *testing.T) {
 		{nil, good}, {good, nil}, {nan, good}, {good, inf}, {withNil, good},
 	} {
 		_, err := PixelWasserstein(test.xs, test.ys)
-		assert.ErrorContains(t, err, "experiment:", "W1 case %d", i)
+		assert.ErrorContains(t, err, "eval:", "W1 case %d", i)
 		_, err = PixelTV(test.xs, test.ys, 4, 0, 1)
-		assert.ErrorContains(t, err, "experiment:", "TV case %d", i)
+		assert.ErrorContains(t, err, "eval:", "TV case %d", i)
 	}
 	for i, test := range []struct {
 		bins   int
@@ -153,6 +153,6 @@ func TestHistogramBadInput(t *testing.T) {
 		{0, 0, 1}, {4, 1, 1}, {4, 2, 1}, {4, math.NaN(), 1}, {4, 0, math.Inf(1)},
 	} {
 		_, err := PixelTV(good, good, test.bins, test.lo, test.hi)
-		assert.ErrorContains(t, err, "experiment:", "TV range case %d", i)
+		assert.ErrorContains(t, err, "eval:", "TV range case %d", i)
 	}
 }

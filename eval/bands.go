@@ -1,4 +1,4 @@
-package experiment
+package eval
 
 import (
 	"fmt"
@@ -9,12 +9,13 @@ import (
 	"github.com/cloud-diffusion/noise"
 )
 
-// DefaultBandEdges are the edges, in cycles per pixel, of the radial
-// frequency bands of BandErrors: octaves 0 < |k| ≤ 1/16, 1/16 < |k| ≤ 1/8,
-// 1/8 < |k| ≤ 1/4 and 1/4 < |k| (up to the corners, |k| ≤ √½). At 32×32
-// the lowest band holds the wavelengths of 16 to 32 pixels, the highest
-// those of 2 to 4 pixels.
-var DefaultBandEdges = []float64{0, 1.0 / 16, 1.0 / 8, 1.0 / 4, 1}
+// DefaultBandEdges returns, as a new slice, the edges in cycles per pixel
+// of the default radial frequency bands of BandErrors: octaves
+// 0 < |k| ≤ 1/16, 1/16 < |k| ≤ 1/8, 1/8 < |k| ≤ 1/4 and 1/4 < |k| (up to
+// the corners, |k| ≤ √½), that is {0, 1/16, 1/8, 1/4, 1}. At 32×32 the
+// lowest band holds the wavelengths of 16 to 32 pixels, the highest those
+// of 2 to 4 pixels.
+func DefaultBandEdges() []float64 { return []float64{0, 1.0 / 16, 1.0 / 8, 1.0 / 4, 1} }
 
 // bandIndex returns, for each centred frequency of a rows×cols array, the
 // band b with edges[b] < |k| ≤ edges[b+1], or −1 (k = 0 and |k| outside the
@@ -38,14 +39,14 @@ func bandIndex(rows, cols int, edges []float64) []int {
 // increases strictly from a value ≥ 0.
 func checkEdges(edges []float64) error {
 	if len(edges) < 2 {
-		return fmt.Errorf("experiment: %d band edges, need at least 2", len(edges))
+		return fmt.Errorf("eval: BandErrors: %d band edges, need at least 2", len(edges))
 	}
 	if !(edges[0] >= 0) {
-		return fmt.Errorf("experiment: first band edge %v must be ≥ 0", edges[0])
+		return fmt.Errorf("eval: BandErrors: first band edge %v must be ≥ 0", edges[0])
 	}
 	for i := 1; i < len(edges); i++ {
 		if !(edges[i] > edges[i-1]) || math.IsInf(edges[i], 0) {
-			return fmt.Errorf("experiment: band edges must increase strictly and be finite, got %v after %v", edges[i], edges[i-1])
+			return fmt.Errorf("eval: BandErrors: band edges must increase strictly and be finite, got %v after %v", edges[i], edges[i-1])
 		}
 	}
 	return nil
@@ -66,21 +67,22 @@ func checkEdges(edges []float64) error {
 // content but of the same power gives 2. The result has one row per step
 // and one column per band.
 //
-// BandErrors returns an error if the edges are invalid (see
-// DefaultBandEdges), final is empty, a step of traj does not have
+// edges nil means DefaultBandEdges(). BandErrors returns an error if the
+// edges are invalid (fewer than 2, not increasing strictly from a value
+// ≥ 0, or infinite), final is empty, a step of traj does not have
 // len(final) images, an image is nil, of a shape other than final[0] or
 // holds a NaN or infinite pixel, or a band has no energy in final.
 func BandErrors(traj [][]*mat.Dense, final []*mat.Dense, edges []float64) ([][]float64, error) {
+	if edges == nil {
+		edges = DefaultBandEdges()
+	}
 	if err := checkEdges(edges); err != nil {
 		return nil, err
 	}
-	if len(final) == 0 {
-		return nil, fmt.Errorf("experiment: BandErrors: no final samples")
+	rows, cols, err := checkSet("BandErrors", "final", final, 0, 0)
+	if err != nil {
+		return nil, err
 	}
-	if final[0] == nil {
-		return nil, fmt.Errorf("experiment: BandErrors: final[0] is nil")
-	}
-	rows, cols := final[0].Dims()
 	plan, err := noise.NewRealFFT(rows, cols)
 	if err != nil {
 		return nil, err
@@ -97,40 +99,25 @@ func BandErrors(traj [][]*mat.Dense, final []*mat.Dense, edges []float64) ([][]f
 			}
 		}
 	}
-	check := func(what string, x *mat.Dense) error {
-		if x == nil {
-			return fmt.Errorf("experiment: BandErrors: %s is nil", what)
-		}
-		if r, c := x.Dims(); r != rows || c != cols {
-			return fmt.Errorf("experiment: BandErrors: %s is %d×%d, want %d×%d", what, r, c, rows, cols)
-		}
-		if _, err := pixels(what, []*mat.Dense{x}); err != nil {
-			return fmt.Errorf("experiment: BandErrors: %s has a non-finite pixel", what)
-		}
-		return nil
-	}
 	total := make([]float64, nb)
-	for i, f := range final {
-		if err := check(fmt.Sprintf("final[%d]", i), f); err != nil {
-			return nil, err
-		}
+	for _, f := range final {
 		energy(total, f)
 	}
 	for b, e := range total {
 		if !(e > 0) {
-			return nil, fmt.Errorf("experiment: BandErrors: band %d (%g < |k| ≤ %g) has no energy in the final samples", b, edges[b], edges[b+1])
+			return nil, fmt.Errorf("eval: BandErrors: band %d (%g < |k| ≤ %g) has no energy in the final samples", b, edges[b], edges[b+1])
 		}
 	}
 	out := make([][]float64, len(traj))
 	for s, step := range traj {
 		if len(step) != len(final) {
-			return nil, fmt.Errorf("experiment: BandErrors: step %d has %d images, want %d like final", s, len(step), len(final))
+			return nil, fmt.Errorf("eval: BandErrors: step %d has %d images, want %d like final", s, len(step), len(final))
+		}
+		if _, _, err := checkSet("BandErrors", fmt.Sprintf("traj[%d]", s), step, rows, cols); err != nil {
+			return nil, err
 		}
 		row := make([]float64, nb)
 		for i, x := range step {
-			if err := check(fmt.Sprintf("traj[%d][%d]", s, i), x); err != nil {
-				return nil, err
-			}
 			diff.Sub(x, final[i])
 			energy(row, diff)
 		}
@@ -152,15 +139,15 @@ func BandErrors(traj [][]*mat.Dense, final []*mat.Dense, edges []float64) ([][]f
 // length.
 func SettleTimes(errs [][]float64, times []int, T int, threshold float64) ([]float64, error) {
 	if len(errs) == 0 || len(errs) != len(times) {
-		return nil, fmt.Errorf("experiment: SettleTimes: %d error rows for %d times", len(errs), len(times))
+		return nil, fmt.Errorf("eval: SettleTimes: %d error rows for %d times", len(errs), len(times))
 	}
 	if T < 1 {
-		return nil, fmt.Errorf("experiment: SettleTimes: T = %d", T)
+		return nil, fmt.Errorf("eval: SettleTimes: T = %d", T)
 	}
 	nb := len(errs[0])
 	for s, row := range errs {
 		if len(row) != nb {
-			return nil, fmt.Errorf("experiment: SettleTimes: row %d has %d bands, want %d", s, len(row), nb)
+			return nil, fmt.Errorf("eval: SettleTimes: row %d has %d bands, want %d", s, len(row), nb)
 		}
 	}
 	out := make([]float64, nb)

@@ -1,4 +1,4 @@
-package experiment
+package eval
 
 import (
 	"math"
@@ -96,6 +96,23 @@ func TestNearestCheckBadInput(t *testing.T) {
 		{train, append(train, odd...)}, // mixed training shapes
 	} {
 		_, err := NearestCheck(test.samples, test.train)
-		assert.ErrorContains(t, err, "experiment:", "case %d", i)
+		assert.ErrorContains(t, err, "eval:", "case %d", i)
+	}
+}
+
+func TestNearestIndexReuse(t *testing.T) {
+	t.Parallel()
+	// One index checks several sample sets with the results of separate
+	// NearestChecks, bit for bit, and is not changed by checking.
+	train := histTestRandom(20, 5, 4, 1, 0, rand.NewPCG(15, 16))
+	ix, err := NewNearestIndex(train)
+	require.NoError(t, err)
+	for seed := range uint64(3) {
+		samples := histTestRandom(7, 5, 4, 1, 0.1, rand.NewPCG(seed, 17))
+		got, err := ix.Check(samples)
+		require.NoError(t, err)
+		want, err := NearestCheck(samples, train)
+		require.NoError(t, err)
+		assert.Equal(t, want, got, "seed %d", seed)
 	}
 }
