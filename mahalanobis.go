@@ -48,9 +48,20 @@ import (
 //
 // A Metric owns its buffers (a RealFFT plan, the weight table and scratch
 // images): Distance and Norm do not allocate. The batch methods (Between,
-// FromCenter and their error-returning forms) run on all cores with one
-// plan per worker, created on first use and kept, and their results do not
-// depend on GOMAXPROCS. A Metric must not be used by two goroutines at once.
+// FromCenter) run on all cores with one plan per worker, created on first
+// use and kept, and their results do not depend on GOMAXPROCS. A Metric must
+// not be used by two goroutines at once.
+//
+// # Failures
+//
+// The distances follow gonum's rule (stat.Mahalanobis, mat): a matrix of
+// the wrong shape is a programming error and panics with mat.ErrShape (a
+// nil matrix panics too); data-dependent failure is a NaN result, never an
+// error beside the value. NaN or infinite pixels give NaN or infinite
+// distances, and an estimate from no data (an empty set) has Mean and
+// StdErr NaN and N = 0. For images from outside, check them first (the
+// loaders of imageio and Spectrum.Add reject non-finite pixels) or test the
+// result with math.IsNaN.
 type Metric struct {
 	rows, cols int
 	delta, a   float64
@@ -165,9 +176,7 @@ func (m *Metric) checkShape(what string, x mat.Matrix) {
 	if x == nil {
 		panic(fmt.Sprintf("noise: %s of a nil matrix", what))
 	}
-	if r, c := x.Dims(); r != m.rows || c != m.cols {
-		panic(fmt.Sprintf("noise: %s of a %d×%d matrix with a %d×%d metric: %v", what, r, c, m.rows, m.cols, mat.ErrShape))
-	}
+	checkDims(x, m.rows, m.cols)
 }
 
 // Distance returns d(x, y | Q0), the Mahalanobis distance between the images
@@ -235,8 +244,8 @@ func weightedSquares(w []float64, X *mat.Dense) float64 {
 
 // Estimate is a Monte Carlo estimate of an expected distance: the sample
 // mean of N independent distances and its standard error, the sample
-// standard deviation over √N. N = 0 marks a failed estimate (Mean and
-// StdErr are then 0); with N = 1 StdErr is +Inf, since one distance says
+// standard deviation over √N. N = 0 marks an estimate from no data (Mean and
+// StdErr are then NaN); with N = 1 StdErr is +Inf, since one distance says
 // nothing about its spread.
 type Estimate struct {
 	Mean, StdErr float64
@@ -253,7 +262,7 @@ func (e Estimate) String() string {
 func newEstimate(d []float64) Estimate {
 	n := len(d)
 	if n == 0 {
-		return Estimate{}
+		return nanEstimate
 	}
 	var s float64
 	for _, v := range d {
@@ -271,22 +280,19 @@ func newEstimate(d []float64) Estimate {
 }
 
 // FromCenter returns d(Q1 | Q0) = E_{x~Q1} d(x, 0 | Q0) estimated from the
-// sample xs of Q1: the mean of Norm over xs with its standard error. It
-// returns an Estimate with N = 0 if xs is empty or holds a nil matrix, a
-// matrix of the wrong size or a NaN or infinite pixel; FromCenterErr says
-// why.
+// sample xs of Q1: the mean of Norm over xs with its standard error.
+//
+// FromCenter follows gonum's rule for failures (see Failures in the Metric
+// documentation): it panics, as Norm does, if a matrix of xs is nil or not
+// rows×cols, and it returns Mean = StdErr = NaN with N = 0 for an empty xs.
+// A NaN or infinite pixel makes its distance, and so the estimate, NaN or
+// infinite.
 func (m *Metric) FromCenter(xs []*mat.Dense) Estimate {
-	e, _ := m.FromCenterErr(xs)
-	return e
-}
-
-// FromCenterErr is FromCenter returning an error, with a noise: prefix, for
-// the inputs FromCenter answers with N = 0.
-func (m *Metric) FromCenterErr(xs []*mat.Dense) (Estimate, error) {
-	if err := m.checkSet("FromCenter", "xs", xs); err != nil {
-		return Estimate{}, err
+	m.checkShapes("FromCenter", "xs", xs)
+	if len(xs) == 0 {
+		return nanEstimate
 	}
-	return m.run(xs, nil, false, len(xs)), nil
+	return m.run(xs, nil, false, len(xs))
 }
 
 // Between returns d(Q1, Q2 | Q0) = E_{x~Q1, y~Q2} d(x, y | Q0), the expected
@@ -297,49 +303,47 @@ func (m *Metric) FromCenterErr(xs []*mat.Dense) (Estimate, error) {
 //     (the same *mat.Dense) for every i, as when the same slice is passed
 //     twice, the pairs are (xs[0], xs[1]), (xs[2], xs[3]), …: N = len(xs)/2
 //     pairs of distinct elements, never an element with itself (which would
-//     add zeros and bias the estimate down); a pair holding the same matrix
-//     twice is an error.
+//     add zeros and bias the estimate down).
 //   - Otherwise the pairs are (xs[i], ys[i]) for i < min(len(xs), len(ys)),
-//     and the surplus of the longer set is unused. A pair with xs[i] ==
-//     ys[i] is then an error.
+//     and the surplus of the longer set is unused.
 //
 // The estimate is the mean of the pair distances with its standard error.
-// Between returns an Estimate with N = 0 if a set is empty (or, for the
-// same set, has fewer than 2 elements), holds a nil matrix, a matrix of the
-// wrong size or a NaN or infinite pixel; BetweenErr says why.
+//
+// Between follows gonum's rule for failures (see Failures in the Metric
+// documentation): it panics if a matrix is nil or not rows×cols (as
+// Distance does) or if a pair holds the same matrix twice (a distance of 0
+// by construction, not a draw), and it returns Mean = StdErr = NaN with
+// N = 0 when there is no pair (an empty set, or the same set with fewer
+// than 2 elements). A NaN or infinite pixel makes its distances, and so the
+// estimate, NaN or infinite.
 func (m *Metric) Between(xs, ys []*mat.Dense) Estimate {
-	e, _ := m.BetweenErr(xs, ys)
-	return e
-}
-
-// BetweenErr is Between returning an error, with a noise: prefix, for the
-// inputs Between answers with N = 0.
-func (m *Metric) BetweenErr(xs, ys []*mat.Dense) (Estimate, error) {
-	if err := m.checkSet("Between", "xs", xs); err != nil {
-		return Estimate{}, err
-	}
+	m.checkShapes("Between", "xs", xs)
 	if sameSet(xs, ys) {
-		if len(xs) < 2 {
-			return Estimate{}, errors.New("noise: Between of a set with itself needs at least 2 elements to pair distinct elements")
-		}
 		for i := 0; i+1 < len(xs); i += 2 {
 			if xs[i] == xs[i+1] {
-				return Estimate{}, fmt.Errorf("noise: Between: xs[%d] and xs[%d], paired as distinct elements of one set, are the same matrix", i, i+1)
+				panic(fmt.Sprintf("noise: Between: xs[%d] and xs[%d], paired as distinct elements of one set, are the same matrix", i, i+1))
 			}
 		}
-		return m.run(xs, nil, true, len(xs)/2), nil
+		if len(xs) < 2 {
+			return nanEstimate
+		}
+		return m.run(xs, nil, true, len(xs)/2)
 	}
-	if err := m.checkSet("Between", "ys", ys); err != nil {
-		return Estimate{}, err
-	}
+	m.checkShapes("Between", "ys", ys)
 	n := min(len(xs), len(ys))
 	for i := range n {
 		if xs[i] == ys[i] {
-			return Estimate{}, fmt.Errorf("noise: Between: xs[%d] and ys[%d] are the same matrix; pass the same slice twice to pair distinct elements of one set", i, i)
+			panic(fmt.Sprintf("noise: Between: xs[%d] and ys[%d] are the same matrix; pass the same slice twice to pair distinct elements of one set", i, i))
 		}
 	}
-	return m.run(xs, ys, false, n), nil
+	if n == 0 {
+		return nanEstimate
+	}
+	return m.run(xs, ys, false, n)
 }
+
+// nanEstimate is the estimate of an empty sample.
+var nanEstimate = Estimate{Mean: math.NaN(), StdErr: math.NaN()}
 
 // sameSet reports whether xs and ys hold the same matrices in the same order.
 func sameSet(xs, ys []*mat.Dense) bool {
@@ -354,25 +358,14 @@ func sameSet(xs, ys []*mat.Dense) bool {
 	return true
 }
 
-// checkSet returns an error if xs is empty or holds a nil matrix, a matrix
-// of a size other than the metric's, or a non-finite pixel.
-func (m *Metric) checkSet(method, name string, xs []*mat.Dense) error {
-	if len(xs) == 0 {
-		return fmt.Errorf("noise: %s: %s is empty", method, name)
-	}
+// checkShapes panics if a matrix of xs is nil or not rows×cols.
+func (m *Metric) checkShapes(method, name string, xs []*mat.Dense) {
 	for i, x := range xs {
 		if x == nil {
-			return fmt.Errorf("noise: %s: %s[%d] is nil", method, name, i)
+			panic(fmt.Sprintf("noise: %s: %s[%d] is nil", method, name, i))
 		}
-		r, c := x.Dims()
-		if r != m.rows || c != m.cols {
-			return fmt.Errorf("noise: %s: %s[%d] is %d×%d, want %d×%d like the metric", method, name, i, r, c, m.rows, m.cols)
-		}
-		if pi, pj, ok := firstNonFinite(x); !ok {
-			return fmt.Errorf("noise: %s: %s[%d] has a non-finite pixel %v at (%d, %d)", method, name, i, x.At(pi, pj), pi, pj)
-		}
+		checkDims(x, m.rows, m.cols)
 	}
-	return nil
 }
 
 // firstNonFinite returns the first NaN or infinite element of x and false,
@@ -655,18 +648,14 @@ const dlamchE = 1.0 / (1 << 53)
 func (m *CovarianceMetric) Dim() int { return m.n }
 
 // Distance returns √((x − y)ᵀ Σ⁻¹ (x − y)) by one triangular solve with the
-// Cholesky factor. It panics with a noise: message if x or y does not have
-// length Dim. It does not allocate and does not modify x or y.
+// Cholesky factor. It panics if x or y is nil, and with mat.ErrShape if its
+// length is not Dim. It does not allocate and does not modify x or y.
 func (m *CovarianceMetric) Distance(x, y mat.Vector) float64 {
-	if x == nil || y == nil || x.Len() != m.n || y.Len() != m.n {
-		lx, ly := -1, -1
-		if x != nil {
-			lx = x.Len()
-		}
-		if y != nil {
-			ly = y.Len()
-		}
-		panic(fmt.Sprintf("noise: CovarianceMetric.Distance of vectors of lengths %d and %d with a metric of dimension %d", lx, ly, m.n))
+	if x == nil || y == nil {
+		panic("noise: CovarianceMetric.Distance of a nil vector")
+	}
+	if x.Len() != m.n || y.Len() != m.n {
+		panic(mat.ErrShape)
 	}
 	for i := range m.z {
 		m.z[i] = x.AtVec(i) - y.AtVec(i)

@@ -303,18 +303,7 @@ func (s *Sampler) Power() *mat.Dense {
 func (s *Sampler) LongWaveShare() float64 { return s.k.longShare }
 
 func (s *Sampler) checkDst(dst *mat.Dense) *mat.Dense {
-	r, c := s.k.spec.Rows, s.k.spec.Cols
-	if dst == nil {
-		return mat.NewDense(r, c, nil)
-	}
-	if dst.IsEmpty() {
-		dst.ReuseAs(r, c)
-		return dst
-	}
-	if dr, dc := dst.Dims(); dr != r || dc != c {
-		panic(fmt.Sprintf("noise: Sample into a %d×%d matrix from a %d×%d sampler: %v", dr, dc, r, c, mat.ErrShape))
-	}
-	return dst
+	return prepareDst(dst, s.k.spec.Rows, s.k.spec.Cols)
 }
 
 // Sample fills dst with a new field and returns it. If dst is nil a new

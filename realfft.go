@@ -70,10 +70,8 @@ func (r *RealFFT) Dims() (rows, cols int) { return r.rows, r.cols }
 // input returns x as a row-major slice with its stride, copying into the
 // plan's work buffer unless x is a *mat.Dense.
 func (r *RealFFT) input(x mat.Matrix) ([]float64, int) {
-	rows, cols := x.Dims()
-	if rows != r.rows || cols != r.cols {
-		panic(fmt.Sprintf("noise: %d×%d input to a %d×%d transform: %v", rows, cols, r.rows, r.cols, mat.ErrShape))
-	}
+	checkDims(x, r.rows, r.cols)
+	rows, cols := r.rows, r.cols
 	if d, ok := x.(*mat.Dense); ok {
 		raw := d.RawMatrix()
 		return raw.Data, raw.Stride
@@ -87,19 +85,7 @@ func (r *RealFFT) input(x mat.Matrix) ([]float64, int) {
 	return r.work, cols
 }
 
-func (r *RealFFT) output(dst *mat.Dense) *mat.Dense {
-	if dst == nil {
-		return mat.NewDense(r.rows, r.cols, nil)
-	}
-	if dst.IsEmpty() {
-		dst.ReuseAs(r.rows, r.cols)
-		return dst
-	}
-	if rows, cols := dst.Dims(); rows != r.rows || cols != r.cols {
-		panic(fmt.Sprintf("noise: %d×%d destination for a %d×%d transform: %v", rows, cols, r.rows, r.cols, mat.ErrShape))
-	}
-	return dst
-}
+func (r *RealFFT) output(dst *mat.Dense) *mat.Dense { return prepareDst(dst, r.rows, r.cols) }
 
 // The packing of F_R in terms of the unshifted half spectrum H (H[u, v] =
 // Z[u, v] for v ≤ cols/2, unnormalised). Centred row i holds frequency row

@@ -776,11 +776,10 @@ func (s *Schedule) Timesteps(k int, spacing Spacing) []int {
 }
 
 // schedPrepare checks that the operands (name, matrix pairs) are non-nil,
-// non-empty and of one shape, and returns dst ready to receive the result:
-// allocated if nil, resized if empty, checked otherwise.
+// non-empty and of one shape (panicking with mat.ErrShape otherwise), and
+// returns dst ready to receive the result (see prepareDst).
 func schedPrepare(op string, dst *mat.Dense, operands ...any) *mat.Dense {
 	var r, c int
-	var first string
 	for i := 0; i < len(operands); i += 2 {
 		name := operands[i].(string)
 		m := operands[i+1].(*mat.Dense)
@@ -790,27 +789,13 @@ func schedPrepare(op string, dst *mat.Dense, operands ...any) *mat.Dense {
 		if m.IsEmpty() {
 			panic(fmt.Sprintf("noise: %s: %s is empty", op, name))
 		}
-		mr, mc := m.Dims()
 		if i == 0 {
-			r, c, first = mr, mc, name
+			r, c = m.Dims()
 			continue
 		}
-		if mr != r || mc != c {
-			panic(fmt.Sprintf("noise: %s: shape mismatch: %s is %d×%d but %s is %d×%d", op, first, r, c, name, mr, mc))
-		}
+		checkDims(m, r, c)
 	}
-	switch {
-	case dst == nil:
-		return mat.NewDense(r, c, nil)
-	case dst.IsEmpty():
-		dst.ReuseAs(r, c)
-	default:
-		dr, dc := dst.Dims()
-		if dr != r || dc != c {
-			panic(fmt.Sprintf("noise: %s: shape mismatch: dst is %d×%d but %s is %d×%d", op, dr, dc, first, r, c))
-		}
-	}
-	return dst
+	return prepareDst(dst, r, c)
 }
 
 // schedCombine sets dst = a x + b y + c z elementwise, on raw slices. z may

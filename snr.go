@@ -37,7 +37,7 @@ func (s *Schedule) FrequencySNR(dst, data, noise *mat.Dense, t int) (*mat.Dense,
 	if err != nil {
 		return dst, err
 	}
-	dst = snrPrepareDst("FrequencySNR", dst, rows, cols)
+	dst = prepareDst(dst, rows, cols)
 	ab, nv := s.alphaBar[t], s.noiseVar[t]
 	dr, gd, gn := dst.RawMatrix(), data.RawMatrix(), noise.RawMatrix()
 	for i := 0; i < rows; i++ {
@@ -199,19 +199,4 @@ func snrCheckSpectra(op string, data, noise *mat.Dense) (rows, cols int, err err
 		}
 	}
 	return rows, cols, nil
-}
-
-// snrPrepareDst returns dst ready for a rows×cols result.
-func snrPrepareDst(op string, dst *mat.Dense, rows, cols int) *mat.Dense {
-	switch {
-	case dst == nil:
-		return mat.NewDense(rows, cols, nil)
-	case dst.IsEmpty():
-		dst.ReuseAs(rows, cols)
-	default:
-		if r, c := dst.Dims(); r != rows || c != cols {
-			panic(fmt.Sprintf("noise: %s: shape mismatch: dst is %d×%d but the spectra are %d×%d", op, r, c, rows, cols))
-		}
-	}
-	return dst
 }

@@ -131,9 +131,7 @@ func (l *SpectralLoss) check(what string, r mat.Matrix) {
 	if r == nil {
 		panic(fmt.Sprintf("noise: SpectralLoss.%s of a nil residual", what))
 	}
-	if rr, cc := r.Dims(); rr != l.rows || cc != l.cols {
-		panic(fmt.Sprintf("noise: SpectralLoss.%s of a %d×%d residual with a %d×%d loss: %v", what, rr, cc, l.rows, l.cols, mat.ErrShape))
-	}
+	checkDims(r, l.rows, l.cols)
 }
 
 // Loss returns L(r) = (1/P) Σ_k w(k) (F_R r)_k². It panics if r is nil or not

@@ -146,12 +146,16 @@ func (ref *Reference) Score(samples []*mat.Dense) (*Scores, error) {
 	if sc.Frechet, err = eval.SpectralFrechet(mean, variance, ref.Mean, ref.Var); err != nil {
 		return nil, err
 	}
-	if sc.Mahalanobis, err = ref.Metric.BetweenErr(samples, ref.pairs); err != nil {
-		return nil, err
+	// The samples are finite and of the data's shape (checked by
+	// LogSpectralError above), so Between neither panics nor returns NaN,
+	// unless a sample is the very matrix it would be paired with.
+	for i := range min(len(samples), len(ref.pairs)) {
+		if samples[i] == ref.pairs[i] {
+			return nil, fmt.Errorf("experiment: sample %d is the data image it would be paired with (pass copies)", i)
+		}
 	}
-	if sc.MahalanobisData, err = ref.Metric.BetweenErr(ref.pairs, ref.pairs); err != nil {
-		return nil, err
-	}
+	sc.Mahalanobis = ref.Metric.Between(samples, ref.pairs)
+	sc.MahalanobisData = ref.Metric.Between(ref.pairs, ref.pairs)
 	if sc.W1, err = eval.PixelWasserstein(samples, ref.Images); err != nil {
 		return nil, err
 	}
