@@ -115,7 +115,7 @@ type SpectrumOptions struct {
 // it panics with a noise: message if rows or cols is less than 1 or
 // rows·cols exceeds MaxPixels.
 func NewSpectrum(rows, cols int) *Spectrum {
-	s, err := NewSpectrumOptions(rows, cols, SpectrumOptions{})
+	s, err := NewSpectrumOptions(rows, cols, nil)
 	if err != nil {
 		panic(err.Error())
 	}
@@ -123,14 +123,18 @@ func NewSpectrum(rows, cols int) *Spectrum {
 }
 
 // NewSpectrumOptions returns an empty accumulator for rows×cols images with
-// the given options, or an error if the size is invalid (as for NewSpectrum)
+// the options opts (nil means the zero SpectrumOptions, as NewSpectrum), or
+// an error if the size is invalid (as for NewSpectrum)
 // or the options are: a window that returns a sequence of the wrong length,
 // non-finite or negative values, or all zeros; Center or Scale of the wrong
 // shape or with non-finite values, negative scales, or only one of the two
 // given.
-func NewSpectrumOptions(rows, cols int, opts SpectrumOptions) (*Spectrum, error) {
+func NewSpectrumOptions(rows, cols int, opts *SpectrumOptions) (*Spectrum, error) {
 	if err := checkSize("spectrum", rows, cols); err != nil {
 		return nil, err
+	}
+	if opts == nil {
+		opts = &SpectrumOptions{}
 	}
 	n := rows * cols
 	s := &Spectrum{

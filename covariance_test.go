@@ -231,7 +231,7 @@ func TestSpectrumWindow(t *testing.T) {
 			}
 		}
 		_, _, want := covTestNaive(xs, wm)
-		s, err := NewSpectrumOptions(rows, cols, SpectrumOptions{Window: w.fn})
+		s, err := NewSpectrumOptions(rows, cols, &SpectrumOptions{Window: w.fn})
 		require.NoError(t, err)
 		require.NoError(t, s.AddBatch(xs))
 		got, err := s.Power()
@@ -372,24 +372,24 @@ func TestSpectrumBadInput(t *testing.T) {
 	// Invalid sizes and options.
 	assert.Panics(t, func() { NewSpectrum(0, 3) })
 	assert.Panics(t, func() { NewSpectrum(3, -1) })
-	_, err = NewSpectrumOptions(MaxPixels, 2, SpectrumOptions{})
+	_, err = NewSpectrumOptions(MaxPixels, 2, &SpectrumOptions{})
 	assert.Error(t, err)
-	_, err = NewSpectrumOptions(2, 3, SpectrumOptions{Center: good})
+	_, err = NewSpectrumOptions(2, 3, &SpectrumOptions{Center: good})
 	assert.Error(t, err)
-	_, err = NewSpectrumOptions(2, 3, SpectrumOptions{Center: good, Scale: mat.NewDense(3, 2, nil)})
+	_, err = NewSpectrumOptions(2, 3, &SpectrumOptions{Center: good, Scale: mat.NewDense(3, 2, nil)})
 	assert.Error(t, err)
 	neg := mat.DenseCopyOf(good)
 	neg.Scale(-1, neg)
-	_, err = NewSpectrumOptions(2, 3, SpectrumOptions{Center: good, Scale: neg})
+	_, err = NewSpectrumOptions(2, 3, &SpectrumOptions{Center: good, Scale: neg})
 	assert.Error(t, err)
-	_, err = NewSpectrumOptions(2, 3, SpectrumOptions{Center: nan, Scale: good})
+	_, err = NewSpectrumOptions(2, 3, &SpectrumOptions{Center: nan, Scale: good})
 	assert.Error(t, err)
 	// Hann of length 1 divides by zero: NaN window.
-	_, err = NewSpectrumOptions(1, 3, SpectrumOptions{Window: window.Hann})
+	_, err = NewSpectrumOptions(1, 3, &SpectrumOptions{Window: window.Hann})
 	assert.Error(t, err)
-	_, err = NewSpectrumOptions(2, 3, SpectrumOptions{Window: func(s []float64) []float64 { return s[:1] }})
+	_, err = NewSpectrumOptions(2, 3, &SpectrumOptions{Window: func(s []float64) []float64 { return s[:1] }})
 	assert.Error(t, err)
-	_, err = NewSpectrumOptions(2, 3, SpectrumOptions{Window: func(s []float64) []float64 { clear(s); return s }})
+	_, err = NewSpectrumOptions(2, 3, &SpectrumOptions{Window: func(s []float64) []float64 { clear(s); return s }})
 	assert.Error(t, err)
 }
 
@@ -458,7 +458,7 @@ func TestSpectrumMergeErrors(t *testing.T) {
 		}
 		return s
 	}
-	hann, err := NewSpectrumOptions(2, 3, SpectrumOptions{Window: half})
+	hann, err := NewSpectrumOptions(2, 3, &SpectrumOptions{Window: half})
 	require.NoError(t, err)
 	assert.ErrorContains(t, a.Merge(hann), "window")
 	assert.ErrorContains(t, hann.Merge(a), "window")
@@ -510,7 +510,7 @@ func TestSpectrumBinary(t *testing.T) {
 	xs := covTestImages(rnd, 5, 4, 5, 1)
 	plain := NewSpectrum(4, 5)
 	require.NoError(t, plain.AddBatch(xs))
-	win, err := NewSpectrumOptions(4, 5, SpectrumOptions{Window: window.Hann})
+	win, err := NewSpectrumOptions(4, 5, &SpectrumOptions{Window: window.Hann})
 	require.NoError(t, err)
 	require.NoError(t, win.AddBatch(xs))
 	st, err := win.Standardized()

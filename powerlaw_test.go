@@ -365,7 +365,7 @@ func plawBiasMeasure(t testing.TB, size int, delta float64) (row, se plawBias) {
 		s.SampleBatch(fields)
 		sp := NewSpectrum(size, size)
 		require.NoError(t, sp.AddBatch(fields))
-		hann, err := NewSpectrumOptions(size, size, SpectrumOptions{Window: window.Hann})
+		hann, err := NewSpectrumOptions(size, size, &SpectrumOptions{Window: window.Hann})
 		require.NoError(t, err)
 		require.NoError(t, hann.AddBatch(fields))
 		for c, cfg := range []struct {

@@ -122,7 +122,7 @@ func ExampleNewSpectrumOptions() {
 	}
 	images := sampler.SampleBatch(make([]*mat.Dense, 200))
 	plain := noise.NewSpectrum(48, 48)
-	hann, err := noise.NewSpectrumOptions(48, 48, noise.SpectrumOptions{Window: window.Hann})
+	hann, err := noise.NewSpectrumOptions(48, 48, &noise.SpectrumOptions{Window: window.Hann})
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -95,7 +95,7 @@ func (f *SpectrumFn) newSpectrum() (*noise.Spectrum, error) {
 	if err != nil {
 		return nil, err
 	}
-	return noise.NewSpectrumOptions(f.Rows, f.Cols, noise.SpectrumOptions{Window: w})
+	return noise.NewSpectrumOptions(f.Rows, f.Cols, &noise.SpectrumOptions{Window: w})
 }
 
 // CreateAccumulator returns an empty accumulator. The Spectrum is allocated

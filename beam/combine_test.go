@@ -287,7 +287,7 @@ func TestSpectrumFnWindow(t *testing.T) {
 		name string
 		w    func([]float64) []float64
 	}{{"hann", window.Hann}, {"tukey", window.Tukey{Alpha: 0.5}.Transform}} {
-		ref, err := noise.NewSpectrumOptions(7, 10, noise.SpectrumOptions{Window: c.w})
+		ref, err := noise.NewSpectrumOptions(7, 10, &noise.SpectrumOptions{Window: c.w})
 		require.NoError(t, err)
 		fn := &SpectrumFn{Rows: 7, Cols: 10, Window: c.name}
 		a, _ := fn.CreateAccumulator()

@@ -56,18 +56,18 @@ func (o *Options) target() (rows, cols int, err error) {
 	}
 	switch {
 	case o.Size < 0 || o.Rows < 0 || o.Cols < 0:
-		return 0, 0, fmt.Errorf("noise: negative target size (Size %d, Rows %d, Cols %d)", o.Size, o.Rows, o.Cols)
+		return 0, 0, fmt.Errorf("imageio: negative target size (Size %d, Rows %d, Cols %d)", o.Size, o.Rows, o.Cols)
 	case o.Size > 0 && (o.Rows > 0 || o.Cols > 0):
-		return 0, 0, fmt.Errorf("noise: target Size %d combined with Rows %d, Cols %d: give one or the other", o.Size, o.Rows, o.Cols)
+		return 0, 0, fmt.Errorf("imageio: target Size %d combined with Rows %d, Cols %d: give one or the other", o.Size, o.Rows, o.Cols)
 	case o.Size > 0:
 		rows, cols = o.Size, o.Size
 	case (o.Rows > 0) != (o.Cols > 0):
-		return 0, 0, fmt.Errorf("noise: target Rows %d and Cols %d must be given together", o.Rows, o.Cols)
+		return 0, 0, fmt.Errorf("imageio: target Rows %d and Cols %d must be given together", o.Rows, o.Cols)
 	default:
 		rows, cols = o.Rows, o.Cols
 	}
 	if rows > 0 && (rows > MaxPixels/cols) {
-		return 0, 0, fmt.Errorf("noise: target size %d×%d exceeds the limit of %d pixels", rows, cols, MaxPixels)
+		return 0, 0, fmt.Errorf("imageio: target size %d×%d exceeds the limit of %d pixels", rows, cols, MaxPixels)
 	}
 	return rows, cols, nil
 }
@@ -81,7 +81,7 @@ func (o *Options) color() bool { return o != nil && o.Color }
 // must be false; use DecodeRGB for colour.
 func Decode(r io.Reader, opts *Options) (*mat.Dense, error) {
 	if opts.color() {
-		return nil, errors.New("noise: Decode returns grayscale: use DecodeRGB for colour")
+		return nil, errors.New("imageio: Decode returns grayscale: use DecodeRGB for colour")
 	}
 	p, err := decodeReader("input", r, opts, false)
 	if err != nil {
@@ -106,7 +106,7 @@ func DecodeRGB(r io.Reader, opts *Options) ([3]*mat.Dense, error) {
 // opts.Color must be false; use LoadRGB for colour.
 func Load(path string, opts *Options) (*mat.Dense, error) {
 	if opts.color() {
-		return nil, fmt.Errorf("noise: %s: Load returns grayscale: use LoadRGB for colour", path)
+		return nil, fmt.Errorf("imageio: %s: Load returns grayscale: use LoadRGB for colour", path)
 	}
 	p, err := loadFile(path, opts, false)
 	if err != nil {
@@ -130,7 +130,7 @@ func LoadRGB(path string, opts *Options) ([3]*mat.Dense, error) {
 func DecodeConfig(path string) (width, height int, format string, err error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return 0, 0, "", fmt.Errorf("noise: %w", err)
+		return 0, 0, "", fmt.Errorf("imageio: %w", err)
 	}
 	defer f.Close()
 	cfg, format, err := checkConfig(path, bufio.NewReader(f))
@@ -147,14 +147,14 @@ func loadFile(path string, opts *Options, color bool) ([]*mat.Dense, error) {
 	}
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, fmt.Errorf("noise: %w", err)
+		return nil, fmt.Errorf("imageio: %w", err)
 	}
 	defer f.Close()
 	if _, _, err := checkConfig(path, bufio.NewReader(f)); err != nil {
 		return nil, err
 	}
 	if _, err := f.Seek(0, io.SeekStart); err != nil {
-		return nil, fmt.Errorf("noise: %w", err)
+		return nil, fmt.Errorf("imageio: %w", err)
 	}
 	img, format, err := image.Decode(bufio.NewReader(f))
 	if err != nil {
@@ -189,10 +189,10 @@ func checkConfig(name string, r io.Reader) (image.Config, string, error) {
 		return cfg, format, decodeError(name, format, err)
 	}
 	if cfg.Width <= 0 || cfg.Height <= 0 {
-		return cfg, format, fmt.Errorf("noise: %s: empty %s image (%d×%d)", name, format, cfg.Width, cfg.Height)
+		return cfg, format, fmt.Errorf("imageio: %s: empty %s image (%d×%d)", name, format, cfg.Width, cfg.Height)
 	}
 	if cfg.Width > MaxPixels/cfg.Height {
-		return cfg, format, fmt.Errorf("noise: %s: %s image of %d×%d pixels exceeds the limit of %d pixels",
+		return cfg, format, fmt.Errorf("imageio: %s: %s image of %d×%d pixels exceeds the limit of %d pixels",
 			name, format, cfg.Width, cfg.Height, MaxPixels)
 	}
 	return cfg, format, nil
@@ -203,9 +203,9 @@ func decodeError(name, format string, err error) error {
 		err = fmt.Errorf("truncated or corrupt: %w", err)
 	}
 	if format == "" {
-		return fmt.Errorf("noise: %s: not a PNG, JPEG or GIF image: %w", name, err)
+		return fmt.Errorf("imageio: %s: not a PNG, JPEG or GIF image: %w", name, err)
 	}
-	return fmt.Errorf("noise: %s: decoding %s: %w", name, format, err)
+	return fmt.Errorf("imageio: %s: decoding %s: %w", name, format, err)
 }
 
 // cropRect returns the largest rectangle centred in b with aspect ratio

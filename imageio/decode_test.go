@@ -237,7 +237,7 @@ func TestEncodePNGErrors(t *testing.T) {
 		var buf bytes.Buffer
 		err := EncodePNG(&buf, tc.m, tc.lo, tc.hi, tc.bits)
 		require.Error(t, err, "case %d", i)
-		assert.True(t, strings.HasPrefix(err.Error(), "noise: "), "case %d: %v", i, err)
+		assert.True(t, strings.HasPrefix(err.Error(), "imageio: "), "case %d: %v", i, err)
 		assert.Contains(t, err.Error(), tc.want, "case %d", i)
 		assert.Zero(t, buf.Len(), "case %d wrote %d bytes", i, buf.Len())
 	}
@@ -379,7 +379,7 @@ func TestOptionsErrors(t *testing.T) {
 	} {
 		_, err := Decode(bytes.NewReader(src), &tc.opts)
 		require.Error(t, err, "case %d", i)
-		assert.True(t, strings.HasPrefix(err.Error(), "noise: "), "case %d: %v", i, err)
+		assert.True(t, strings.HasPrefix(err.Error(), "imageio: "), "case %d: %v", i, err)
 		assert.Contains(t, err.Error(), tc.want, "case %d", i)
 	}
 }
@@ -421,7 +421,7 @@ func TestLoadErrors(t *testing.T) {
 		_, err := Load(p, nil)
 		require.Error(t, err, "case %d %s", i, tc.name)
 		msg := err.Error()
-		assert.True(t, strings.HasPrefix(msg, "noise: "), "case %d: %v", i, err)
+		assert.True(t, strings.HasPrefix(msg, "imageio: "), "case %d: %v", i, err)
 		assert.Contains(t, msg, p, "case %d: error must name the file", i)
 		assert.Contains(t, msg, tc.want, "case %d", i)
 		_, err = LoadRGB(p, nil)

@@ -71,7 +71,7 @@ func LoadDir(dir string, opts *Options) ([]*mat.Dense, []string, error) {
 func listImages(dir string) ([]string, error) {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
-		return nil, fmt.Errorf("noise: %w", err)
+		return nil, fmt.Errorf("imageio: %w", err)
 	}
 	var paths []string
 	for _, e := range entries {
@@ -83,7 +83,7 @@ func listImages(dir string) ([]string, error) {
 			// Follow symbolic links; skip directories and devices.
 			fi, err := os.Stat(p)
 			if err != nil {
-				return nil, fmt.Errorf("noise: %w", err)
+				return nil, fmt.Errorf("imageio: %w", err)
 			}
 			if !fi.Mode().IsRegular() {
 				continue
@@ -92,7 +92,7 @@ func listImages(dir string) ([]string, error) {
 		paths = append(paths, p)
 	}
 	if len(paths) == 0 {
-		return nil, fmt.Errorf("noise: %s: no PNG, JPEG or GIF images in folder", dir)
+		return nil, fmt.Errorf("imageio: %s: no PNG, JPEG or GIF images in folder", dir)
 	}
 	sort.Strings(paths)
 	return paths, nil
@@ -120,7 +120,7 @@ func LoadPaths(paths []string, opts *Options) ([]*mat.Dense, []string, error) {
 		return nil, nil, err
 	}
 	if len(paths) == 0 {
-		return nil, nil, errors.New("noise: no input paths")
+		return nil, nil, errors.New("imageio: no input paths")
 	}
 	type group struct {
 		files []string // image files to decode, or nil for a .npy file
@@ -130,7 +130,7 @@ func LoadPaths(paths []string, opts *Options) ([]*mat.Dense, []string, error) {
 	for _, p := range paths {
 		fi, err := os.Stat(p)
 		if err != nil {
-			return nil, nil, fmt.Errorf("noise: %w", err)
+			return nil, nil, fmt.Errorf("imageio: %w", err)
 		}
 		switch {
 		case fi.IsDir():
@@ -141,7 +141,7 @@ func LoadPaths(paths []string, opts *Options) ([]*mat.Dense, []string, error) {
 			groups = append(groups, group{files: files})
 		case IsNPYFile(p):
 			if opts.color() {
-				return nil, nil, fmt.Errorf("noise: %s: .npy arrays are grayscale; colour was requested", p)
+				return nil, nil, fmt.Errorf("imageio: %s: .npy arrays are grayscale; colour was requested", p)
 			}
 			groups = append(groups, group{npy: p})
 		default:
@@ -169,7 +169,7 @@ func LoadPaths(paths []string, opts *Options) ([]*mat.Dense, []string, error) {
 		}
 		r, c := got[0].Dims()
 		if rows > 0 && (r != rows || c != cols) {
-			return nil, nil, fmt.Errorf("noise: %s: arrays are %d×%d but the target size is %d×%d; .npy arrays are not resized",
+			return nil, nil, fmt.Errorf("imageio: %s: arrays are %d×%d but the target size is %d×%d; .npy arrays are not resized",
 				g.npy, r, c, rows, cols)
 		}
 		imgs = append(imgs, got...)
@@ -269,5 +269,5 @@ func (s *sizeCensus) check(where string) error {
 	if where != "" {
 		where += ": "
 	}
-	return fmt.Errorf("noise: %simages of mixed sizes: %s; give a target size to centre-crop and resize them", where, b.String())
+	return fmt.Errorf("imageio: %simages of mixed sizes: %s; give a target size to centre-crop and resize them", where, b.String())
 }

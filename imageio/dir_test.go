@@ -77,7 +77,7 @@ func TestLoadDirErrors(t *testing.T) {
 	_, _, err = LoadDir(missing, nil)
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), missing)
-	assert.True(t, strings.HasPrefix(err.Error(), "noise: "), "%v", err)
+	assert.True(t, strings.HasPrefix(err.Error(), "imageio: "), "%v", err)
 
 	// A corrupt file among good ones is named.
 	bad := t.TempDir()
@@ -99,7 +99,7 @@ func TestLoadDirErrors(t *testing.T) {
 	_, _, err = LoadDir(mixed, nil)
 	require.Error(t, err)
 	assert.Equal(t,
-		"noise: "+mixed+": images of mixed sizes: 6×8 (rows×cols): 3 files, e.g. big0.png; 5×5 (rows×cols): 1 file, e.g. small.png; "+
+		"imageio: "+mixed+": images of mixed sizes: 6×8 (rows×cols): 3 files, e.g. big0.png; 5×5 (rows×cols): 1 file, e.g. small.png; "+
 			"give a target size to centre-crop and resize them",
 		err.Error())
 	// With a target size they load.

@@ -39,7 +39,7 @@
 //
 // Image headers are read first (image.DecodeConfig): an image declaring
 // more than MaxPixels pixels is rejected before any pixel memory is
-// allocated. Every error begins with "noise: " and names the file at
+// allocated. Every error begins with "imageio: " and names the file at
 // fault. Non-finite values (NaN, ±Inf) in .npy input are errors.
 //
 // # Writing

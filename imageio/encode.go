@@ -22,13 +22,13 @@ import (
 // finite with lo < hi.
 func EncodePNG(w io.Writer, m *mat.Dense, lo, hi float64, bits int) error {
 	if bits != 8 && bits != 16 {
-		return fmt.Errorf("noise: EncodePNG: bit depth %d, want 8 or 16", bits)
+		return fmt.Errorf("imageio: EncodePNG: bit depth %d, want 8 or 16", bits)
 	}
 	if math.IsNaN(lo) || math.IsNaN(hi) || math.IsInf(lo, 0) || math.IsInf(hi, 0) || !(lo < hi) {
-		return fmt.Errorf("noise: EncodePNG: invalid range [%v, %v]", lo, hi)
+		return fmt.Errorf("imageio: EncodePNG: invalid range [%v, %v]", lo, hi)
 	}
 	if m == nil || m.IsEmpty() {
-		return errors.New("noise: EncodePNG: empty image")
+		return errors.New("imageio: EncodePNG: empty image")
 	}
 	rows, cols := m.Dims()
 	raw := m.RawMatrix()
@@ -47,7 +47,7 @@ func EncodePNG(w io.Writer, m *mat.Dense, lo, hi float64, bits int) error {
 	for y := range rows {
 		for x, v := range raw.Data[y*raw.Stride : y*raw.Stride+cols] {
 			if math.IsNaN(v) || math.IsInf(v, 0) {
-				return fmt.Errorf("noise: EncodePNG: non-finite value %v at row %d, col %d", v, y, x)
+				return fmt.Errorf("imageio: EncodePNG: non-finite value %v at row %d, col %d", v, y, x)
 			}
 			q := math.Round((v - lo) * scale)
 			q = min(max(q, 0), top)
@@ -61,7 +61,7 @@ func EncodePNG(w io.Writer, m *mat.Dense, lo, hi float64, bits int) error {
 		}
 	}
 	if err := png.Encode(w, img); err != nil {
-		return fmt.Errorf("noise: EncodePNG: %w", err)
+		return fmt.Errorf("imageio: EncodePNG: %w", err)
 	}
 	return nil
 }
@@ -70,5 +70,5 @@ func EncodePNG(w io.Writer, m *mat.Dense, lo, hi float64, bits int) error {
 // temporary file in the same directory, synced and renamed over path, so
 // that a failed write leaves an existing file at path untouched.
 func SavePNG(path string, m *mat.Dense, lo, hi float64, bits int) error {
-	return atomicfile.Write("noise", path, func(w io.Writer) error { return EncodePNG(w, m, lo, hi, bits) })
+	return atomicfile.Write("imageio", path, func(w io.Writer) error { return EncodePNG(w, m, lo, hi, bits) })
 }

@@ -26,7 +26,7 @@ func TestSavePNGAndNPY(t *testing.T) {
 	bad.Set(0, 0, nan())
 	err = SavePNG(p, bad, 0, 1, 8)
 	require.Error(t, err)
-	assert.Equal(t, "noise: writing "+p+": EncodePNG: non-finite value NaN at row 0, col 0", err.Error())
+	assert.Equal(t, "imageio: writing "+p+": EncodePNG: non-finite value NaN at row 0, col 0", err.Error())
 	again, err := Load(p, nil)
 	require.NoError(t, err)
 	assert.True(t, mat.Equal(got, again))

@@ -48,7 +48,7 @@ func LoadNPY(path string) ([]*mat.Dense, error) {
 func loadNPY(path string) ([]*mat.Dense, []int, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, nil, fmt.Errorf("noise: %w", err)
+		return nil, nil, fmt.Errorf("imageio: %w", err)
 	}
 	defer f.Close()
 	return readNPY(path, f)
@@ -82,10 +82,10 @@ func readNPY(name string, r io.Reader) (imgs []*mat.Dense, shape []int, err erro
 		flat, err = readNPYData(h, total)
 		return err
 	}); err != nil {
-		return nil, nil, fmt.Errorf("noise: %s: reading .npy data (%s, shape %v): %w", name, h.dtype, h.shape, err)
+		return nil, nil, fmt.Errorf("imageio: %s: reading .npy data (%s, shape %v): %w", name, h.dtype, h.shape, err)
 	}
 	if _, err := br.ReadByte(); err != io.EOF {
-		return nil, nil, fmt.Errorf("noise: %s: .npy file has data beyond its shape %v", name, h.shape)
+		return nil, nil, fmt.Errorf("imageio: %s: .npy file has data beyond its shape %v", name, h.shape)
 	}
 	imgs = make([]*mat.Dense, h.n)
 	plane := h.rows * h.cols
@@ -104,7 +104,7 @@ func readNPY(name string, r io.Reader) (imgs []*mat.Dense, shape []int, err erro
 		}
 		for i, v := range data {
 			if math.IsNaN(v) || math.IsInf(v, 0) {
-				return nil, nil, fmt.Errorf("noise: %s: non-finite value %v in image %d at row %d, col %d",
+				return nil, nil, fmt.Errorf("imageio: %s: non-finite value %v in image %d at row %d, col %d",
 					name, v, k, i/h.cols, i%h.cols)
 			}
 		}
@@ -120,7 +120,7 @@ func readNPYHeader(name string, br *bufio.Reader) (*npyHeader, error) {
 	// trusts the header length and layout.
 	pre, err := br.Peek(10)
 	if err != nil || !bytes.Equal(pre[:6], npyio.Magic[:]) {
-		return nil, fmt.Errorf("noise: %s: not a .npy file (bad or missing magic string)", name)
+		return nil, fmt.Errorf("imageio: %s: not a .npy file (bad or missing magic string)", name)
 	}
 	var hlen, plen int
 	switch pre[6] {
@@ -129,23 +129,23 @@ func readNPYHeader(name string, br *bufio.Reader) (*npyHeader, error) {
 	case 2:
 		pre, err = br.Peek(12)
 		if err != nil {
-			return nil, fmt.Errorf("noise: %s: truncated .npy header", name)
+			return nil, fmt.Errorf("imageio: %s: truncated .npy header", name)
 		}
 		hlen, plen = int(binary.LittleEndian.Uint32(pre[8:12])), 12
 	default:
-		return nil, fmt.Errorf("noise: %s: unsupported .npy format version %d.%d", name, pre[6], pre[7])
+		return nil, fmt.Errorf("imageio: %s: unsupported .npy format version %d.%d", name, pre[6], pre[7])
 	}
 	if hlen > maxNPYHeader {
-		return nil, fmt.Errorf("noise: %s: .npy header of %d bytes is too long", name, hlen)
+		return nil, fmt.Errorf("imageio: %s: .npy header of %d bytes is too long", name, hlen)
 	}
 	all, err := br.Peek(plen + hlen)
 	if err != nil {
-		return nil, fmt.Errorf("noise: %s: truncated .npy header", name)
+		return nil, fmt.Errorf("imageio: %s: truncated .npy header", name)
 	}
 	dict := all[plen:]
 	if !bytes.HasPrefix(bytes.TrimSpace(dict), []byte("{")) || bytes.IndexByte(dict, '\n') < 0 ||
 		bytes.IndexByte(dict, '}') < 0 {
-		return nil, fmt.Errorf("noise: %s: malformed .npy header %q", name, dict)
+		return nil, fmt.Errorf("imageio: %s: malformed .npy header %q", name, dict)
 	}
 	var nr *npyio.Reader
 	if err := guard(func() error {
@@ -153,14 +153,14 @@ func readNPYHeader(name string, br *bufio.Reader) (*npyHeader, error) {
 		nr, err = npyio.NewReader(br)
 		return err
 	}); err != nil {
-		return nil, fmt.Errorf("noise: %s: malformed .npy header: %w", name, err)
+		return nil, fmt.Errorf("imageio: %s: malformed .npy header: %w", name, err)
 	}
 	h := &npyHeader{r: nr, fortran: nr.Header.Descr.Fortran, shape: nr.Header.Descr.Shape}
 	h.dtype = npyio.TypeFrom(nr.Header.Descr.Type)
 	switch h.dtype {
 	case reflect.TypeFor[float64](), reflect.TypeFor[float32](), reflect.TypeFor[uint8](), reflect.TypeFor[uint16]():
 	default:
-		return nil, fmt.Errorf("noise: %s: unsupported .npy dtype %q (want float64, float32, uint8 or uint16)",
+		return nil, fmt.Errorf("imageio: %s: unsupported .npy dtype %q (want float64, float32, uint8 or uint16)",
 			name, nr.Header.Descr.Type)
 	}
 	s := h.shape
@@ -172,13 +172,13 @@ func readNPYHeader(name string, br *bufio.Reader) (*npyHeader, error) {
 	case len(s) == 4 && s[1] == 1:
 		h.n, h.rows, h.cols = s[0], s[2], s[3]
 	default:
-		return nil, fmt.Errorf("noise: %s: .npy shape %v: want (H,W), (N,H,W) or (N,1,H,W)", name, s)
+		return nil, fmt.Errorf("imageio: %s: .npy shape %v: want (H,W), (N,H,W) or (N,1,H,W)", name, s)
 	}
 	if h.n <= 0 || h.rows <= 0 || h.cols <= 0 {
-		return nil, fmt.Errorf("noise: %s: empty .npy array of shape %v", name, s)
+		return nil, fmt.Errorf("imageio: %s: empty .npy array of shape %v", name, s)
 	}
 	if h.n > MaxElements/h.rows || h.n*h.rows > MaxElements/h.cols {
-		return nil, fmt.Errorf("noise: %s: .npy shape %v exceeds the limit of %d values", name, s, MaxElements)
+		return nil, fmt.Errorf("imageio: %s: .npy shape %v exceeds the limit of %d values", name, s, MaxElements)
 	}
 	return h, nil
 }
@@ -250,18 +250,18 @@ func guard(f func() error) (err error) {
 // finite values.
 func WriteNPY(w io.Writer, imgs []*mat.Dense) error {
 	if len(imgs) == 0 {
-		return errors.New("noise: WriteNPY: no images")
+		return errors.New("imageio: WriteNPY: no images")
 	}
 	rows, cols := imgs[0].Dims()
 	for k, m := range imgs {
 		if r, c := m.Dims(); r != rows || c != cols {
-			return fmt.Errorf("noise: WriteNPY: image %d is %d×%d, image 0 is %d×%d", k, r, c, rows, cols)
+			return fmt.Errorf("imageio: WriteNPY: image %d is %d×%d, image 0 is %d×%d", k, r, c, rows, cols)
 		}
 		raw := m.RawMatrix()
 		for y := range rows {
 			for x, v := range raw.Data[y*raw.Stride : y*raw.Stride+cols] {
 				if math.IsNaN(v) || math.IsInf(v, 0) {
-					return fmt.Errorf("noise: WriteNPY: non-finite value %v in image %d at row %d, col %d", v, k, y, x)
+					return fmt.Errorf("imageio: WriteNPY: non-finite value %v in image %d at row %d, col %d", v, k, y, x)
 				}
 			}
 		}
@@ -271,7 +271,7 @@ func WriteNPY(w io.Writer, imgs []*mat.Dense) error {
 		shape = shape[1:]
 	}
 	if err := writeNPYFloat64(w, shape, imgs); err != nil {
-		return fmt.Errorf("noise: WriteNPY: %w", err)
+		return fmt.Errorf("imageio: WriteNPY: %w", err)
 	}
 	return nil
 }
@@ -331,5 +331,5 @@ func writeNPYFloat64(w io.Writer, shape []int, imgs []*mat.Dense) error {
 // SaveNPY writes imgs to the file at path with WriteNPY, atomically (as
 // SavePNG).
 func SaveNPY(path string, imgs []*mat.Dense) error {
-	return atomicfile.Write("noise", path, func(w io.Writer) error { return WriteNPY(w, imgs) })
+	return atomicfile.Write("imageio", path, func(w io.Writer) error { return WriteNPY(w, imgs) })
 }

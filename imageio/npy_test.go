@@ -143,7 +143,7 @@ func TestReadNPYErrors(t *testing.T) {
 		require.NotPanics(t, func() { imgs, err = ReadNPY(bytes.NewReader(tc.data)) }, "case %d", i)
 		require.Error(t, err, "case %d", i)
 		assert.Nil(t, imgs, "case %d", i)
-		assert.True(t, strings.HasPrefix(err.Error(), "noise: "), "case %d: %v", i, err)
+		assert.True(t, strings.HasPrefix(err.Error(), "imageio: "), "case %d: %v", i, err)
 		assert.Contains(t, err.Error(), tc.want, "case %d", i)
 	}
 
@@ -171,7 +171,7 @@ func TestWriteNPYErrors(t *testing.T) {
 		var buf bytes.Buffer
 		err := WriteNPY(&buf, tc.imgs)
 		require.Error(t, err, "case %d", i)
-		assert.True(t, strings.HasPrefix(err.Error(), "noise: "), "case %d: %v", i, err)
+		assert.True(t, strings.HasPrefix(err.Error(), "imageio: "), "case %d: %v", i, err)
 		assert.Contains(t, err.Error(), tc.want, "case %d", i)
 		assert.Zero(t, buf.Len(), "case %d wrote bytes", i)
 	}

@@ -134,6 +134,8 @@ func TestErrorLine(t *testing.T) {
 	for i, c := range []struct{ in, want string }{
 		{"noise: x.png: bad", "cloudnoise: x.png: bad"},
 		{"fit: noise: x: y", "cloudnoise: fit: x: y"},
+		{"imageio: x.png: bad", "cloudnoise: x.png: bad"},
+		{"load: imageio: x.png: eval: y", "cloudnoise: load: x.png: y"},
 		{"two\nlines", "cloudnoise: two lines"},
 	} {
 		assert.Equal(t, c.want, errorLine(errorString(c.in)), "case %d", i)

@@ -133,12 +133,19 @@ func exitCode(err error) int {
 	return 1
 }
 
+// libraryPrefixes are the error prefixes of the library's packages, which
+// errorLine removes: the command's "cloudnoise: " says where the error is
+// reported, the message says what went wrong.
+var libraryPrefixes = []string{"noise: ", "imageio: ", "eval: ", "diffusion: "}
+
 // errorLine is the single line printed for err: "cloudnoise: " and the
-// message, with the library's own "noise: " prefixes removed.
+// message, with the library's package prefixes removed.
 func errorLine(err error) string {
 	msg := err.Error()
-	msg = strings.TrimPrefix(msg, "noise: ")
-	msg = strings.ReplaceAll(msg, ": noise: ", ": ")
+	for _, p := range libraryPrefixes {
+		msg = strings.TrimPrefix(msg, p)
+		msg = strings.ReplaceAll(msg, ": "+p, ": ")
+	}
 	msg = strings.ReplaceAll(msg, "\n", " ")
 	return "cloudnoise: " + msg
 }

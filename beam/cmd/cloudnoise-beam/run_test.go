@@ -104,7 +104,7 @@ func TestRunFolder(t *testing.T) {
 	require.Equal(t, "OLS", r.Method)
 	require.Len(t, r.Failed, 1)
 	require.Equal(t, corrupt, r.Failed[0].Path)
-	require.Contains(t, r.Failed[0].Err, "noise: ")
+	require.Contains(t, r.Failed[0].Err, "imageio: ")
 
 	f, err := os.Open(npyPath)
 	require.NoError(t, err)
