@@ -326,7 +326,7 @@ func TestRadialDensityIsPowerLaw(t *testing.T) {
 		require.NoError(t, err)
 		b, err := NewSampler(rs, rand.NewPCG(3, 4))
 		require.NoError(t, err)
-		assert.Equal(t, a.Embedded(), b.Embedded(), "%v", spec)
+		assert.Equal(t, a.k.embedded, b.k.embedded, "%v", spec)
 		assert.Equal(t, a.Variance(), b.Variance(), "%v", spec)
 		fa := a.SampleBatch(make([]*mat.Dense, 5))
 		fb := b.SampleBatch(make([]*mat.Dense, 5))

@@ -13,9 +13,10 @@ import (
 	"github.com/cloud-diffusion/noise/internal/parallel"
 )
 
-// Scaling parameters Δ of the named noises.
+// Scaling parameters Δ of the named power-law noises. (White noise is not
+// the power law with Δ = 0, which removes k = 0 and is cropped: it is
+// WhiteDensity.)
 const (
-	WhiteDelta = 0.0 // white noise: flat spectrum
 	PinkDelta  = 1.0 // pink (1/f) noise
 	CloudDelta = 1.5 // cloud noise: the Δ of natural images
 	RedDelta   = 2.0 // red (Brownian) noise
@@ -147,8 +148,11 @@ func kernelFor(spec Spec) (*kernel, error) {
 //
 // Internally the sampler uses a circulant embedding of the crop's covariance
 // on a torus 2–2.7 times the field's size when one exists and is cheaper to
-// transform (Embedded reports it), and the paper's padded grid otherwise;
-// both give the same distribution. Each complex transform yields two
+// transform than the paper's padded grid of Pad times, and the padded grid
+// otherwise; both give the same distribution (the embedding reproduces the
+// covariance of the paper's crop to within 1e-12 at every lag). Finding the
+// embedding for Δ ≳ 1.5 costs up to a few hundred transforms of the torus,
+// once per Spec (cached for the life of the process). Each complex transform yields two
 // independent fields. White noise (WhiteDensity) is drawn directly, with no
 // transform, in the same pairs and per-row streams.
 //
@@ -208,14 +212,6 @@ func NewSampler(spec Spec, src rand.Source) (*Sampler, error) {
 
 // Spec returns the sampler's spec with defaults filled in.
 func (s *Sampler) Spec() Spec { return s.k.spec }
-
-// Embedded reports whether the sampler generates on a circulant embedding
-// (a torus of 2–2.7 times the field's size, chosen when it is cheaper than the
-// paper's padded grid of Pad times) rather than on the padded grid itself.
-// The embedding reproduces the covariance of the paper's crop to within 1e-12
-// at every lag; finding it for Δ ≳ 1.5 costs up to a few hundred transforms
-// of the torus once per Spec (cached for the life of the process).
-func (s *Sampler) Embedded() bool { return s.k.embedded }
 
 // Variance returns v = (1/M) Σ_k Γ(k), the pixel variance of the
 // unnormalised construction over the M modes of the padded grid (|k| in
