@@ -139,13 +139,11 @@ func NewMetric(rows, cols int, delta, a float64) (*Metric, error) {
 func metricWeights(rows, cols int, delta float64) []float64 {
 	w := make([]float64, rows*cols)
 	for i := range rows {
-		fy := float64(i-rows/2) / float64(rows)
 		for j := range cols {
-			fx := float64(j-cols/2) / float64(cols)
 			if i == rows/2 && j == cols/2 {
 				continue
 			}
-			w[i*cols+j] = math.Pow(math.Hypot(fy, fx), 2*delta)
+			w[i*cols+j] = math.Pow(wavenumber(rows, cols, i, j), 2*delta)
 		}
 	}
 	return w
@@ -492,99 +490,6 @@ func checkVariances(op, name string, g mat.Matrix) error {
 		}
 	}
 	return nil
-}
-
-// RadialPower returns the radially averaged power spectral density (RAPSD)
-// of the sample xs. Each image's power |Z_k|² under the orthonormal DFT
-// (equivalently X_k² + X_{−k}² of F_R, since the bins are symmetric in k) is
-// averaged over the images and over the annuli
-//
-//	bin b = round(L·|k|),  b = 1, …, ⌊L/2⌋,  L = min(rows, cols),
-//
-// of width 1/L cycles per pixel; freq[b−1] = b/L is the centre of bin b.
-// Bin 0 (the mean, and for rectangular images the lowest frequencies along
-// the longer axis) and the corners beyond the Nyquist frequency of the
-// shorter axis are not used. Images of one pixel along an axis have no bins
-// and give an error.
-//
-// RadialPower returns an error if xs is empty or holds a nil matrix, mixed
-// shapes, a NaN or infinite pixel, or if min(rows, cols) < 2.
-func RadialPower(xs []*mat.Dense) (freq, power []float64, err error) {
-	acc, err := powerSum("RadialPower", "xs", xs, 0, 0)
-	if err != nil {
-		return nil, nil, err
-	}
-	rows, cols := xs[0].Dims()
-	freq, power = radialBins(acc, rows, cols, len(xs))
-	return freq, power, nil
-}
-
-// powerSum returns Σ_x (F_R x)² over xs, checking that xs is a non-empty
-// set of finite rows×cols images (any size if rows is 0) with at least 2
-// pixels along each axis.
-func powerSum(op, name string, xs []*mat.Dense, rows, cols int) ([]float64, error) {
-	if len(xs) == 0 {
-		return nil, fmt.Errorf("noise: %s: %s is empty", op, name)
-	}
-	for i, x := range xs {
-		if x == nil {
-			return nil, fmt.Errorf("noise: %s: %s[%d] is nil", op, name, i)
-		}
-		r, c := x.Dims()
-		if rows == 0 {
-			rows, cols = r, c
-		}
-		if r != rows || c != cols {
-			return nil, fmt.Errorf("noise: %s: %s[%d] is %d×%d, want %d×%d", op, name, i, r, c, rows, cols)
-		}
-		if pi, pj, ok := firstNonFinite(x); !ok {
-			return nil, fmt.Errorf("noise: %s: %s[%d] has a non-finite pixel %v at (%d, %d)", op, name, i, x.At(pi, pj), pi, pj)
-		}
-	}
-	if min(rows, cols) < 2 {
-		return nil, fmt.Errorf("noise: %s: %d×%d images have no radial frequency bins (need at least 2×2)", op, rows, cols)
-	}
-	if err := checkSize("image", rows, cols); err != nil {
-		return nil, err
-	}
-	f := getRealFFT(rows, cols)
-	defer putRealFFT(f)
-	spec := mat.NewDense(rows, cols, nil)
-	acc := make([]float64, rows*cols)
-	for _, x := range xs {
-		data := f.Forward(spec, x).RawMatrix().Data
-		for p, v := range data {
-			acc[p] += v * v
-		}
-	}
-	return acc, nil
-}
-
-// radialBins averages acc/n over the annuli of RadialPower.
-func radialBins(acc []float64, rows, cols, n int) (freq, power []float64) {
-	l := min(rows, cols)
-	nb := l / 2
-	sum := make([]float64, nb)
-	count := make([]int, nb)
-	for i := range rows {
-		fy := float64(i-rows/2) / float64(rows)
-		for j := range cols {
-			fx := float64(j-cols/2) / float64(cols)
-			b := int(math.Floor(float64(l)*math.Hypot(fy, fx) + 0.5))
-			if b < 1 || b > nb {
-				continue
-			}
-			sum[b-1] += acc[i*cols+j]
-			count[b-1]++
-		}
-	}
-	freq = make([]float64, nb)
-	power = make([]float64, nb)
-	for b := range nb {
-		freq[b] = float64(b+1) / float64(l)
-		power[b] = sum[b] / float64(count[b]*n)
-	}
-	return freq, power
 }
 
 // MaxCovarianceDim is the largest dimension NewCovarianceMetric accepts:

@@ -620,63 +620,6 @@ func TestExpectedSquaredBadInput(t *testing.T) {
 	}
 }
 
-// mahaNaiveRAPSD bins the mean |Z_k|² of the naive orthonormal DFT (At
-// loops, unshifted frequencies) by round(L·|k|), L = min(rows, cols).
-func mahaNaiveRAPSD(xs []*mat.Dense) (freq, power []float64) {
-	r, c := xs[0].Dims()
-	l := min(r, c)
-	sum := make([]float64, l/2)
-	count := make([]float64, l/2)
-	for _, x := range xs {
-		for u := range r {
-			fu := float64(u)
-			if u > r/2 {
-				fu -= float64(r)
-			}
-			for v := range c {
-				fv := float64(v)
-				if v > c/2 {
-					fv -= float64(c)
-				}
-				b := int(math.Floor(float64(l)*math.Hypot(fu/float64(r), fv/float64(c)) + 0.5))
-				if b < 1 || b > l/2 {
-					continue
-				}
-				var z complex128
-				for i := range r {
-					for j := range c {
-						z += complex(x.At(i, j), 0) * cmplx.Exp(complex(0, -2*math.Pi*(float64(u*i)/float64(r)+float64(v*j)/float64(c))))
-					}
-				}
-				sum[b-1] += real(z*cmplx.Conj(z)) / float64(r*c)
-				count[b-1]++
-			}
-		}
-	}
-	for b := range sum {
-		freq = append(freq, float64(b+1)/float64(l))
-		power = append(power, sum[b]/count[b])
-	}
-	return freq, power
-}
-
-func TestRadialPowerMatchesNaiveDFT(t *testing.T) {
-	t.Parallel()
-	rnd := rand.New(rand.NewPCG(41, 42))
-	for _, size := range [][2]int{{2, 2}, {6, 8}, {7, 7}, {9, 4}, {8, 8}} {
-		r, c := size[0], size[1]
-		xs := []*mat.Dense{mahaRandom(rnd, r, c), mahaRandom(rnd, r, c), mahaRandom(rnd, r, c)}
-		freq, power, err := RadialPower(xs)
-		require.NoError(t, err)
-		wantF, wantP := mahaNaiveRAPSD(xs)
-		assert.InDeltaSlice(t, wantF, freq, 1e-15, "%d×%d freq", r, c)
-		require.Len(t, power, len(wantP))
-		for b := range power {
-			assert.InDelta(t, wantP[b], power[b], 1e-11*wantP[b], "%d×%d bin %d", r, c, b+1)
-		}
-	}
-}
-
 // mahaSym returns the symmetric part (a + aᵀ)/2 of the square matrix a.
 func mahaSym(a *mat.Dense) *mat.SymDense {
 	n, _ := a.Dims()
@@ -687,14 +630,6 @@ func mahaSym(a *mat.Dense) *mat.SymDense {
 		}
 	}
 	return s
-}
-
-func TestRadialPowerBadInput(t *testing.T) {
-	t.Parallel()
-	_, _, err := RadialPower(nil)
-	assert.ErrorContains(t, err, "noise: RadialPower: xs is empty")
-	_, _, err = RadialPower([]*mat.Dense{mat.NewDense(1, 8, nil)})
-	assert.ErrorContains(t, err, "no radial frequency bins")
 }
 
 func TestCovarianceMetricMatchesGonum(t *testing.T) {

@@ -280,11 +280,16 @@ func Wavenumbers(rows, cols int) *mat.Dense {
 	k := mat.NewDense(rows, cols, nil)
 	data := k.RawMatrix().Data
 	for i := range rows {
-		fy := float64(i-rows/2) / float64(rows)
 		for j := range cols {
-			fx := float64(j-cols/2) / float64(cols)
-			data[i*cols+j] = math.Hypot(fy, fx)
+			data[i*cols+j] = wavenumber(rows, cols, i, j)
 		}
 	}
 	return k
+}
+
+// wavenumber returns |k| in cycles per pixel at the centred index (i, j) of
+// a rows×cols array (see Wavenumbers): the one definition every routine of
+// the package uses.
+func wavenumber(rows, cols, i, j int) float64 {
+	return math.Hypot(float64(i-rows/2)/float64(rows), float64(j-cols/2)/float64(cols))
 }

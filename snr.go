@@ -78,7 +78,7 @@ func (s *Schedule) FrequencySNRFunc(rows, cols int, data, noise func(k float64) 
 	for i := 0; i < rows; i++ {
 		row := raw.Data[i*raw.Stride : i*raw.Stride+cols]
 		for j := range row {
-			k := snrWavenumber(rows, cols, i, j)
+			k := wavenumber(rows, cols, i, j)
 			gd, gn := data(k), noise(k)
 			if !(gd >= 0) || math.IsInf(gd, 1) {
 				return nil, fmt.Errorf("noise: FrequencySNRFunc: data spectrum %v at |k| = %v", gd, k)
@@ -118,7 +118,7 @@ func (s *Schedule) RadialSNR(data, noise *mat.Dense, t, bins int) (k, snr []floa
 		return nil, nil, fmt.Errorf("noise: RadialSNR: bins = %d outside 1..%d", bins, rows*cols)
 	}
 	// The largest |k| is at a corner of the grid: index 0 on both axes.
-	kmax := snrWavenumber(rows, cols, 0, 0)
+	kmax := wavenumber(rows, cols, 0, 0)
 	if kmax == 0 {
 		return nil, nil, errors.New("noise: RadialSNR: a 1×1 grid has no frequency k ≠ 0")
 	}
@@ -132,7 +132,7 @@ func (s *Schedule) RadialSNR(data, noise *mat.Dense, t, bins int) (k, snr []floa
 		xd := gd.Data[i*gd.Stride : i*gd.Stride+cols]
 		xn := gn.Data[i*gn.Stride : i*gn.Stride+cols]
 		for j := range xd {
-			kk := snrWavenumber(rows, cols, i, j)
+			kk := wavenumber(rows, cols, i, j)
 			if kk == 0 {
 				continue
 			}
@@ -164,14 +164,6 @@ const snrEdgeTol = 1e-9
 
 // maxSNRGrid bounds the number of frequencies FrequencySNRFunc allocates.
 const maxSNRGrid = 1 << 28
-
-// snrWavenumber returns |k| in cycles per pixel at the centred index (i, j)
-// of a rows×cols grid, as DESIGN.md defines it.
-func snrWavenumber(rows, cols, i, j int) float64 {
-	ky := float64(i-rows/2) / float64(rows)
-	kx := float64(j-cols/2) / float64(cols)
-	return math.Hypot(ky, kx)
-}
 
 // snrCheckSpectra validates a pair of spectra and returns their shape.
 func snrCheckSpectra(op string, data, noise *mat.Dense) (rows, cols int, err error) {

@@ -63,10 +63,10 @@ func TestSNRWavenumber(t *testing.T) {
 		k := snrTestK(sh[0], sh[1])
 		for i := 0; i < sh[0]; i++ {
 			for j := 0; j < sh[1]; j++ {
-				assert.InDelta(t, k.At(i, j), snrWavenumber(sh[0], sh[1], i, j), 1e-15, "%v (%d, %d)", sh, i, j)
+				assert.InDelta(t, k.At(i, j), wavenumber(sh[0], sh[1], i, j), 1e-15, "%v (%d, %d)", sh, i, j)
 			}
 		}
-		assert.Equal(t, 0.0, snrWavenumber(sh[0], sh[1], sh[0]/2, sh[1]/2), "DC at the centre")
+		assert.Equal(t, 0.0, wavenumber(sh[0], sh[1], sh[0]/2, sh[1]/2), "DC at the centre")
 	}
 }
 

@@ -57,13 +57,11 @@ func spectralWeights(rows, cols int, delta float64) ([]float64, error) {
 	}
 	k1 := 1 / float64(max(rows, cols))
 	// Scale |k| by its largest value first so that no power overflows.
-	kmax := math.Hypot(float64(rows/2)/float64(rows), float64(cols/2)/float64(cols))
+	kmax := wavenumber(rows, cols, 0, 0)
 	var sum float64
 	for i := range rows {
-		fy := float64(i-rows/2) / float64(rows)
 		for j := range cols {
-			fx := float64(j-cols/2) / float64(cols)
-			k := max(math.Hypot(fy, fx), k1)
+			k := max(wavenumber(rows, cols, i, j), k1)
 			v := math.Pow(k/kmax, 2*delta)
 			w[i*cols+j] = v
 			sum += v
