@@ -45,11 +45,7 @@ func (c *covMoments) add(v []float64) {
 	for s, q := range c.sel {
 		c.dsel[s] = v[q] - c.mean[q]
 	}
-	for p, x := range v {
-		d := x - c.mean[p]
-		c.mean[p] += d * inv
-		c.m2[p] += d * (x - c.mean[p])
-	}
+	welford(c.mean, c.m2, v, inv)
 	for s, co := range c.co {
 		ds := c.dsel[s]
 		for p, x := range v {
@@ -74,7 +70,7 @@ func (c *covMoments) merge(o *covMoments) {
 			co[p] += oco[p] + (o.mean[p]-c.mean[p])*dq*f
 		}
 	}
-	spectrumChan(c.mean, c.m2, o.mean, o.m2, na, nb, n)
+	chanMerge(c.mean, c.m2, o.mean, o.m2, na, nb, n)
 	c.count += o.count
 }
 
@@ -517,9 +513,8 @@ func NewChannelCovariance(imgs [][3]*mat.Dense) (*ChannelCovariance, error) {
 	if len(imgs) == 0 {
 		return nil, errors.New("noise: channel covariance of an empty set")
 	}
-	var count float64
-	var mean [3]float64
-	var m2 [3][3]float64
+	m := newCovMoments(3, []int{0, 1, 2})
+	var v [3]float64
 	for t, img := range imgs {
 		for c := range 3 {
 			if img[c] == nil {
@@ -545,30 +540,20 @@ func NewChannelCovariance(imgs [][3]*mat.Dense) (*ChannelCovariance, error) {
 				}
 			}
 		}
-		// Welford over pixels, as 3-vectors.
+		// Running moments over pixels, as 3-vectors.
 		for i := range rows {
 			for j := range cols {
-				var v, d [3]float64
 				for c := range 3 {
 					v[c] = raws[c][i*strides[c]+j]
 				}
-				count++
-				for c := range 3 {
-					d[c] = v[c] - mean[c]
-					mean[c] += d[c] / count
-				}
-				for a := range 3 {
-					for b := range 3 {
-						m2[a][b] += d[a] * (v[b] - mean[b])
-					}
-				}
+				m.add(v[:])
 			}
 		}
 	}
 	cov := mat.NewSymDense(3, nil)
 	for a := range 3 {
 		for b := a; b < 3; b++ {
-			cov.SetSym(a, b, 0.5*(m2[a][b]+m2[b][a])/count)
+			cov.SetSym(a, b, 0.5*(m.co[a][b]+m.co[b][a])/float64(m.count))
 		}
 	}
 	var eig mat.EigenSym
@@ -578,7 +563,7 @@ func NewChannelCovariance(imgs [][3]*mat.Dense) (*ChannelCovariance, error) {
 	vals := eig.Values(nil)
 	var vecs mat.Dense
 	eig.VectorsTo(&vecs)
-	out := &ChannelCovariance{Mean: mean, Cov: cov, Vectors: mat.NewDense(3, 3, nil)}
+	out := &ChannelCovariance{Mean: [3]float64(m.mean), Cov: cov, Vectors: mat.NewDense(3, 3, nil)}
 	for c := range 3 {
 		src := 2 - c // EigenSym sorts ascending
 		out.Values[c] = vals[src]

@@ -326,18 +326,6 @@ func (s *Spectrum) ensureWork() error {
 	return nil
 }
 
-// spectrumWelford updates the running mean and sum of squared deviations
-// with the new values x, given inv = 1/n for the new count n.
-func spectrumWelford(mean, m2, x []float64, inv float64) {
-	mean = mean[:len(x)]
-	m2 = m2[:len(x)]
-	for p, v := range x {
-		d := v - mean[p]
-		mean[p] += d * inv
-		m2[p] += d * (v - mean[p])
-	}
-}
-
 // Add adds the image x to the accumulator. It returns an error, and adds
 // nothing, if x is nil, is not rows×cols or holds a NaN or Inf. x is not
 // modified. Add does not allocate after its first call.
@@ -354,9 +342,9 @@ func (s *Spectrum) Add(x mat.Matrix) error {
 	inv := 1 / float64(s.n)
 	for i := range s.rows {
 		lo := i * s.cols
-		spectrumWelford(s.mean[lo:], s.m2[lo:], data[i*stride:i*stride+s.cols], inv)
+		welford(s.mean[lo:], s.m2[lo:], data[i*stride:i*stride+s.cols], inv)
 	}
-	spectrumWelford(s.fmean, s.fm2, s.fx.RawMatrix().Data, inv)
+	welford(s.fmean, s.fm2, s.fx.RawMatrix().Data, inv)
 	return nil
 }
 
@@ -383,22 +371,10 @@ func (s *Spectrum) Merge(o *Spectrum) error {
 	}
 	na, nb := float64(s.n), float64(o.n)
 	n := na + nb
-	spectrumChan(s.mean, s.m2, o.mean, o.m2, na, nb, n)
-	spectrumChan(s.fmean, s.fm2, o.fmean, o.fm2, na, nb, n)
+	chanMerge(s.mean, s.m2, o.mean, o.m2, na, nb, n)
+	chanMerge(s.fmean, s.fm2, o.fmean, o.fm2, na, nb, n)
 	s.n += o.n
 	return nil
-}
-
-// spectrumChan merges the Welford state (mb, sb) of nb values into (ma, sa)
-// of na values; n = na+nb.
-func spectrumChan(ma, sa, mb, sb []float64, na, nb, n float64) {
-	fb := nb / n
-	fab := na * nb / n
-	for p := range ma {
-		d := mb[p] - ma[p]
-		ma[p] += d * fb
-		sa[p] += sb[p] + d*d*fab
-	}
 }
 
 func spectrumSame(a, b []float64) bool {
@@ -633,8 +609,8 @@ func (s *Spectrum) batchAccumulate(c, lo, hi int) {
 		f := b.fxs[t].RawMatrix().Data
 		for i := lo; i < hi; i++ {
 			p := i * cols
-			spectrumWelford(s.mean[p:], s.m2[p:], raw.Data[i*raw.Stride:i*raw.Stride+cols], inv)
-			spectrumWelford(s.fmean[p:], s.fm2[p:], f[p:p+cols], inv)
+			welford(s.mean[p:], s.m2[p:], raw.Data[i*raw.Stride:i*raw.Stride+cols], inv)
+			welford(s.fmean[p:], s.fm2[p:], f[p:p+cols], inv)
 		}
 	}
 }
