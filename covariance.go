@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"math"
 	"slices"
-	"strings"
 
 	"gonum.org/v1/gonum/mat"
 )
@@ -433,13 +432,14 @@ func FourierCovarianceMatrix(xs []*mat.Dense) (*mat.SymDense, error) {
 }
 
 func covFull(xs []*mat.Dense, fourier bool) (*mat.SymDense, error) {
-	if len(xs) == 0 {
-		return nil, errors.New("noise: covariance of an empty set")
+	op := "CovarianceMatrix"
+	if fourier {
+		op = "FourierCovarianceMatrix"
 	}
-	if xs[0] == nil {
-		return nil, errors.New("noise: image 0 is nil")
+	rows, cols, err := checkImages(op, "xs", xs, 0, 0)
+	if err != nil {
+		return nil, err
 	}
-	rows, cols := xs[0].Dims()
 	if err := checkSize("covariance", rows, cols); err != nil {
 		return nil, err
 	}
@@ -456,9 +456,10 @@ func covFull(xs []*mat.Dense, fourier bool) (*mat.SymDense, error) {
 		}
 	}
 	for t, x := range xs {
-		v, err := covCheckImage(x, rows, cols, make([]float64, n))
-		if err != nil {
-			return nil, fmt.Errorf("noise: image %d: %s", t, strings.TrimPrefix(err.Error(), "noise: "))
+		v := make([]float64, n)
+		raw := x.RawMatrix()
+		for i := range rows {
+			copy(v[i*cols:(i+1)*cols], raw.Data[i*raw.Stride:i*raw.Stride+cols])
 		}
 		if fourier {
 			X := plan.Forward(nil, mat.NewDense(rows, cols, v))

@@ -329,9 +329,9 @@ func TestCovarianceViewsBadInput(t *testing.T) {
 	_, err = CovarianceMatrix([]*mat.Dense{nil})
 	assert.Error(t, err)
 	_, err = CovarianceMatrix([]*mat.Dense{good, mat.NewDense(3, 2, nil)})
-	assert.ErrorContains(t, err, "image 1")
+	assert.ErrorContains(t, err, "xs[1]")
 	_, err = FourierCovarianceMatrix([]*mat.Dense{good, nan})
-	assert.ErrorContains(t, err, "image 1")
+	assert.ErrorContains(t, err, "xs[1]")
 	_, err = CovarianceMatrix([]*mat.Dense{mat.NewDense(65, 64, nil)})
 	assert.ErrorContains(t, err, "MaxCovarianceDim")
 }

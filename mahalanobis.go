@@ -366,20 +366,6 @@ func (m *Metric) checkShapes(method, name string, xs []*mat.Dense) {
 	}
 }
 
-// firstNonFinite returns the first NaN or infinite element of x and false,
-// or true if every element is finite.
-func firstNonFinite(x *mat.Dense) (int, int, bool) {
-	raw := x.RawMatrix()
-	for i := range raw.Rows {
-		for j, v := range raw.Data[i*raw.Stride : i*raw.Stride+raw.Cols] {
-			if math.IsNaN(v) || math.IsInf(v, 0) {
-				return i, j, false
-			}
-		}
-	}
-	return 0, 0, true
-}
-
 // run computes n distances on all cores: Norm(xs[i]) when ys is nil and
 // !paired, Distance(xs[2i], xs[2i+1]) when paired, Distance(xs[i], ys[i])
 // otherwise.

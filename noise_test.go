@@ -370,7 +370,11 @@ func TestSpectralTestPower(t *testing.T) {
 	bad := mk(1.5, 5)
 	bad[3].Set(2, 2, math.NaN())
 	_, err = SpectralTest(bad, mk(1.5, 6), 0)
-	assert.ErrorContains(t, err, "NaN")
+	assert.ErrorContains(t, err, "noise: SpectralTest: xs[3] has a non-finite pixel NaN at (2, 2)")
+	_, err = SpectralTest(mk(1.5, 6), []*mat.Dense{nil, nil}, 0)
+	assert.ErrorContains(t, err, "noise: SpectralTest: ys[0] is nil")
+	_, err = SpectralTest([]*mat.Dense{nil, nil}, mk(1.5, 6), 0)
+	assert.ErrorContains(t, err, "noise: SpectralTest: xs[0] is nil", "no panic on a nil first field")
 	_, err = SpectralTest([]*mat.Dense{mat.NewDense(4, 4, nil), mat.NewDense(4, 5, nil)}, mk(1.5, 6), 0)
 	assert.Error(t, err)
 }

@@ -254,23 +254,9 @@ func RadialPower(xs []*mat.Dense) (freq, power []float64, err error) {
 // set of finite rows×cols images (any size if rows is 0) with at least 2
 // pixels along each axis.
 func powerSum(op, name string, xs []*mat.Dense, rows, cols int) ([]float64, error) {
-	if len(xs) == 0 {
-		return nil, fmt.Errorf("noise: %s: %s is empty", op, name)
-	}
-	for i, x := range xs {
-		if x == nil {
-			return nil, fmt.Errorf("noise: %s: %s[%d] is nil", op, name, i)
-		}
-		r, c := x.Dims()
-		if rows == 0 {
-			rows, cols = r, c
-		}
-		if r != rows || c != cols {
-			return nil, fmt.Errorf("noise: %s: %s[%d] is %d×%d, want %d×%d", op, name, i, r, c, rows, cols)
-		}
-		if pi, pj, ok := firstNonFinite(x); !ok {
-			return nil, fmt.Errorf("noise: %s: %s[%d] has a non-finite pixel %v at (%d, %d)", op, name, i, x.At(pi, pj), pi, pj)
-		}
+	rows, cols, err := checkImages(op, name, xs, rows, cols)
+	if err != nil {
+		return nil, err
 	}
 	if min(rows, cols) < 2 {
 		return nil, fmt.Errorf("noise: %s: %d×%d images have no radial frequency bins (need at least 2×2)", op, rows, cols)

@@ -54,7 +54,13 @@ func SpectralTest(xs, ys []*mat.Dense, bins int) (SpectralTestResult, error) {
 	if len(xs) < 2 || len(ys) < 2 {
 		return SpectralTestResult{}, fmt.Errorf("noise: SpectralTest needs at least 2 fields per set, got %d and %d", len(xs), len(ys))
 	}
-	rows, cols := xs[0].Dims()
+	rows, cols, err := checkImages("SpectralTest", "xs", xs, 0, 0)
+	if err != nil {
+		return SpectralTestResult{}, err
+	}
+	if _, _, err := checkImages("SpectralTest", "ys", ys, rows, cols); err != nil {
+		return SpectralTestResult{}, err
+	}
 	if rows*cols < 4 {
 		return SpectralTestResult{}, fmt.Errorf("noise: SpectralTest of %d×%d fields: too small", rows, cols)
 	}
@@ -98,18 +104,9 @@ func SpectralTest(xs, ys []*mat.Dense, bins int) (SpectralTestResult, error) {
 		}
 		sum := make([]float64, bins)
 		for f, x := range set {
-			if x == nil {
-				return nil, fmt.Errorf("noise: SpectralTest %s[%d] is nil", name, f)
-			}
-			if r, c := x.Dims(); r != rows || c != cols {
-				return nil, fmt.Errorf("noise: SpectralTest %s[%d] is %d×%d, want %d×%d", name, f, r, c, rows, cols)
-			}
 			plan.Forward(X, x)
 			clear(sum)
 			for i, v := range X.RawMatrix().Data {
-				if math.IsNaN(v) || math.IsInf(v, 0) {
-					return nil, fmt.Errorf("noise: SpectralTest %s[%d] has NaN or Inf values", name, f)
-				}
 				if b := bin[i]; b >= 0 {
 					sum[b] += v * v
 				}
