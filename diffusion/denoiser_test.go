@@ -12,6 +12,7 @@ import (
 	"gonum.org/v1/gonum/mat"
 
 	"github.com/cloud-diffusion/noise"
+	"github.com/cloud-diffusion/noise/eval"
 )
 
 var (
@@ -198,7 +199,7 @@ func TestGaussianDenoiserSamplerMatchesTheory(t *testing.T) {
 			continue
 		}
 		// Band errors along the trajectory.
-		band := bandOf(size, size, DefaultBandEdges)
+		band := bandOf(size, size, eval.DefaultBandEdges())
 		fin := make([][]float64, n) // per image, band energy of the final sample
 		finF := make([]*mat.Dense, n)
 		for j, x := range out.Images {

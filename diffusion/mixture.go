@@ -144,7 +144,7 @@ func (m *GaussianMixture) Covariance() *mat.Dense {
 
 // Power returns the second moment E[(F_R x_0)_k²] = Σ_i π_i (F_R μ_i)_k² + C_k
 // of each coordinate (centred layout), the expected spectrum of the data
-// that noise.LogSpectralError compares sample spectra with. A new matrix is
+// that eval.LogSpectralError compares sample spectra with. A new matrix is
 // allocated.
 func (m *GaussianMixture) Power() *mat.Dense {
 	d := m.rows * m.cols

@@ -8,14 +8,8 @@ import (
 	"gonum.org/v1/gonum/mat"
 
 	"github.com/cloud-diffusion/noise"
+	"github.com/cloud-diffusion/noise/eval"
 )
-
-// DefaultBandEdges are the edges, in cycles per pixel, of the radial
-// frequency bands of the theory's band errors: 0 < |k| ≤ 1/16,
-// 1/16 < |k| ≤ 1/8, 1/8 < |k| ≤ 1/4 and 1/4 < |k| (up to the corners,
-// |k| ≤ √½). They are the bands of the white-vs-cloud experiment, so that
-// exact and measured settle times can be compared.
-var DefaultBandEdges = []float64{0, 1.0 / 16, 1.0 / 8, 1.0 / 4, 1}
 
 // DefaultSettleThreshold is the relative squared band error below which a
 // band counts as settled: 0.1, an error of about 32% in amplitude (the
@@ -159,7 +153,9 @@ type TheoryOptions struct {
 	// Sampler.Sample; Batch, Trajectory and Frames are ignored.
 	SampleOptions
 	// Edges are the radial band edges in cycles per pixel (strictly
-	// increasing, the first ≥ 0); nil means DefaultBandEdges.
+	// increasing, the first ≥ 0); nil means eval.DefaultBandEdges(), the
+	// bands of the white-vs-cloud experiment, so that exact and measured
+	// settle times can be compared.
 	Edges []float64
 	// SettleThreshold is the band error below which a band counts as
 	// settled; 0 means DefaultSettleThreshold.
@@ -175,7 +171,7 @@ type Prediction struct {
 	// samples, in the centred layout.
 	Power *mat.Dense
 	// LSD is the log-spectral distance in dB between the samples and the
-	// data, with the radial bins and formula of noise.LogSpectralError
+	// data, with the radial bins and formula of eval.LogSpectralError
 	// applied to the expected spectra: √(mean_b (10 log₁₀(Σ_b v/Σ_b P))²)
 	// over the bins b = round(min(rows, cols)·|k|) = 1…⌊min(rows, cols)/2⌋.
 	// It is +Inf if a bin holds data power but no sample power, and NaN if
@@ -200,15 +196,14 @@ type Prediction struct {
 	BandPower []float64
 	// BandErrors[i][b] is the expected relative squared error of band b of
 	// the prediction x̂_0 at step i against the final sample, the definition
-	// of the experiment's BandErrors with expectations in place of sums
+	// of eval.BandErrors with expectations in place of sums
 	// over images:
 	//
 	//	e_b(i) = Σ_{k∈b} E[(x̂_{0,i} − x_0)_k²] / Σ_{k∈b} E[(x_0)_k²].
 	//
 	// It is NaN for a band with no sample power.
 	BandErrors [][]float64
-	// Settle[b] is the settle time of band b as the experiment's
-	// SettleTimes computes it from BandErrors: Times[i]/T for the first step
+	// Settle[b] is the settle time of band b as eval.SettleTimes computes it from BandErrors: Times[i]/T for the first step
 	// i from which on every band error is below the threshold (the last
 	// time if none). Larger values mean earlier settling.
 	Settle []float64
@@ -346,7 +341,7 @@ func (g *GaussianTheory) Predict(opts TheoryOptions) (*Prediction, error) {
 	}
 	edges := opts.Edges
 	if edges == nil {
-		edges = DefaultBandEdges
+		edges = eval.DefaultBandEdges()
 	}
 	if err := checkBandEdges(edges); err != nil {
 		return nil, err
@@ -435,33 +430,16 @@ func (g *GaussianTheory) Predict(opts TheoryOptions) (*Prediction, error) {
 		}
 		out.BandErrors[i] = row
 	}
-	out.Settle = settleTimes(out.BandErrors, times, g.sched.Steps(), thr)
+	if out.Settle, err = eval.SettleTimes(out.BandErrors, times, g.sched.Steps(), thr); err != nil {
+		return nil, fmt.Errorf("diffusion: %w", err) // unreachable: K ≥ 1 rows of nb bands
+	}
 	out.LSD = logSpectralDistance(power, g.data, g.rows, g.cols)
 	return out, nil
 }
 
-// settleTimes is the experiment's SettleTimes: for each band, the time
-// times[i]/T of the first step i from which on every error is below
-// threshold, or the last time if none is. A NaN error never settles.
-func settleTimes(errs [][]float64, times []int, T int, threshold float64) []float64 {
-	nb := len(errs[0])
-	out := make([]float64, nb)
-	for b := range nb {
-		s := len(errs) - 1
-		for s > 0 {
-			if !(errs[s-1][b] < threshold) {
-				break
-			}
-			s--
-		}
-		out[b] = float64(times[s]) / float64(T)
-	}
-	return out
-}
-
 // LogSpectralDistance returns the log-spectral distance in dB between two
 // power spectra in the centred layout (for example the mean of (F_R x)² over
-// a set of samples, and a model's expected spectrum): noise.LogSpectralError
+// a set of samples, and a model's expected spectrum): eval.LogSpectralError
 // applied to spectra instead of sample sets, the RMS over the radial bins
 // b = round(L|k|) = 1…⌊L/2⌋, L = min(rows, cols), of 10 log₁₀ of the ratio
 // of the bins' sums. It is +Inf if a bin of ref has power and the bin of x
@@ -487,7 +465,7 @@ func LogSpectralDistance(x, ref mat.Matrix) (float64, error) {
 	return d, nil
 }
 
-// logSpectralDistance is noise.LogSpectralError for expected power spectra
+// logSpectralDistance is eval.LogSpectralError for expected power spectra
 // x and y (centred layout): the RMS over the radial bins
 // b = round(L|k|) = 1…⌊L/2⌋, L = min(rows, cols), of 10 log₁₀ of the ratio
 // of the bin means. It is +Inf if a bin of y has power and the bin of x has

@@ -10,6 +10,7 @@ import (
 	"gonum.org/v1/gonum/mat"
 
 	"github.com/cloud-diffusion/noise"
+	"github.com/cloud-diffusion/noise/eval"
 )
 
 // powerLaw returns P_k = A²|k|^(−2Δ) on the rows×cols centred grid, 0 at
@@ -254,7 +255,7 @@ func TestGaussianTheoryInformation(t *testing.T) {
 }
 
 // TestLogSpectralDistanceDefinition checks the theory's LSD against
-// noise.LogSpectralError: given the two sets' periodograms Σ_x (F_R x)²/n,
+// eval.LogSpectralError: given the two sets' periodograms Σ_x (F_R x)²/n,
 // it returns the same number.
 func TestLogSpectralDistanceDefinition(t *testing.T) {
 	t.Parallel()
@@ -278,7 +279,7 @@ func TestLogSpectralDistanceDefinition(t *testing.T) {
 		}
 		xs, px := draw(1)
 		ys, py := draw(1.7)
-		want, err := noise.LogSpectralError(xs, ys)
+		want, err := eval.LogSpectralError(xs, ys)
 		require.NoError(t, err)
 		assert.InDelta(t, want, logSpectralDistance(px, py, r, c), 1e-12, "%d×%d", r, c)
 		got, err := LogSpectralDistance(mat.NewDense(r, c, px), mat.NewDense(r, c, py))

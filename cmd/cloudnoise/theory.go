@@ -20,6 +20,7 @@ import (
 	"github.com/cloud-diffusion/noise"
 	"github.com/cloud-diffusion/noise/cmd/cloudnoise/internal/plotting"
 	"github.com/cloud-diffusion/noise/diffusion"
+	"github.com/cloud-diffusion/noise/eval"
 )
 
 const theoryExamples = `  cloudnoise theory                                  # power-law data Δ = 1.5, 32×32, white/cloud/matched
@@ -109,7 +110,7 @@ type theoryResult struct {
 // runTheory computes the exact outcome of sampling with the optimal
 // denoiser for Gaussian data (diffusion.GaussianTheory).
 func runTheory(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("theory", "[flags] [PATH...]\n\nThe exact output spectrum of DDIM/DDPM with the optimal (Wiener) denoiser for Gaussian data\ndiagonal in Fourier space (diffusion.GaussianTheory), for white noise, the library's power-law\ncloud noise and matched noise (spectrum equal to the data's): the log-spectral distance (LSD,\nas noise.LogSpectralError) and KL per dimension to the data against the number of steps K, the\npower error per frequency band, when each band settles, and the information left at t = T.\nWithout PATH the data are a power law with -delta on a -size grid; with PATH, the images'\nmeasured spectrum (normalised to unit pixel variance, as the trainer's data).", theoryExamples)
+	fs := newFlags("theory", "[flags] [PATH...]\n\nThe exact output spectrum of DDIM/DDPM with the optimal (Wiener) denoiser for Gaussian data\ndiagonal in Fourier space (diffusion.GaussianTheory), for white noise, the library's power-law\ncloud noise and matched noise (spectrum equal to the data's): the log-spectral distance (LSD,\nas eval.LogSpectralError) and KL per dimension to the data against the number of steps K, the\npower error per frequency band, when each band settles, and the information left at t = T.\nWithout PATH the data are a power law with -delta on a -size grid; with PATH, the images'\nmeasured spectrum (normalised to unit pixel variance, as the trainer's data).", theoryExamples)
 	delta := fs.Float64("delta", -1, "Δ of the power-law data (without PATH; negative: 1.5); with PATH it sets the cloud noise's Δ instead of the fitted one")
 	size := fs.Int("size", 32, "grid size `N`×N of the power-law data; with PATH, centre-crop and resize the images to N×N (0: keep their size)")
 	noises := fs.String("noise", "white,cloud,matched", "comma-separated noises: white, cloud (the paper's construction, its exact spectrum), matched (N = data spectrum)")
@@ -206,7 +207,7 @@ func runTheory(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	res := theoryResult{
 		Steps: *steps, MaxSignal: *maxSignal, MinSignal: *minSignal,
 		Method: *method, Eta: *eta, Spacing: sp.String(), Pad: *pad,
-		Edges: diffusion.DefaultBandEdges,
+		Edges: eval.DefaultBandEdges(),
 	}
 	if *method == diffusion.DDPM {
 		res.Eta = 1
@@ -421,7 +422,7 @@ func printTheory(w io.Writer, r *theoryResult) {
 		}
 		fmt.Fprintf(w, "%-8s %5d %8.3f %s  %-30s %-24s %s\n", row.Noise, row.K, float64(row.LSD), kl, strings.Join(bands, " "), strings.Join(settle, " "), wk)
 	}
-	fmt.Fprintf(w, "\nLSD: RMS over radial bins of the dB ratio of the samples' expected spectrum to the data's (noise.LogSpectralError).\n")
+	fmt.Fprintf(w, "\nLSD: RMS over radial bins of the dB ratio of the samples' expected spectrum to the data's (eval.LogSpectralError).\n")
 	fmt.Fprintf(w, "KL: KL(samples ‖ data) per pixel, nats. Settle: t/T when the band's x̂0 error falls below %g for good (Figure 17).\n", diffusion.DefaultSettleThreshold)
 }
 

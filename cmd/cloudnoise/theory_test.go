@@ -16,6 +16,7 @@ import (
 
 	"github.com/cloud-diffusion/noise/cmd/cloudnoise/internal/experiment"
 	"github.com/cloud-diffusion/noise/diffusion"
+	"github.com/cloud-diffusion/noise/eval"
 )
 
 // theoryJSON decodes the JSON output of theory into the typed result and a
@@ -96,12 +97,11 @@ func TestTheoryAcceptance(t *testing.T) {
 }
 
 // TestTheorySettleDefinition checks that the theory's bands and settle
-// times are the experiment's: the same band edges and threshold, and
-// experiment.SettleTimes applied to the predicted band errors gives the
+// times are the experiment's: the same band edges (eval's) and threshold,
+// and eval.SettleTimes applied to the predicted band errors gives the
 // predicted settle times.
 func TestTheorySettleDefinition(t *testing.T) {
 	t.Parallel()
-	assert.Equal(t, experiment.DefaultBandEdges, diffusion.DefaultBandEdges)
 	assert.Equal(t, experiment.SettleThreshold, diffusion.DefaultSettleThreshold)
 	data, err := powerLawSpectrum(32, 32, 1.5)
 	require.NoError(t, err)
@@ -116,7 +116,8 @@ func TestTheorySettleDefinition(t *testing.T) {
 	for _, o := range []diffusion.SampleOptions{{Steps: 50}, {Steps: 20, Eta: 1}} {
 		pr, err := th.Predict(diffusion.TheoryOptions{SampleOptions: o})
 		require.NoError(t, err)
-		got, err := experiment.SettleTimes(pr.BandErrors, pr.Times, 1000, experiment.SettleThreshold)
+		assert.Equal(t, eval.DefaultBandEdges(), pr.Edges, "default bands")
+		got, err := eval.SettleTimes(pr.BandErrors, pr.Times, 1000, experiment.SettleThreshold)
 		require.NoError(t, err)
 		assert.Equal(t, got, pr.Settle, "%+v", o)
 	}
