@@ -393,20 +393,10 @@ func (decadeTicks) Ticks(lo, hi float64) []plot.Tick {
 	return ticks
 }
 
-// mosaic tiles up to 16 images into a 4×4 grid with 1-pixel gaps at lo.
+// mosaic tiles up to 16 images into a grid of 4 columns with 1-pixel gaps
+// at lo.
 func mosaic(imgs []*mat.Dense, lo float64) *mat.Dense {
-	const n = 4
-	r, c := imgs[0].Dims()
-	m := mat.NewDense(n*(r+1)-1, n*(c+1)-1, nil)
-	raw := m.RawMatrix()
-	for i := range raw.Data {
-		raw.Data[i] = lo
-	}
-	for k, x := range imgs[:min(len(imgs), n*n)] {
-		y0, x0 := (k/n)*(r+1), (k%n)*(c+1)
-		m.Slice(y0, y0+r, x0, x0+c).(*mat.Dense).Copy(x)
-	}
-	return m
+	return plotting.Tile(imgs[:min(len(imgs), 16)], 4, 1, lo)
 }
 
 // samplesPicture draws 16 training images and 16 samples of each model at

@@ -157,3 +157,24 @@ func TestGalleryAndBars(t *testing.T) {
 	assert.Equal(t, 0.0, p.Y.Min)
 	assert.InDelta(t, 11, p.Y.Max, 1e-12, "the largest bar plus its error bar")
 }
+
+func TestTile(t *testing.T) {
+	t.Parallel()
+	a := mat.NewDense(1, 2, []float64{1, 2})
+	b := mat.NewDense(1, 2, []float64{3, 4})
+	c := mat.NewDense(1, 2, []float64{5, 6})
+	// Three 1×2 images in 2 columns with 1-pixel gaps of 9: the last row
+	// holds one image and fill.
+	got := Tile([]*mat.Dense{a, b, c}, 2, 1, 9)
+	want := mat.NewDense(3, 5, []float64{
+		1, 2, 9, 3, 4,
+		9, 9, 9, 9, 9,
+		5, 6, 9, 9, 9,
+	})
+	assert.True(t, mat.Equal(want, got), "got\n%v", mat.Formatted(got))
+	// cols ≤ 0: ⌈√3⌉ = 2 columns; never more columns than images.
+	assert.True(t, mat.Equal(want, Tile([]*mat.Dense{a, b, c}, 0, 1, 9)))
+	r, cc := Tile([]*mat.Dense{a}, 5, 2, 0).Dims()
+	assert.Equal(t, [2]int{1, 2}, [2]int{r, cc})
+	assert.PanicsWithValue(t, mat.ErrShape, func() { Tile([]*mat.Dense{a, mat.NewDense(2, 2, nil)}, 2, 1, 0) })
+}
