@@ -199,7 +199,8 @@ func TestGaussianDenoiserSamplerMatchesTheory(t *testing.T) {
 			continue
 		}
 		// Band errors along the trajectory.
-		band := bandOf(size, size, eval.DefaultBandEdges())
+		band, err := eval.Bands(size, size, nil)
+		require.NoError(t, err)
 		fin := make([][]float64, n) // per image, band energy of the final sample
 		finF := make([]*mat.Dense, n)
 		for j, x := range out.Images {

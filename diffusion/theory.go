@@ -291,41 +291,6 @@ func (o SampleOptions) resolve(T int) (method string, k int, eta float64, err er
 	return method, k, eta, nil
 }
 
-// checkBandEdges returns an error unless edges has at least two entries
-// and increases strictly from a value ≥ 0.
-func checkBandEdges(edges []float64) error {
-	if len(edges) < 2 {
-		return fmt.Errorf("diffusion: %d band edges, need at least 2", len(edges))
-	}
-	if !(edges[0] >= 0) {
-		return fmt.Errorf("diffusion: first band edge %v must be ≥ 0", edges[0])
-	}
-	for i := 1; i < len(edges); i++ {
-		if !(edges[i] > edges[i-1]) || math.IsInf(edges[i], 0) {
-			return fmt.Errorf("diffusion: band edges must increase strictly and be finite, got %v after %v", edges[i], edges[i-1])
-		}
-	}
-	return nil
-}
-
-// bandOf returns, for each centred frequency of a rows×cols array, the band
-// b with edges[b] < |k| ≤ edges[b+1], or −1 (k = 0 and |k| outside the
-// edges), as the experiment's bands.
-func bandOf(rows, cols int, edges []float64) []int {
-	k := noise.Wavenumbers(rows, cols).RawMatrix().Data
-	idx := make([]int, len(k))
-	for p, v := range k {
-		idx[p] = -1
-		for b := 0; b+1 < len(edges); b++ {
-			if v > edges[b] && v <= edges[b+1] {
-				idx[p] = b
-				break
-			}
-		}
-	}
-	return idx
-}
-
 // Predict returns the exact outcome of Sampler.Sample with the options opts
 // and the optimal denoiser: the expected power of the samples, its
 // log-spectral distance and KL divergence to the data, the power error and
@@ -343,8 +308,9 @@ func (g *GaussianTheory) Predict(opts TheoryOptions) (*Prediction, error) {
 	if edges == nil {
 		edges = eval.DefaultBandEdges()
 	}
-	if err := checkBandEdges(edges); err != nil {
-		return nil, err
+	band, err := eval.Bands(g.rows, g.cols, edges)
+	if err != nil {
+		return nil, fmt.Errorf("diffusion: Predict: %w", err)
 	}
 	thr := opts.SettleThreshold
 	if thr == 0 {
@@ -355,7 +321,6 @@ func (g *GaussianTheory) Predict(opts TheoryOptions) (*Prediction, error) {
 	}
 	K := len(steps)
 	nb := len(edges) - 1
-	band := bandOf(g.rows, g.cols, edges)
 	out := &Prediction{
 		Times:     times,
 		Power:     mat.NewDense(g.rows, g.cols, nil),

@@ -17,10 +17,28 @@ import (
 // of 2 to 4 pixels.
 func DefaultBandEdges() []float64 { return []float64{0, 1.0 / 16, 1.0 / 8, 1.0 / 4, 1} }
 
-// bandIndex returns, for each centred frequency of a rows×cols array, the
-// band b with edges[b] < |k| ≤ edges[b+1], or −1 (k = 0 and |k| outside the
-// edges).
-func bandIndex(rows, cols int, edges []float64) []int {
+// Bands returns, for each centred frequency of a rows×cols array (in
+// row-major order), the index b of its radial band, edges[b] < |k| ≤
+// edges[b+1] with |k| in cycles per pixel (noise.Wavenumbers), or −1 for
+// k = 0 and for |k| outside the edges. edges nil means DefaultBandEdges().
+// It returns an error if the edges are invalid: fewer than 2, not
+// increasing strictly from a value ≥ 0, or infinite. BandErrors and the
+// exact theory of the diffusion package share these bands.
+func Bands(rows, cols int, edges []float64) ([]int, error) {
+	if edges == nil {
+		edges = DefaultBandEdges()
+	}
+	if len(edges) < 2 {
+		return nil, fmt.Errorf("eval: Bands: %d band edges, need at least 2", len(edges))
+	}
+	if !(edges[0] >= 0) {
+		return nil, fmt.Errorf("eval: Bands: first band edge %v must be ≥ 0", edges[0])
+	}
+	for i := 1; i < len(edges); i++ {
+		if !(edges[i] > edges[i-1]) || math.IsInf(edges[i], 0) {
+			return nil, fmt.Errorf("eval: Bands: band edges must increase strictly and be finite, got %v after %v", edges[i], edges[i-1])
+		}
+	}
 	k := noise.Wavenumbers(rows, cols).RawMatrix().Data
 	idx := make([]int, len(k))
 	for p, v := range k {
@@ -32,24 +50,7 @@ func bandIndex(rows, cols int, edges []float64) []int {
 			}
 		}
 	}
-	return idx
-}
-
-// checkEdges returns an error unless edges has at least two entries and
-// increases strictly from a value ≥ 0.
-func checkEdges(edges []float64) error {
-	if len(edges) < 2 {
-		return fmt.Errorf("eval: BandErrors: %d band edges, need at least 2", len(edges))
-	}
-	if !(edges[0] >= 0) {
-		return fmt.Errorf("eval: BandErrors: first band edge %v must be ≥ 0", edges[0])
-	}
-	for i := 1; i < len(edges); i++ {
-		if !(edges[i] > edges[i-1]) || math.IsInf(edges[i], 0) {
-			return fmt.Errorf("eval: BandErrors: band edges must increase strictly and be finite, got %v after %v", edges[i], edges[i-1])
-		}
-	}
-	return nil
+	return idx, nil
 }
 
 // BandErrors measures when each radial frequency band of the sampler's
@@ -76,10 +77,11 @@ func BandErrors(traj [][]*mat.Dense, final []*mat.Dense, edges []float64) ([][]f
 	if edges == nil {
 		edges = DefaultBandEdges()
 	}
-	if err := checkEdges(edges); err != nil {
+	rows, cols, err := checkSet("BandErrors", "final", final, 0, 0)
+	if err != nil {
 		return nil, err
 	}
-	rows, cols, err := checkSet("BandErrors", "final", final, 0, 0)
+	idx, err := Bands(rows, cols, edges)
 	if err != nil {
 		return nil, err
 	}
@@ -87,7 +89,6 @@ func BandErrors(traj [][]*mat.Dense, final []*mat.Dense, edges []float64) ([][]f
 	if err != nil {
 		return nil, err
 	}
-	idx := bandIndex(rows, cols, edges)
 	nb := len(edges) - 1
 	var spec *mat.Dense
 	diff := mat.NewDense(rows, cols, nil)

@@ -176,3 +176,36 @@ func TestBandErrorsNilEdges(t *testing.T) {
 	assert.Equal(t, want, got, "nil edges are DefaultBandEdges()")
 	assert.Equal(t, []float64{0, 0, 0, 0}, got[1], "the final step has no error")
 }
+
+func TestBands(t *testing.T) {
+	t.Parallel()
+	// Against |k| computed here from its definition, on odd, even and
+	// rectangular grids.
+	edges := []float64{0, 0.1, 0.3, 0.5}
+	for _, size := range [][2]int{{16, 16}, {15, 17}, {8, 5}} {
+		r, c := size[0], size[1]
+		got, err := Bands(r, c, edges)
+		require.NoError(t, err)
+		for i := range r {
+			for j := range c {
+				k := math.Hypot(float64(i-r/2)/float64(r), float64(j-c/2)/float64(c))
+				want := -1
+				for b := 0; b+1 < len(edges); b++ {
+					if k > edges[b] && k <= edges[b+1] {
+						want = b
+					}
+				}
+				assert.Equal(t, want, got[i*c+j], "%d×%d at (%d, %d), |k| = %v", r, c, i, j, k)
+			}
+		}
+	}
+	def, err := Bands(16, 16, nil)
+	require.NoError(t, err)
+	want, err := Bands(16, 16, DefaultBandEdges())
+	require.NoError(t, err)
+	assert.Equal(t, want, def, "nil edges are DefaultBandEdges()")
+	for _, bad := range [][]float64{{0}, {0.2, 0.1}, {-1, 0.1}, {0, math.Inf(1)}, {math.NaN(), 1}} {
+		_, err := Bands(4, 4, bad)
+		assert.ErrorContains(t, err, "eval: Bands:", "%v", bad)
+	}
+}
