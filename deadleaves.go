@@ -20,6 +20,17 @@ const (
 	LeafSquare
 )
 
+// String returns "disc" or "square".
+func (s LeafShape) String() string {
+	switch s {
+	case LeafDisc:
+		return "disc"
+	case LeafSquare:
+		return "square"
+	}
+	return fmt.Sprintf("LeafShape(%d)", int(s))
+}
+
 // Dead-leaves defaults, used for zero fields of DeadLeaves.
 const (
 	DeadLeavesAlpha = 3.0 // exponent of the radius density r^(−α); 3 makes the model scale invariant

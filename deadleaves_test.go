@@ -465,3 +465,15 @@ func BenchmarkDeadLeaves(b *testing.B) {
 		})
 	}
 }
+
+func TestLeafShapeString(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		s    LeafShape
+		want string
+	}{{LeafDisc, "disc"}, {LeafSquare, "square"}, {LeafShape(7), "LeafShape(7)"}} {
+		if got := c.s.String(); got != c.want {
+			t.Errorf("%d: String() = %q, want %q", int(c.s), got, c.want)
+		}
+	}
+}
