@@ -161,8 +161,7 @@ func MeasureX0Error(d Denoiser, th *GaussianTheory, images []*mat.Dense, ns nois
 	eps := make([]float64, len(x0))
 	xt := make([]float64, len(x0))
 	epsHat := make([]float64, len(x0))
-	band := bandOf(size, size, DefaultBandEdges)
-	nb := len(DefaultBandEdges) - 1
+	band, nb := defaultBands(size, size)
 	bandCount := make([]int, nb)
 	for _, b := range band {
 		if b >= 0 {

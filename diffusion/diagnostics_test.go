@@ -116,7 +116,7 @@ func TestMeasureX0Error(t *testing.T) {
 		got, err := MeasureX0Error(den, th, imgs, c.ns, times, rand.NewPCG(4, 4))
 		require.NoError(t, err)
 		require.Len(t, got, len(times))
-		band := bandOf(size, size, DefaultBandEdges)
+		band, _ := defaultBands(size, size)
 		for i, e := range got {
 			tt := times[i]
 			assert.Equal(t, tt, e.T)

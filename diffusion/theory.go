@@ -291,6 +291,16 @@ func (o SampleOptions) resolve(T int) (method string, k int, eta float64, err er
 	return method, k, eta, nil
 }
 
+// defaultBands returns the band of each centred frequency of a rows×cols
+// grid for eval.DefaultBandEdges() (see eval.Bands) and the number of bands.
+func defaultBands(rows, cols int) (band []int, nb int) {
+	band, err := eval.Bands(rows, cols, nil)
+	if err != nil {
+		panic(err) // unreachable: the default edges are valid
+	}
+	return band, len(eval.DefaultBandEdges()) - 1
+}
+
 // Predict returns the exact outcome of Sampler.Sample with the options opts
 // and the optimal denoiser: the expected power of the samples, its
 // log-spectral distance and KL divergence to the data, the power error and
@@ -531,7 +541,7 @@ func (g *GaussianTheory) FlowLimit() *mat.Dense {
 //	(1/D) Σ_k P_k s_t² N_k / V_k,   V_k = a_t² P_k + s_t² N_k,
 //
 // the posterior variance of each coordinate (0 where V_k = 0), and the mean
-// of the same per coordinate in each band of DefaultBandEdges (NaN for a
+// of the same per coordinate in each band of eval.DefaultBandEdges() (NaN for a
 // band without coordinates). It is the Gaussian bound a trained network's
 // x̂_0 error is measured against (MeasureX0Error). X0Error panics if t is
 // outside 1…T.
@@ -540,8 +550,7 @@ func (g *GaussianTheory) X0Error(t int) (total float64, bands []float64) {
 		panic(fmt.Sprintf("diffusion: GaussianTheory.X0Error: t = %d outside 1…%d", t, g.sched.Steps()))
 	}
 	a2, s2 := g.sched.AlphaBar(t), g.sched.NoiseVariance(t)
-	band := bandOf(g.rows, g.cols, DefaultBandEdges)
-	nb := len(DefaultBandEdges) - 1
+	band, nb := defaultBands(g.rows, g.cols)
 	sum := make([]float64, nb)
 	count := make([]int, nb)
 	for p, P := range g.data {
