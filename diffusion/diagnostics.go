@@ -102,7 +102,7 @@ func BorderRatios(m *mat.Dense, rings int) ([]float64, error) {
 // model (GaussianTheory.X0Error): a trained network can beat it on
 // non-Gaussian data, and should not be far above it. Bands and BandBounds
 // are the mean squared error per coordinate of F_R in each band of
-// GaussianTheory's edges (DefaultBandEdges), measured and bound.
+// GaussianTheory's edges (eval.DefaultBandEdges()), measured and bound.
 type X0Error struct {
 	T                 int
 	MSE, StdErr       float64
