@@ -25,10 +25,11 @@ type TableOptions struct {
 	// noise, used when Fit is nil.
 	Delta float64
 
-	// Fit, when non-nil, ignores Delta and fits Δ to the power spectrum of
-	// the images instead: FitPowerLaw(Spectrum.Power(), Fit). &FitOptions{}
-	// is the paper's method (unbinned OLS with the central cross masked).
-	Fit *FitOptions
+	// Fit, when non-nil, ignores Delta and fits Δ to the images instead:
+	// FitImages(images, Fit). &ImageFitOptions{} is the paper's estimator
+	// (per-pixel standardisation, unbinned OLS with the central cross
+	// masked).
+	Fit *ImageFitOptions
 
 	// A is the amplitude of Q0. 0 means UnitAmplitude(rows, cols, Δ), the
 	// amplitude at which Q0 (without k = 0) has unit mean pixel variance
@@ -154,7 +155,7 @@ const maxTableValues = 1 << 27
 // too many Samples), or if the fit fails.
 func DistanceTable(images []*mat.Dense, opts *TableOptions, src rand.Source) (*Table, error) {
 	if opts == nil {
-		opts = &TableOptions{Fit: &FitOptions{}}
+		opts = &TableOptions{Fit: &ImageFitOptions{}}
 	}
 	data, err := tableStandardize(images)
 	if err != nil {
@@ -173,11 +174,11 @@ func DistanceTable(images []*mat.Dense, opts *TableOptions, src rand.Source) (*T
 	}
 	t.Delta = opts.Delta
 	if opts.Fit != nil {
-		fit, err := tableFit(data, opts.Fit)
+		fit, err := FitImages(images, opts.Fit)
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("noise: DistanceTable: fitting Δ: %s", trimNoise(err))
 		}
-		t.Fit = &fit
+		t.Fit = &fit.PowerLaw
 		t.Delta = fit.Delta
 	}
 	t.A = opts.A
@@ -314,23 +315,4 @@ func (t *Table) String() string {
 	fmt.Fprintf(&b, "%-7s %s %s %s %s\n", "cloud", cell(t.Cloud), cell(t.WhiteCloud), cell(t.CloudCloud), cell(t.CloudData))
 	fmt.Fprintf(&b, "%-7s %s %s %s %s", "images", cell(t.Data), cell(t.WhiteData), cell(t.CloudData), cell(t.DataData))
 	return b.String()
-}
-
-// tableFit fits Δ to the power spectrum of the images:
-// FitPowerLaw(Spectrum.Power(), opts).
-func tableFit(images []*mat.Dense, opts *FitOptions) (PowerLaw, error) {
-	rows, cols := images[0].Dims()
-	s := NewSpectrum(rows, cols)
-	if err := s.AddBatch(images); err != nil {
-		return PowerLaw{}, err
-	}
-	power, err := s.Power()
-	if err != nil {
-		return PowerLaw{}, err
-	}
-	fit, err := FitPowerLaw(power, opts)
-	if err != nil {
-		return PowerLaw{}, fmt.Errorf("noise: DistanceTable: fitting Δ: %w", err)
-	}
-	return fit, nil
 }

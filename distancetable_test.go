@@ -179,10 +179,12 @@ func TestDistanceTableFitsDelta(t *testing.T) {
 	require.NoError(t, err)
 	require.NotNil(t, tab.Fit)
 	assert.Equal(t, tab.Fit.Delta, tab.Delta)
-	// The same fit by hand: Spectrum.Power of the images, FitPowerLaw(nil).
-	// (Standardising first does not change Power: it removes the per-pixel
-	// mean and divides by the mean pixel variance itself.)
-	sp := NewSpectrum(r, c)
+	// The same fit by hand: the paper's two-pass estimator (per-pixel
+	// standardisation: Spectrum, then Standardized), FitPowerLaw(nil).
+	first := NewSpectrum(r, c)
+	require.NoError(t, first.AddBatch(images))
+	sp, err := first.Standardized()
+	require.NoError(t, err)
 	require.NoError(t, sp.AddBatch(images))
 	power, err := sp.Power()
 	require.NoError(t, err)
@@ -220,7 +222,7 @@ func TestDistanceTableBadInput(t *testing.T) {
 		{good, &TableOptions{Delta: 1.5, Samples: 1}, "Samples = 1"},
 		{good, &TableOptions{Delta: 1.5, Samples: 1 << 30}, "exceed the limit"},
 		{good, &TableOptions{Delta: 1.5, Pad: 0.5}, "Pad"},
-		{good, &TableOptions{Fit: &FitOptions{KMin: -1}}, "fitting Δ"},
+		{good, &TableOptions{Fit: &ImageFitOptions{FitOptions: FitOptions{KMin: -1}}}, "fitting Δ"},
 	} {
 		tab, err := DistanceTable(test.images, test.opts, rand.NewPCG(1, 2))
 		if err == nil || tab != nil || !strings.HasPrefix(err.Error(), "noise: ") || !strings.Contains(err.Error(), test.want) {

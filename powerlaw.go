@@ -586,3 +586,199 @@ func FitPowerLawJackknife(parts []*Spectrum, opts *FitOptions) (PowerLaw, error)
 	fit.AErr = fit.A * jack(logA)
 	return fit, nil
 }
+
+// FitPowerLaw fits the power law to the spectrum accumulated so far,
+// FitPowerLaw(s.Power(), opts), with opts.Samples (Whittle's standard
+// errors) defaulting to Count−1, the number of independent periodograms in
+// Power. The estimator is the one the accumulator was built for: a plain
+// Spectrum removes each pixel's mean and divides by the root mean pixel
+// variance (StandardizeGlobal); one made by Standardized applies the
+// paper's per-pixel standardisation (StandardizePixel). FitImages does the
+// whole job from an image set. It returns the errors of Power and of the
+// package-level FitPowerLaw.
+func (s *Spectrum) FitPowerLaw(opts *FitOptions) (PowerLaw, error) {
+	power, err := s.Power()
+	if err != nil {
+		return PowerLaw{}, err
+	}
+	o := FitOptions{}
+	if opts != nil {
+		o = *opts
+	}
+	if o.Samples == 0 {
+		o.Samples = max(s.n-1, 1)
+	}
+	return FitPowerLaw(power, &o)
+}
+
+// Standardization says how FitImages normalises the images before their
+// power spectrum is taken.
+type Standardization int
+
+const (
+	// StandardizePixel is the paper's estimator: every pixel is
+	// standardised by its own mean and standard deviation over the set,
+	// x'_p = (x_p − μ_p)/σ_p (two passes over the images: Spectrum, then
+	// Spectrum.Standardized), and Γ is the mean periodogram of x'.
+	StandardizePixel Standardization = iota
+	// StandardizeGlobal removes every pixel's mean and divides all pixels
+	// by one scalar, the root mean pixel variance (one pass: Spectrum.Power
+	// of a plain Spectrum). It keeps the spectrum of images whose pixel
+	// variance is not uniform (vignetting, borders) as it is; on photos96 at
+	// 96×96 it gives a Δ 0.006 higher than StandardizePixel (1.6996 against
+	// 1.6935, measured with the paper's OLS fit).
+	StandardizeGlobal
+)
+
+// String returns "pixel" or "global".
+func (s Standardization) String() string {
+	switch s {
+	case StandardizePixel:
+		return "pixel"
+	case StandardizeGlobal:
+		return "global"
+	}
+	return fmt.Sprintf("Standardization(%d)", int(s))
+}
+
+// ParseStandardization returns the standardisation named s ("pixel" or
+// "global"), or an error.
+func ParseStandardization(s string) (Standardization, error) {
+	switch strings.ToLower(s) {
+	case "pixel":
+		return StandardizePixel, nil
+	case "global":
+		return StandardizeGlobal, nil
+	}
+	return 0, fmt.Errorf("noise: unknown standardisation %q (want pixel or global)", s)
+}
+
+// ImageFitOptions configures FitImages. The zero value (or nil) is the
+// paper's estimator: per-pixel standardisation, no window, unbinned OLS of
+// log Γ on log |k| with the central cross |kx| < 4 or |ky| < 4 masked, and
+// the method's own standard errors.
+type ImageFitOptions struct {
+	// FitOptions selects the frequencies and the method (see FitPowerLaw);
+	// Samples 0 means Count−1.
+	FitOptions
+	// Standardize is the normalisation of the images before the spectrum;
+	// the zero value is StandardizePixel, the paper's.
+	Standardize Standardization
+	// Window, if not nil, is an apodisation window (SpectrumOptions.Window).
+	Window func(seq []float64) []float64
+	// Groups, if at least 2, replaces the standard errors of Δ and A by
+	// delete-one-group jackknife errors (FitPowerLawJackknife) over that
+	// many consecutive groups of the images, in the order given: keep
+	// crops of one photograph in one group. 0 means the method's own
+	// errors. With StandardizePixel every group is standardised by the
+	// per-pixel statistics of the whole set.
+	Groups int
+}
+
+// ImageFit is the result of FitImages: the fitted law and what it was
+// fitted to.
+type ImageFit struct {
+	// PowerLaw is the fit. With Groups, DeltaErr and AErr are jackknife
+	// errors.
+	PowerLaw
+	// Power is the spectrum Γ(k) the law was fitted to, rows×cols in the
+	// centred layout (Spectrum.Power of the standardised images).
+	Power *mat.Dense
+	// Images is the number of images, Groups the number of jackknife
+	// groups (0 when the errors are the method's own), Standardize the
+	// standardisation used.
+	Images      int
+	Groups      int
+	Standardize Standardization
+}
+
+// FitImages fits the power law Γ(k) = A²/|k|^(2Δ) to the power spectrum of
+// an image set in one call: the images are standardised (the paper's
+// per-pixel standardisation unless opts says otherwise), their power
+// spectrum is accumulated on all cores (Spectrum.AddBatch) and fitted
+// (FitPowerLaw), with jackknife errors over groups of images if asked for.
+// The images are not modified. This is the estimator every part of the
+// project uses to go from images to Δ, so that they agree.
+//
+// FitImages returns an error if there are fewer than 2 images, an image is
+// nil, of another shape than the first or holds NaN or Inf, the images have
+// zero variance, the options are invalid (an unknown standardisation, Groups
+// of 1, negative or more than the images, a bad window, invalid fit
+// options), or the fit fails.
+func FitImages(images []*mat.Dense, opts *ImageFitOptions) (*ImageFit, error) {
+	if opts == nil {
+		opts = &ImageFitOptions{}
+	}
+	n := len(images)
+	switch {
+	case n < 2:
+		return nil, fmt.Errorf("noise: FitImages: %d images; the spectrum needs at least 2 (each pixel's mean over the set is removed)", n)
+	case opts.Standardize != StandardizePixel && opts.Standardize != StandardizeGlobal:
+		return nil, fmt.Errorf("noise: FitImages: unknown standardisation %v", opts.Standardize)
+	case opts.Groups < 0 || opts.Groups == 1 || opts.Groups > n:
+		return nil, fmt.Errorf("noise: FitImages: %d jackknife groups for %d images: want 0 (none) or 2 to %d", opts.Groups, n, n)
+	}
+	for i, x := range images {
+		if x == nil {
+			return nil, fmt.Errorf("noise: FitImages: image %d is nil", i)
+		}
+	}
+	rows, cols := images[0].Dims()
+	first, err := NewSpectrumOptions(rows, cols, &SpectrumOptions{Window: opts.Window})
+	if err != nil {
+		return nil, err
+	}
+	// newPart returns an empty accumulator of the chosen estimator.
+	newPart := func() *Spectrum { return first.emptyLike() }
+	if err := first.AddBatch(images); err != nil {
+		return nil, err
+	}
+	if opts.Standardize == StandardizePixel {
+		if _, err := first.Power(); err != nil {
+			return nil, err // zero variance
+		}
+		std, err := first.Standardized()
+		if err != nil {
+			return nil, err
+		}
+		newPart = std.emptyLike
+	}
+	fo := opts.FitOptions
+	if fo.Samples == 0 {
+		fo.Samples = max(n-1, 1)
+	}
+	res := &ImageFit{Images: n, Standardize: opts.Standardize}
+	all := first
+	var parts []*Spectrum
+	if opts.Groups >= 2 {
+		all = newPart()
+		for g := range opts.Groups {
+			p := newPart()
+			if err := p.AddBatch(images[g*n/opts.Groups : (g+1)*n/opts.Groups]); err != nil {
+				return nil, err
+			}
+			if err := all.Merge(p); err != nil {
+				return nil, err
+			}
+			parts = append(parts, p)
+		}
+		res.Groups = opts.Groups
+	} else if opts.Standardize == StandardizePixel {
+		all = newPart()
+		if err := all.AddBatch(images); err != nil {
+			return nil, err
+		}
+	}
+	if res.Power, err = all.Power(); err != nil {
+		return nil, err
+	}
+	if parts != nil {
+		res.PowerLaw, err = FitPowerLawJackknife(parts, &fo)
+	} else {
+		res.PowerLaw, err = FitPowerLaw(res.Power, &fo)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("noise: fitting the spectrum of %d images of %d×%d: %s", n, rows, cols, trimNoise(err))
+	}
+	return res, nil
+}

@@ -62,12 +62,15 @@ func (e *Estimate) PowerDense() (*mat.Dense, error) {
 }
 
 // NewEstimate computes the Estimate of the spectrum encoded in data (by
-// Spectrum.MarshalBinary): Γ = Spectrum.Power() and the fit
-// noise.FitPowerLaw(Γ, &fit). If fit.Method is noise.FitWhittle and
-// fit.Samples is 0, Samples is set to Count−1 (the number of independent
-// periodograms in Spectrum.Power, see FitOptions). The single-machine
-// equivalent of the pipeline is therefore NewEstimate of a Spectrum's
-// encoding.
+// Spectrum.MarshalBinary): Γ = Spectrum.Power() and the library's fit of an
+// accumulated spectrum, Spectrum.FitPowerLaw(&fit) (fit.Samples 0 means
+// Count−1, the number of independent periodograms in Spectrum.Power). The
+// pipeline makes one pass over the images, so its estimator is
+// noise.StandardizeGlobal (each pixel's mean removed, one scale for all
+// pixels), not the paper's two-pass per-pixel standardisation; on one
+// machine, noise.FitImages with Standardize: noise.StandardizeGlobal gives
+// the same Δ. The single-machine equivalent of the pipeline is therefore
+// NewEstimate of a Spectrum's encoding.
 //
 // A spectrum whose power or fit fails (zero variance, too few points)
 // gives an Estimate with Err set and no error; NewEstimate returns an
@@ -84,10 +87,7 @@ func NewEstimate(data []byte, fit noise.FitOptions) (Estimate, error) {
 		e.Err = err.Error()
 		return e, nil
 	}
-	if fit.Method == noise.FitWhittle && fit.Samples == 0 {
-		fit.Samples = max(s.Count()-1, 1)
-	}
-	pl, err := noise.FitPowerLaw(power, &fit)
+	pl, err := s.FitPowerLaw(&fit)
 	if err != nil {
 		e.Err = err.Error()
 		return e, nil

@@ -91,7 +91,7 @@ type ResolvedNoise struct {
 	// Spec is the noise, for Size×Size planes: TrainConfig.Noise.
 	Spec noise.Spec
 	// Fit is the power law fitted to the normalised images with the
-	// paper's method (noise.FitPowerLaw), whatever the kind; nil if the
+	// paper's estimator (noise.FitImages), whatever the kind; nil if the
 	// fit fails for a kind that does not need it.
 	Fit *noise.PowerLaw
 }
@@ -104,8 +104,10 @@ type ResolvedNoise struct {
 // normalised planes, each channel plane counted as one image. The kinds:
 //
 //   - WhiteNoise: noise.Spec{Density: noise.WhiteDensity(), KMin}.
-//   - CloudNoise: noise.Spec{Delta: Δ, Pad, KMin} with Δ fitted by the
-//     paper's method to the spectrum of the planes.
+//   - CloudNoise: noise.Spec{Delta: Δ, Pad, KMin} with Δ fitted to the
+//     planes by noise.FitImages, the paper's estimator (per-pixel
+//     standardisation, so the normalisation does not change Δ: for grey
+//     images it is the Δ that noise.FitImages gives on the originals).
 //   - MatchedNoise: noise.Spec{Density: MeasuredDensity(spectrum), Pad,
 //     KMin}, with Pad 1 by default (see noise.MeasuredDensity for why).
 //
@@ -133,28 +135,17 @@ func ResolveNoise(kind NoiseKind, images []*mat.Dense, norm *Normalizer, opts *N
 	size := norm.Size
 	data := norm.Normalize(nil, images)
 	hw := size * size
-	planes := len(data) / hw
-	sp := noise.NewSpectrum(size, size)
+	planes := make([]*mat.Dense, len(data)/hw)
 	for p := range planes {
-		if err := sp.Add(mat.NewDense(size, size, data[p*hw:(p+1)*hw])); err != nil {
-			return nil, fmt.Errorf("diffusion: spectrum of the training images: %w", err)
-		}
+		planes[p] = mat.NewDense(size, size, data[p*hw:(p+1)*hw])
 	}
-	power, perr := sp.Power()
 	r := &ResolvedNoise{Kind: kind}
-	var fitErr error
-	if perr == nil {
-		fit, err := noise.FitPowerLaw(power, nil)
-		switch {
-		case err != nil:
-			fitErr = err
-		case !(fit.Delta >= 0):
-			fitErr = fmt.Errorf("fitted Δ = %v is negative", fit.Delta)
-		default:
-			r.Fit = &fit
-		}
-	} else {
-		fitErr = perr
+	fit, fitErr := noise.FitImages(planes, nil)
+	if fitErr == nil && !(fit.Delta >= 0) {
+		fitErr = fmt.Errorf("fitted Δ = %v is negative", fit.Delta)
+	}
+	if fitErr == nil {
+		r.Fit = &fit.PowerLaw
 	}
 	spec := noise.Spec{Rows: size, Cols: size, Pad: opts.Pad, KMin: opts.KMin}
 	switch kind {
@@ -166,10 +157,17 @@ func ResolveNoise(kind NoiseKind, images []*mat.Dense, norm *Normalizer, opts *N
 		}
 		spec.Delta = r.Fit.Delta
 	case MatchedNoise:
-		if perr != nil {
-			return nil, fmt.Errorf("diffusion: measuring the spectrum of the training images: %w", perr)
+		// The spectrum of the planes as the network sees them: Spectrum.Power
+		// without further standardisation.
+		sp := noise.NewSpectrum(size, size)
+		if err := sp.AddBatch(planes); err != nil {
+			return nil, fmt.Errorf("diffusion: spectrum of the training images: %w", err)
 		}
-		d, err := noise.MeasuredDensity(power, planes, &noise.MeasuredOptions{Bins: opts.Bins, MaxRelErr: opts.MaxRelErr})
+		power, err := sp.Power()
+		if err != nil {
+			return nil, fmt.Errorf("diffusion: measuring the spectrum of the training images: %w", err)
+		}
+		d, err := noise.MeasuredDensity(power, len(planes), &noise.MeasuredOptions{Bins: opts.Bins, MaxRelErr: opts.MaxRelErr})
 		if err != nil {
 			return nil, fmt.Errorf("diffusion: matched noise: %w", err)
 		}

@@ -83,7 +83,7 @@ func runDemo(_ context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(w, "Power law Γ(k) = A²/|k|^(2Δ), the paper's fit (OLS of log Γ on log |k|, central cross |kx| < 4 or |ky| < 4 masked):\n")
+	fmt.Fprintf(w, "Power law Γ(k) = A²/|k|^(2Δ), the paper's fit (pixels standardised, OLS of log Γ on log |k|, central cross |kx| < 4 or |ky| < 4 masked):\n")
 	fmt.Fprintf(w, "  Δ = %.4f ± %.4f   A = %.4g ± %.2g   R² = %.3f   (%d points)\n", sf.Fit.Delta, sf.Fit.DeltaErr, sf.Fit.A, sf.Fit.AErr, sf.Fit.R2, sf.Fit.Points)
 	for _, m := range []noise.FitMethod{noise.FitBinned, noise.FitWhittle} {
 		f, err := noise.FitPowerLaw(sf.Power, &noise.FitOptions{Method: m, Samples: len(imgs) - 1})
@@ -94,7 +94,7 @@ func runDemo(_ context.Context, args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintf(w, "  %-8s Δ = %.4f ± %.4f\n", m.String()+":", f.Delta, f.DeltaErr)
 	}
 	if g := min(16, len(imgs)/2); g >= 2 {
-		if jf, err := fitSpectrumGroups(imgs, nil, g); err == nil {
+		if jf, err := fitSpectrum(imgs, &noise.ImageFitOptions{Groups: g}); err == nil {
 			fmt.Fprintf(w, "  OLS with jackknife errors over %d groups of images: Δ = %.4f ± %.4f\n", g, jf.Fit.Delta, jf.Fit.DeltaErr)
 		}
 	}

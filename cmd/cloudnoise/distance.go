@@ -96,7 +96,8 @@ func runDistance(_ context.Context, args []string, stdout, stderr io.Writer) err
 	case *samples < 0 || *samples == 1:
 		return fs.misuse(stderr, "-samples %d must be 0 or at least 2", *samples)
 	}
-	if _, err := ff.options(2); err != nil {
+	fitOpts, err := ff.options()
+	if err != nil {
 		return fs.misuse(stderr, "%v", err)
 	}
 	if *plotPath != "" {
@@ -114,7 +115,7 @@ func runDistance(_ context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	if *delta < 0 {
 		opts.Delta = 0
-		opts.Fit, _ = ff.options(len(imgs))
+		opts.Fit = fitOpts
 	}
 	t, err := distanceTable(imgs, opts, *seed)
 	if err != nil {

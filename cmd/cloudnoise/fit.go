@@ -15,6 +15,7 @@ import (
 )
 
 const fitExamples = `  cloudnoise fit photos/                          # Δ, A, errors, R² with the paper's method
+  cloudnoise fit -standardize global photos/      # one scale for all pixels instead of each its own
   cloudnoise fit -size 96 -plot spectrum.png photos/ more.png
   cloudnoise fit -method whittle -json stack.npy  # one JSON object on stdout
   cloudnoise fit -cross -1 -kmin 0.05 -kmax 0.4 photos/
@@ -23,26 +24,32 @@ const fitExamples = `  cloudnoise fit photos/                          # Δ, A, 
 // fitFlags are the flags shared by fit and distance to choose the
 // frequencies and the estimator.
 type fitFlags struct {
-	cross      *int
-	kmin, kmax *float64
-	method     *string
-	bins       *int
+	cross       *int
+	kmin, kmax  *float64
+	method      *string
+	bins        *int
+	standardize *string
 }
 
 func addFitFlags(fs *cmdFlags) *fitFlags {
 	return &fitFlags{
-		cross:  fs.Int("cross", 0, "mask the central cross |kx| < C or |ky| < C (lattice units); 0 means 4 (the paper's), -1 no mask"),
-		kmin:   fs.Float64("kmin", 0, "smallest |k| of the fit, cycles per pixel (0: no bound)"),
-		kmax:   fs.Float64("kmax", 0, "largest |k| of the fit, cycles per pixel (0: no bound)"),
-		method: fs.String("method", "ols", "estimator: ols (the paper's unbinned least squares), binned (weighted, radial log bins) or whittle (maximum likelihood)"),
-		bins:   fs.Int("bins", 0, "radial bins of -method binned (0: 16)"),
+		cross:       fs.Int("cross", 0, "mask the central cross |kx| < C or |ky| < C (lattice units); 0 means 4 (the paper's), -1 no mask"),
+		kmin:        fs.Float64("kmin", 0, "smallest |k| of the fit, cycles per pixel (0: no bound)"),
+		kmax:        fs.Float64("kmax", 0, "largest |k| of the fit, cycles per pixel (0: no bound)"),
+		method:      fs.String("method", "ols", "estimator: ols (the paper's unbinned least squares), binned (weighted, radial log bins) or whittle (maximum likelihood)"),
+		bins:        fs.Int("bins", 0, "radial bins of -method binned (0: 16)"),
+		standardize: fs.String("standardize", "pixel", "normalisation before the spectrum: pixel (each pixel by its own mean and standard deviation,\nthe paper's) or global (each pixel's mean removed, one scale for all)"),
 	}
 }
 
-// options validates the flags and returns the fit options; images is the
-// number of images whose mean periodogram is fitted (for Whittle's errors).
-func (f *fitFlags) options(images int) (*noise.FitOptions, error) {
-	o := &noise.FitOptions{Cross: *f.cross, KMin: *f.kmin, KMax: *f.kmax, Bins: *f.bins, Samples: max(images-1, 1)}
+// options validates the flags and returns the options of noise.FitImages.
+func (f *fitFlags) options() (*noise.ImageFitOptions, error) {
+	st, err := noise.ParseStandardization(*f.standardize)
+	if err != nil {
+		return nil, fmt.Errorf("-standardize %q: want pixel or global", *f.standardize)
+	}
+	io := &noise.ImageFitOptions{Standardize: st, FitOptions: noise.FitOptions{Cross: *f.cross, KMin: *f.kmin, KMax: *f.kmax, Bins: *f.bins}}
+	o := &io.FitOptions
 	switch strings.ToLower(*f.method) {
 	case "ols", "":
 		o.Method = noise.FitOLS
@@ -63,66 +70,31 @@ func (f *fitFlags) options(images int) (*noise.FitOptions, error) {
 	case *f.bins < 0:
 		return nil, fmt.Errorf("-bins %d must not be negative", *f.bins)
 	}
-	return o, nil
+	return io, nil
 }
 
 // spectrumFit is the power spectrum of an image set and its power-law fit.
 type spectrumFit struct {
-	Power      *mat.Dense
-	Fit        noise.PowerLaw
-	Images     int
-	Rows, Cols int
-	Groups     int // jackknife groups of the errors, 0 for the method's own errors
+	Power       *mat.Dense
+	Fit         noise.PowerLaw
+	Images      int
+	Rows, Cols  int
+	Groups      int // jackknife groups of the errors, 0 for the method's own
+	Standardize noise.Standardization
 }
 
-// fitSpectrum accumulates the power spectrum of imgs (noise.Spectrum, on
-// all cores) and fits the power law with opts.
-func fitSpectrum(imgs []*mat.Dense, opts *noise.FitOptions) (*spectrumFit, error) {
-	return fitSpectrumGroups(imgs, opts, 0)
-}
-
-// fitSpectrumGroups is fitSpectrum with, for groups ≥ 2, delete-one-group
-// jackknife standard errors (noise.FitPowerLawJackknife) over that many
-// consecutive groups of the images, in the order they were loaded.
-func fitSpectrumGroups(imgs []*mat.Dense, opts *noise.FitOptions, groups int) (*spectrumFit, error) {
-	if len(imgs) < 2 {
-		return nil, fmt.Errorf("the spectrum needs at least 2 images (each pixel's mean over the set is removed), got %d", len(imgs))
+// fitSpectrum fits the power law to the spectrum of imgs with
+// noise.FitImages (opts nil: the paper's estimator).
+func fitSpectrum(imgs []*mat.Dense, opts *noise.ImageFitOptions) (*spectrumFit, error) {
+	if opts != nil && opts.Groups > len(imgs) {
+		return nil, fmt.Errorf("-jackknife %d: more groups than the %d images", opts.Groups, len(imgs))
 	}
-	if groups > len(imgs) {
-		return nil, fmt.Errorf("-jackknife %d: more groups than the %d images", groups, len(imgs))
+	f, err := noise.FitImages(imgs, opts)
+	if err != nil {
+		return nil, err
 	}
 	rows, cols := imgs[0].Dims()
-	s := noise.NewSpectrum(rows, cols)
-	var parts []*noise.Spectrum
-	if groups >= 2 {
-		for g := range groups {
-			lo, hi := g*len(imgs)/groups, (g+1)*len(imgs)/groups
-			p := noise.NewSpectrum(rows, cols)
-			if err := p.AddBatch(imgs[lo:hi]); err != nil {
-				return nil, err
-			}
-			if err := s.Merge(p); err != nil {
-				return nil, err
-			}
-			parts = append(parts, p)
-		}
-	} else if err := s.AddBatch(imgs); err != nil {
-		return nil, err
-	}
-	power, err := s.Power()
-	if err != nil {
-		return nil, err
-	}
-	var fit noise.PowerLaw
-	if parts != nil {
-		fit, err = noise.FitPowerLawJackknife(parts, opts)
-	} else {
-		fit, err = noise.FitPowerLaw(power, opts)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("fitting the spectrum of %d images of %d×%d: %w", len(imgs), rows, cols, err)
-	}
-	return &spectrumFit{Power: power, Fit: fit, Images: len(imgs), Rows: rows, Cols: cols, Groups: len(parts)}, nil
+	return &spectrumFit{Power: f.Power, Fit: f.PowerLaw, Images: f.Images, Rows: rows, Cols: cols, Groups: f.Groups, Standardize: f.Standardize}, nil
 }
 
 // fitJSON is the JSON output of fit.
@@ -134,12 +106,15 @@ type fitJSON struct {
 	R2       float64 `json:"r2"`
 	Points   int     `json:"points"`
 	Method   string  `json:"method"`
-	Images   int     `json:"images"`
-	Rows     int     `json:"rows"`
-	Cols     int     `json:"cols"`
-	Cross    int     `json:"cross"`
-	KMin     float64 `json:"kmin"`
-	KMax     float64 `json:"kmax"`
+	// Standardize is the normalisation before the spectrum: "pixel" (the
+	// paper's) or "global".
+	Standardize string  `json:"standardize"`
+	Images      int     `json:"images"`
+	Rows        int     `json:"rows"`
+	Cols        int     `json:"cols"`
+	Cross       int     `json:"cross"`
+	KMin        float64 `json:"kmin"`
+	KMax        float64 `json:"kmax"`
 	// Jackknife is the number of groups of jackknife errors, 0 when the
 	// errors are the method's own (model-based) ones.
 	Jackknife int `json:"jackknife"`
@@ -169,9 +144,11 @@ func runFit(_ context.Context, args []string, stdout, stderr io.Writer) error {
 	if *jack < 0 || *jack == 1 {
 		return fs.misuse(stderr, "-jackknife %d must be 0 (off) or at least 2 groups", *jack)
 	}
-	if _, err := ff.options(2); err != nil {
+	opts, err := ff.options()
+	if err != nil {
 		return fs.misuse(stderr, "%v", err)
 	}
+	opts.Groups = *jack
 	if *plotPath != "" {
 		if err := checkOutput(*plotPath); err != nil {
 			return fmt.Errorf("-plot: %w", err)
@@ -181,20 +158,20 @@ func runFit(_ context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	opts, _ := ff.options(len(imgs))
-	sf, err := fitSpectrumGroups(imgs, opts, *jack)
+	sf, err := fitSpectrum(imgs, opts)
 	if err != nil {
 		return err
 	}
 	if *plotPath != "" {
 		title := fmt.Sprintf("Power spectrum of %d images, %d×%d", sf.Images, sf.Rows, sf.Cols)
-		if err := saveSpectrumPlot(*plotPath, sf, opts, title); err != nil {
+		if err := saveSpectrumPlot(*plotPath, sf, &opts.FitOptions, title); err != nil {
 			return err
 		}
 	}
 	if *asJSON {
 		j := powerLawJSON(sf.Fit)
 		j.Images, j.Rows, j.Cols = sf.Images, sf.Rows, sf.Cols
+		j.Standardize = sf.Standardize.String()
 		j.Cross, j.KMin, j.KMax, j.Jackknife = opts.Cross, opts.KMin, opts.KMax, sf.Groups
 		if j.Cross == 0 {
 			j.Cross = 4
@@ -216,7 +193,7 @@ func printFit(w io.Writer, sf *spectrumFit) {
 	fmt.Fprintf(w, "%d images of %d×%d\n", sf.Images, sf.Rows, sf.Cols)
 	fmt.Fprintf(w, "Δ  = %.4f ± %.4f\n", f.Delta, f.DeltaErr)
 	fmt.Fprintf(w, "A  = %.4g ± %.2g (|k| in cycles per pixel)\n", f.A, f.AErr)
-	fmt.Fprintf(w, "R² = %.4f (%s, %d points)\n", f.R2, f.Method, f.Points)
+	fmt.Fprintf(w, "R² = %.4f (%s, %d points, %s standardisation)\n", f.R2, f.Method, f.Points, sf.Standardize)
 	if sf.Groups > 0 {
 		fmt.Fprintf(w, "errors: delete-one-group jackknife over %d groups of images\n", sf.Groups)
 	} else {

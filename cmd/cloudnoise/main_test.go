@@ -281,7 +281,7 @@ func TestFitJSON(t *testing.T) {
 		flag string
 		m    noise.FitMethod
 	}{{"ols", noise.FitOLS}, {"binned", noise.FitBinned}, {"whittle", noise.FitWhittle}} {
-		stdout, _, err, _ := cliRun(t, "fit", "-json", "-method", method.flag, path)
+		stdout, _, err, _ := cliRun(t, "fit", "-json", "-standardize", "global", "-method", method.flag, path)
 		require.NoError(t, err)
 		var raw map[string]any
 		require.NoError(t, json.Unmarshal([]byte(stdout), &raw), stdout)
@@ -291,7 +291,8 @@ func TestFitJSON(t *testing.T) {
 		var got fitJSON
 		require.NoError(t, json.Unmarshal([]byte(stdout), &got))
 
-		// Reference: the library called directly on the same fields.
+		// Reference: the library called directly on the same fields, the
+		// global estimator (one pass, Spectrum.Power).
 		spec := noise.NewSpectrum(32, 32)
 		for _, f := range fields {
 			require.NoError(t, spec.Add(f))
@@ -310,6 +311,7 @@ func TestFitJSON(t *testing.T) {
 		assert.Equal(t, 40, got.Images)
 		assert.Equal(t, 32, got.Rows)
 		assert.Equal(t, method.flag, got.Method)
+		assert.Equal(t, "global", got.Standardize)
 		// 40 fields of Δ = 1.5: the estimate is within 10 standard errors
 		// plus the construction's documented bias (< 0.05 at 32×32).
 		assert.InDelta(t, 1.5, got.Delta, 10*got.DeltaErr+0.05)
@@ -523,7 +525,7 @@ func TestDemoSmall(t *testing.T) {
 func TestFitJackknife(t *testing.T) {
 	t.Parallel()
 	path, fields := cliNPY(t, 30, 24, 1.5, 21)
-	stdout, _, err, _ := cliRun(t, "fit", "-json", "-jackknife", "4", path)
+	stdout, _, err, _ := cliRun(t, "fit", "-json", "-standardize", "global", "-jackknife", "4", path)
 	require.NoError(t, err)
 	var got fitJSON
 	require.NoError(t, json.Unmarshal([]byte(stdout), &got), stdout)
@@ -553,4 +555,33 @@ func TestFitJackknife(t *testing.T) {
 	cliCheckError(t, err, code, 2, "-jackknife 1")
 	_, _, err, code = cliRun(t, "fit", "-jackknife", "31", path)
 	cliCheckError(t, err, code, 1, "-jackknife 31", "30 images")
+}
+
+// The default of fit is the paper's estimator: each pixel standardised by
+// its own mean and standard deviation (two passes), as computed here by
+// hand with Spectrum and Spectrum.Standardized.
+func TestFitPaperEstimator(t *testing.T) {
+	path, fields := cliNPY(t, 30, 24, 1.5, 23)
+	stdout, _, err, _ := cliRun(t, "fit", "-json", path)
+	require.NoError(t, err)
+	var got fitJSON
+	require.NoError(t, json.Unmarshal([]byte(stdout), &got), stdout)
+	assert.Equal(t, "pixel", got.Standardize)
+	first := noise.NewSpectrum(24, 24)
+	for _, f := range fields {
+		require.NoError(t, first.Add(f))
+	}
+	second, err := first.Standardized()
+	require.NoError(t, err)
+	for _, f := range fields {
+		require.NoError(t, second.Add(f))
+	}
+	power, err := second.Power()
+	require.NoError(t, err)
+	want, err := noise.FitPowerLaw(power, nil)
+	require.NoError(t, err)
+	assert.InDelta(t, want.Delta, got.Delta, 1e-9)
+	assert.InDelta(t, want.DeltaErr, got.DeltaErr, 1e-9)
+	_, _, err, code := cliRun(t, "fit", "-standardize", "none", path)
+	cliCheckError(t, err, code, 2, "-standardize")
 }

@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
@@ -240,4 +242,24 @@ func TestTrainNoiseFlags(t *testing.T) {
 	ck, err = diffusion.ReadCheckpoint(ckpt)
 	require.NoError(t, err)
 	assert.Equal(t, noise.Spec{Rows: 16, Cols: 16, Delta: 1.2, Pad: 1, KMin: 0.1}, ck.Train.Noise)
+}
+
+// cloudnoise fit and cloudnoise train fit the same Δ to the same folder at
+// the same size (both use noise.FitImages with the paper's estimator; the
+// trainer fits the normalised images, which per-pixel standardisation
+// cannot tell from the originals).
+func TestFitAndTrainAgree(t *testing.T) {
+	dir := cliPNGFolder(t, cliDeadLeaves(t, 24, 40, 9))
+	stdout, _, err, _ := cliRun(t, "fit", "-json", "-size", "16", dir)
+	require.NoError(t, err)
+	var fit fitJSON
+	require.NoError(t, json.Unmarshal([]byte(stdout), &fit), stdout)
+	ckpt := filepath.Join(t.TempDir(), "a.ckpt")
+	stdout, _, err, _ = cliRun(t, "train", "-data", dir, "-size", "16", "-base", "8", "-steps", "1", "-batch", "2", "-ckpt", ckpt)
+	require.NoError(t, err)
+	want := fmt.Sprintf("Δ fitted to the training images: %.4f ± %.4f", fit.Delta, fit.DeltaErr)
+	assert.Contains(t, stdout, want)
+	ck, err := diffusion.ReadCheckpoint(ckpt)
+	require.NoError(t, err)
+	assert.InDelta(t, fit.Delta, ck.Train.Noise.Delta, 1e-9)
 }

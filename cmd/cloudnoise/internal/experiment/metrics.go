@@ -20,8 +20,8 @@ type Reference struct {
 	// mean pixel variance): the Gaussian diagonal in Fourier space that
 	// eval.SpectralFrechet compares.
 	Mean, Var *mat.Dense
-	// Fit is the power law fitted to the images' spectrum (noise.FitPowerLaw
-	// with the paper's method); Metric is the Mahalanobis metric of
+	// Fit is the power law fitted to the images' spectrum (noise.FitImages
+	// with the global standardisation and the paper's OLS fit); Metric is the Mahalanobis metric of
 	// Q0 = N(0, A²|k|^(−2Δ)) with Δ = Fit.Delta and A = Fit.A·σ, σ² the mean
 	// pixel variance, so that Q0 is the data's fitted spectrum in pixel
 	// units.
@@ -68,14 +68,17 @@ func gaussian(xs []*mat.Dense) (mean, variance *mat.Dense, pixVar float64, power
 // images of one shape, finite). seed fixes the random pairing of samples
 // with data images in Score's Mahalanobis distance.
 func NewReference(xs []*mat.Dense, seed uint64) (*Reference, error) {
-	mean, variance, pixVar, power, err := gaussian(xs)
+	mean, variance, pixVar, _, err := gaussian(xs)
 	if err != nil {
 		return nil, err
 	}
-	fit, err := noise.FitPowerLaw(power, nil)
+	// The global estimator, whose A is in units of the mean pixel variance,
+	// as the metric below needs.
+	imageFit, err := noise.FitImages(xs, &noise.ImageFitOptions{Standardize: noise.StandardizeGlobal})
 	if err != nil {
 		return nil, fmt.Errorf("experiment: fitting the data spectrum: %w", err)
 	}
+	fit := imageFit.PowerLaw
 	r, c := xs[0].Dims()
 	m, err := noise.NewMetric(r, c, fit.Delta, fit.A*math.Sqrt(pixVar))
 	if err != nil {
