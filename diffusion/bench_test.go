@@ -19,7 +19,7 @@ import (
 const benchBatch = 32
 
 func benchSetup(b *testing.B) (u *UNet, x, ts, eps, out []float64) {
-	u, err := NewUNet(DefaultConfig(), rand.NewPCG(1, 2))
+	u, err := NewUNet(DefaultUNetConfig(), rand.NewPCG(1, 2))
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -54,7 +54,7 @@ const (
 
 // Section tags, all required.
 const (
-	secModel  = "MCFG" // Config, JSON
+	secModel  = "MCFG" // UNetConfig, JSON
 	secTrain  = "TCFG" // TrainConfig, JSON
 	secNoise  = "NOIS" // version 1 only: the noise {Kind, Delta, Pad, KMin}, JSON
 	secNorm   = "NORM" // Normalizer, JSON
@@ -80,7 +80,7 @@ const (
 // Checkpoint is the complete state of a training run: enough to resume it
 // exactly (Resume) or to sample from the model (NewSamplerFromCheckpoint).
 type Checkpoint struct {
-	Model Config      // the network's configuration
+	Model UNetConfig  // the network's configuration
 	Train TrainConfig // the run's configuration, with its noise (Train.Noise)
 	Norm  *Normalizer // the normalisation of the training images
 	Step  int         // steps taken
@@ -398,7 +398,7 @@ func ResumeFrom(ck *Checkpoint, images []*mat.Dense) (*Trainer, error) {
 }
 
 // newUNetFromParams returns a UNet for cfg with a copy of params.
-func newUNetFromParams(cfg Config, params []float64) (*UNet, error) {
+func newUNetFromParams(cfg UNetConfig, params []float64) (*UNet, error) {
 	u, err := NewUNet(cfg, rand.NewPCG(0, 0))
 	if err != nil {
 		return nil, err

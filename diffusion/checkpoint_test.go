@@ -62,7 +62,7 @@ func TestCheckpointRoundTrip(t *testing.T) {
 // Resuming is exact: 10 steps in one go equal 5 steps, save, load and 5
 // more steps, bit for bit, for every part of the state.
 func TestCheckpointExactResume(t *testing.T) {
-	for _, loss := range []string{LossMSE, LossSpectral} {
+	for _, loss := range []Loss{LossMSE, LossSpectral} {
 		imgs := trainTestImages(5, 8, 22)
 		tc := trainTestTC()
 		tc.Steps = 10
@@ -181,7 +181,7 @@ func TestCheckpointInconsistent(t *testing.T) {
 		{"short params", func(c *Checkpoint) { c.Params = c.Params[1:] }, "weights"},
 		{"NaN EMA", func(c *Checkpoint) { c.EMA[7] = math.NaN() }, "EMA weights entry 7 is NaN"},
 		{"bad model", func(c *Checkpoint) { c.Model.Groups = 3 }, "checkpoint model"},
-		{"bad train", func(c *Checkpoint) { c.Train.Loss = "l1" }, "training configuration"},
+		{"bad train", func(c *Checkpoint) { c.Train.Loss = Loss(7) }, "training configuration"},
 		{"bad noise", func(c *Checkpoint) { c.Train.Noise.Delta = -1 }, "Delta = -1"},
 		{"noise of another size", func(c *Checkpoint) { c.Train.Noise.Rows = 9 }, "noise of 9×8"},
 		{"noise without size", func(c *Checkpoint) { c.Train.Noise.Rows, c.Train.Noise.Cols = 0, 0 }, "no size"},
@@ -242,7 +242,7 @@ func TestCheckpointV1(t *testing.T) {
 		file    string
 		noise   noise.Spec
 		lossD   float64
-		loss    string
+		loss    Loss
 		samples []float64 // nil: the white stream changed
 		resumed float64
 	}{
@@ -259,7 +259,7 @@ func TestCheckpointV1(t *testing.T) {
 		assert.Equal(t, 3, ck.Step, c.file)
 		s, err := LoadSampler(path)
 		require.NoError(t, err)
-		out, err := s.Sample(context.Background(), 2, SampleOptions{Steps: 4, Method: DDPM}, rand.NewPCG(3, 4))
+		out, err := s.Sample(context.Background(), 2, &SampleOptions{Steps: 4, Method: DDPM}, rand.NewPCG(3, 4))
 		require.NoError(t, err)
 		if c.samples != nil {
 			got := []float64{out.Images[0].At(0, 0), out.Images[1].At(7, 5), out.Images[0].At(3, 4)}

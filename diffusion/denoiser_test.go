@@ -169,7 +169,7 @@ func TestGaussianDenoiserSamplerMatchesTheory(t *testing.T) {
 		o := c.opts
 		o.Trajectory = c.bands
 		o.Batch = 64
-		out, err := s.Sample(context.Background(), n, o, rand.NewPCG(uint64(ci), 77))
+		out, err := s.Sample(context.Background(), n, &o, rand.NewPCG(uint64(ci), 77))
 		require.NoError(t, err)
 		assert.Equal(t, pr.Times, out.Times, name)
 

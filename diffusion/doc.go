@@ -6,7 +6,7 @@
 // # The network
 //
 // [UNet] is the Go twin of the small PyTorch UNet in
-// shared/anchors/torch_unet.py: with [DefaultConfig] (1 channel, 32×32,
+// shared/anchors/torch_unet.py: with [DefaultUNetConfig] (1 channel, 32×32,
 // Base 32, channel multipliers 1, 2, 2, one residual block per level,
 // GroupNorm(8), SiLU, sinusoidal time embedding with an MLP to 4·Base and a
 // per-block time bias, stride-2 3×3 convolutions down, nearest upsampling and
@@ -18,7 +18,7 @@
 //
 // Three objects compose a run, after one step that chooses the noise:
 //
-//	net, _ := diffusion.NewUNet(diffusion.DefaultConfig(), rand.NewPCG(1, 1))
+//	net, _ := diffusion.NewUNet(diffusion.DefaultUNetConfig(), rand.NewPCG(1, 1))
 //	cfg := diffusion.DefaultTrainConfig() // white noise
 //	norm, _ := diffusion.FitNormalizer(images, 1, 32, cfg.Normalize)
 //	rn, _ := diffusion.ResolveNoise(diffusion.CloudNoise, images, norm, nil) // Δ fitted to the data
@@ -26,7 +26,7 @@
 //	tr, _ := diffusion.NewTrainer(net, images, cfg)
 //	_ = tr.Train(ctx, func(p diffusion.Progress) { fmt.Println(p.Step, p.Loss) })
 //	_ = tr.Save("model.ckpt")
-//	out, _ := tr.Sampler().Sample(ctx, 16, diffusion.SampleOptions{Method: diffusion.DDIM, Steps: 50}, rand.NewPCG(2, 2))
+//	out, _ := tr.Sampler().Sample(ctx, 16, &diffusion.SampleOptions{Method: diffusion.DDIM, Steps: 50}, rand.NewPCG(2, 2))
 //
 // The noise of a run is a noise.Spec (TrainConfig.Noise): white noise, the
 // paper's power-law cloud noise with a given Δ, or any stationary spectrum.
@@ -82,5 +82,28 @@
 //     non-reproducible source. Results do not depend on the number of cores.
 //   - Invalid configurations are reported as errors with the "diffusion: "
 //     prefix; shape mismatches in the per-step calls are programming errors
-//     and panic.
+//     and panic (mat.ErrShape for matrices of the wrong size).
+//   - Choices are typed enumerations with String, a Parse function and
+//     text marshalling, so flags and checkpoints use their names: Method,
+//     NoiseKind, ScheduleKind, Decay, Loss, NormKind. Their zero values are
+//     the defaults (DDIM, white, offset-cosine, cosine decay, MSE, per-pixel
+//     normalisation).
+//   - Options are passed by pointer, nil meaning the defaults
+//     (SampleOptions, NoiseOptions); configurations are values (UNetConfig,
+//     TrainConfig) that start from DefaultUNetConfig and DefaultTrainConfig.
+//
+// # The API by concept
+//
+//   - Network: UNet, UNetConfig, DefaultUNetConfig, NewUNet, ParamTensor.
+//   - Noise of a run: noise.Spec (TrainConfig.Noise), NoiseKind and
+//     ParseNoiseKind, ResolveNoise with NoiseOptions and ResolvedNoise,
+//     NoiseName.
+//   - Data: Normalizer, NormKind and ParseNormKind, FitNormalizer.
+//   - Training: TrainConfig, DefaultTrainConfig, Decay and ParseDecay, Loss
+//     and ParseLoss, ScheduleKind, ParseScheduleKind and NewSchedule,
+//     Trainer, NewTrainer, Progress.
+//   - Checkpoints: Checkpoint, ReadCheckpoint, DecodeCheckpoint, Resume,
+//     ResumeFrom.
+//   - Sampling: Sampler, NewSampler, NewSamplerFromCheckpoint, LoadSampler,
+//     SampleOptions, Method and ParseMethod, Samples.
 package diffusion

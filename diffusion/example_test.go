@@ -29,9 +29,9 @@ func exampleImages(n int) []*mat.Dense {
 // Train a tiny cloud-diffusion model and sample from it: the network, the
 // trainer and the sampler compose in a few lines.
 func Example() {
-	images := exampleImages(4) // any []*mat.Dense, or diffusion.LoadImages(dir, 1, size)
+	images := exampleImages(4) // any []*mat.Dense, such as imageio.LoadDir(dir, &imageio.Options{Size: 8})
 
-	net, _ := diffusion.NewUNet(diffusion.Config{Channels: 1, Size: 8, Base: 8, Mults: []int{1, 2}, ResBlocks: 1, Groups: 4}, rand.NewPCG(1, 2))
+	net, _ := diffusion.NewUNet(diffusion.UNetConfig{Channels: 1, Size: 8, Base: 8, Mults: []int{1, 2}, ResBlocks: 1, Groups: 4}, rand.NewPCG(1, 2))
 	cfg := diffusion.DefaultTrainConfig()
 	cfg.Steps, cfg.Batch, cfg.Warmup, cfg.LR, cfg.TimeSteps = 30, 4, 5, 3e-3, 100
 	cfg.Noise = noise.Spec{Delta: 1.5} // cloud noise; diffusion.ResolveNoise fits Δ to the images instead
@@ -43,7 +43,7 @@ func Example() {
 	if err := tr.Train(context.Background(), func(p diffusion.Progress) { losses = append(losses, p.Loss) }); err != nil {
 		panic(err)
 	}
-	out, err := tr.Sampler().Sample(context.Background(), 2, diffusion.SampleOptions{Steps: 10}, rand.NewPCG(3, 4))
+	out, err := tr.Sampler().Sample(context.Background(), 2, &diffusion.SampleOptions{Steps: 10}, rand.NewPCG(3, 4))
 	if err != nil {
 		panic(err)
 	}

@@ -228,7 +228,7 @@ func TestMixtureSamplerCoverage(t *testing.T) {
 	sched := offsetCosine(t, 200, 0.9999, 0.02)
 	s, err := NewSampler(den, sched, IdentityNormalizer(1, size), noise.Spec{Density: noise.WhiteDensity()})
 	require.NoError(t, err)
-	out, err := s.Sample(context.Background(), n, SampleOptions{Method: DDPM, Batch: 100}, rand.NewPCG(1, 1))
+	out, err := s.Sample(context.Background(), n, &SampleOptions{Method: DDPM, Batch: 100}, rand.NewPCG(1, 1))
 	require.NoError(t, err)
 	cov, err := mix.Coverage(out.Images)
 	require.NoError(t, err)

@@ -2,7 +2,6 @@ package diffusion
 
 import (
 	"fmt"
-	"strings"
 
 	"gonum.org/v1/gonum/mat"
 
@@ -32,41 +31,19 @@ const (
 var noiseKindNames = []string{"white", "cloud", "matched"}
 
 // String returns "white", "cloud" or "matched".
-func (k NoiseKind) String() string {
-	if k >= 0 && int(k) < len(noiseKindNames) {
-		return noiseKindNames[k]
-	}
-	return fmt.Sprintf("NoiseKind(%d)", int(k))
-}
+func (k NoiseKind) String() string { return enumString(k, noiseKindNames, "NoiseKind") }
 
 // ParseNoiseKind returns the kind named s ("white", "cloud" or "matched",
 // any case), or an error.
 func ParseNoiseKind(s string) (NoiseKind, error) {
-	for i, n := range noiseKindNames {
-		if strings.EqualFold(s, n) {
-			return NoiseKind(i), nil
-		}
-	}
-	return 0, fmt.Errorf("diffusion: unknown noise %q (want white, cloud or matched)", s)
+	return enumParse[NoiseKind](s, noiseKindNames, "noise")
 }
 
 // MarshalText returns the name of k.
-func (k NoiseKind) MarshalText() ([]byte, error) {
-	if k < 0 || int(k) >= len(noiseKindNames) {
-		return nil, fmt.Errorf("diffusion: invalid noise kind %d", int(k))
-	}
-	return []byte(k.String()), nil
-}
+func (k NoiseKind) MarshalText() ([]byte, error) { return enumMarshal(k, noiseKindNames, "noise kind") }
 
 // UnmarshalText parses a name written by MarshalText.
-func (k *NoiseKind) UnmarshalText(b []byte) error {
-	v, err := ParseNoiseKind(string(b))
-	if err != nil {
-		return err
-	}
-	*k = v
-	return nil
-}
+func (k *NoiseKind) UnmarshalText(b []byte) error { return enumUnmarshal(k, b, ParseNoiseKind) }
 
 // NoiseOptions configures ResolveNoise. The zero value (or nil) gives each
 // kind's defaults.
@@ -120,7 +97,7 @@ func ResolveNoise(kind NoiseKind, images []*mat.Dense, norm *Normalizer, opts *N
 	if opts == nil {
 		opts = &NoiseOptions{}
 	}
-	if kind < WhiteNoise || kind > MatchedNoise {
+	if !enumValid(kind, noiseKindNames) {
 		return nil, fmt.Errorf("diffusion: unknown noise kind %v", kind)
 	}
 	if norm == nil {

@@ -31,7 +31,7 @@ func TestResolveNoise(t *testing.T) {
 	t.Logf("fitted %v", r.Fit)
 	assert.InDelta(t, 1.5, r.Fit.Delta, 0.15)
 	assert.Equal(t, noise.Spec{Rows: 32, Cols: 32, Delta: r.Fit.Delta, KMin: 0.01}, r.Spec)
-	net, err := NewUNet(Config{Channels: 1, Size: 32, Base: 8, Mults: []int{1}, ResBlocks: 1, Groups: 4}, rand.NewPCG(1, 1))
+	net, err := NewUNet(UNetConfig{Channels: 1, Size: 32, Base: 8, Mults: []int{1}, ResBlocks: 1, Groups: 4}, rand.NewPCG(1, 1))
 	require.NoError(t, err)
 	tc := trainTestTC()
 	tc.Noise = r.Spec

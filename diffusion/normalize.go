@@ -7,18 +7,37 @@ import (
 	"gonum.org/v1/gonum/mat"
 )
 
-// Normalisation kinds of TrainConfig.Normalize and FitNormalizer.
+// NormKind is the normalisation of the training images
+// (TrainConfig.Normalize, FitNormalizer).
+type NormKind int
+
 const (
 	// PixelNorm is the paper's per-pixel normalisation (eq. 19): every pixel
 	// of every channel has its own mean and standard deviation over the
 	// training set.
-	PixelNorm = "pixel"
+	PixelNorm NormKind = iota
 	// GlobalNorm uses one mean and standard deviation per channel, over all
 	// pixels and images.
-	GlobalNorm = "global"
+	GlobalNorm
 	// NoNorm leaves images unchanged (mean 0, standard deviation 1).
-	NoNorm = "none"
+	NoNorm
 )
+
+var normNames = []string{"pixel", "global", "none"}
+
+// String returns "pixel", "global" or "none".
+func (k NormKind) String() string { return enumString(k, normNames, "NormKind") }
+
+// ParseNormKind returns the normalisation named s (any case), or an error.
+func ParseNormKind(s string) (NormKind, error) {
+	return enumParse[NormKind](s, normNames, "normalisation")
+}
+
+// MarshalText returns the name of k.
+func (k NormKind) MarshalText() ([]byte, error) { return enumMarshal(k, normNames, "normalisation") }
+
+// UnmarshalText parses a name written by MarshalText.
+func (k *NormKind) UnmarshalText(b []byte) error { return enumUnmarshal(k, b, ParseNormKind) }
 
 // Normalizer maps images to the units the network works in and back:
 //
@@ -34,7 +53,7 @@ const (
 // A Normalizer is stored with the model in checkpoints; treat its fields as
 // read-only once it is in use.
 type Normalizer struct {
-	Kind           string    // PixelNorm, GlobalNorm or NoNorm
+	Kind           NormKind  // PixelNorm, GlobalNorm or NoNorm
 	Channels, Size int       // image shape: Channels planes of Size×Size
 	Mean, Std      []float64 // [Channels, Size, Size]; Std > 0
 }
@@ -71,22 +90,19 @@ func imagesOf(images []*mat.Dense, channels, size int) (int, error) {
 }
 
 // FitNormalizer returns the Normalizer of the given kind (PixelNorm,
-// GlobalNorm or NoNorm; "" means PixelNorm) for a training set of images
+// GlobalNorm or NoNorm) for a training set of images
 // with the given number of channels, image i in planes
 // images[channels·i : channels·i+channels], each size×size. The statistics
 // are computed with Welford's updates, so a constant pixel has a standard
 // deviation of exactly 0. It returns an error if channels is not positive,
 // the kind is unknown, or the images are empty, not a whole number of
 // images, not size×size, or hold NaN or Inf. The images are not modified.
-func FitNormalizer(images []*mat.Dense, channels, size int, kind string) (*Normalizer, error) {
+func FitNormalizer(images []*mat.Dense, channels, size int, kind NormKind) (*Normalizer, error) {
 	if channels <= 0 || size <= 0 {
 		return nil, fmt.Errorf("diffusion: normaliser needs positive channels and size, got %d and %d", channels, size)
 	}
-	if kind == "" {
-		kind = PixelNorm
-	}
-	if kind != PixelNorm && kind != GlobalNorm && kind != NoNorm {
-		return nil, fmt.Errorf("diffusion: unknown normalisation %q (want %q, %q or %q)", kind, PixelNorm, GlobalNorm, NoNorm)
+	if !enumValid(kind, normNames) {
+		return nil, fmt.Errorf("diffusion: unknown normalisation %v (want %s)", kind, enumList(normNames))
 	}
 	n, err := imagesOf(images, channels, size)
 	if err != nil {
@@ -180,8 +196,8 @@ func (nz *Normalizer) validate(channels, size int) error {
 // Normalize writes the normalised images to dst, flat in NCHW layout
 // ([len(images)/Channels, Channels, Size, Size]), and returns dst. If dst
 // is nil it is allocated. Normalize panics if len(images) is not a multiple
-// of Channels, an image is not Size×Size, or dst has the wrong length; it
-// does not check for NaN (see FitNormalizer).
+// of Channels or dst has the wrong length, and with mat.ErrShape if an image
+// is not Size×Size; it does not check for NaN (see FitNormalizer).
 func (nz *Normalizer) Normalize(dst []float64, images []*mat.Dense) []float64 {
 	hw := nz.Size * nz.Size
 	if len(images)%nz.Channels != 0 {
@@ -195,7 +211,7 @@ func (nz *Normalizer) Normalize(dst []float64, images []*mat.Dense) []float64 {
 	}
 	for i, m := range images {
 		if r, c := m.Dims(); r != nz.Size || c != nz.Size {
-			panic(fmt.Sprintf("diffusion: Normalize plane %d is %d×%d, want %d×%d", i, r, c, nz.Size, nz.Size))
+			panic(mat.ErrShape)
 		}
 		raw := m.RawMatrix()
 		off := (i % nz.Channels) * hw
@@ -217,7 +233,9 @@ func (nz *Normalizer) Normalize(dst []float64, images []*mat.Dense) []float64 {
 // [Channels·i, Channels·i+Channels)), and returns them. If dst is nil the
 // matrices are allocated; otherwise dst must hold N·Channels matrices, nil
 // entries are allocated and the others must be Size×Size. Denormalize
-// panics if len(x) is not a whole number of images or dst does not fit.
+// panics if len(x) is not a whole number of images or dst holds another
+// number of planes, and with mat.ErrShape if a plane of dst is not
+// Size×Size.
 func (nz *Normalizer) Denormalize(dst []*mat.Dense, x []float64) []*mat.Dense {
 	hw := nz.Size * nz.Size
 	if len(x)%(hw*nz.Channels) != 0 {
@@ -234,7 +252,7 @@ func (nz *Normalizer) Denormalize(dst []*mat.Dense, x []float64) []*mat.Dense {
 		if dst[i] == nil {
 			dst[i] = mat.NewDense(nz.Size, nz.Size, nil)
 		} else if r, c := dst[i].Dims(); r != nz.Size || c != nz.Size {
-			panic(fmt.Sprintf("diffusion: Denormalize destination plane %d is %d×%d, want %d×%d", i, r, c, nz.Size, nz.Size))
+			panic(mat.ErrShape)
 		}
 		raw := dst[i].RawMatrix()
 		off := (i % nz.Channels) * hw

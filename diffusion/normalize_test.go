@@ -119,16 +119,19 @@ func TestNormalizerGlobalAndNone(t *testing.T) {
 
 func TestNormalizerErrors(t *testing.T) {
 	imgs := trainTestImages(2, 4, 13)
-	_, err := FitNormalizer(imgs, 1, 4, "minmax")
+	_, err := FitNormalizer(imgs, 1, 4, NormKind(3))
 	assert.ErrorContains(t, err, "unknown normalisation")
 	_, err = FitNormalizer(imgs, 0, 4, PixelNorm)
 	assert.ErrorContains(t, err, "positive channels")
 	_, err = FitNormalizer(imgs, 1, 5, PixelNorm)
 	assert.ErrorContains(t, err, "the model wants 5×5")
-	nz, err := FitNormalizer(imgs, 1, 4, "")
+	var zero TrainConfig
+	nz, err := FitNormalizer(imgs, 1, 4, zero.Normalize)
 	require.NoError(t, err)
-	assert.Equal(t, PixelNorm, nz.Kind)
+	assert.Equal(t, PixelNorm, nz.Kind, "the zero NormKind is PixelNorm")
 	assert.Panics(t, func() { nz.Normalize(make([]float64, 3), imgs) })
 	assert.Panics(t, func() { nz.Denormalize(nil, make([]float64, 17)) })
+	assert.PanicsWithValue(t, mat.ErrShape, func() { nz.Normalize(nil, []*mat.Dense{mat.NewDense(3, 4, nil)}) })
+	assert.PanicsWithValue(t, mat.ErrShape, func() { nz.Denormalize([]*mat.Dense{mat.NewDense(4, 5, nil)}, make([]float64, 16)) })
 	assert.Panics(t, func() { nz.Normalize(nil, []*mat.Dense{mat.NewDense(3, 4, nil)}) })
 }

@@ -247,9 +247,9 @@ func TestCheckpointTargetAndScheduleEnds(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, TargetV, s.Denoiser().(NetworkDenoiser).Target)
 	assert.InDelta(t, 0.01, s.Schedule().SignalRate(s.Schedule().Steps()), 1e-15)
-	a, err := s.Sample(context.Background(), 2, SampleOptions{Steps: 3}, rand.NewPCG(1, 1))
+	a, err := s.Sample(context.Background(), 2, &SampleOptions{Steps: 3}, rand.NewPCG(1, 1))
 	require.NoError(t, err)
-	b, err := tr.Sampler().Sample(context.Background(), 2, SampleOptions{Steps: 3}, rand.NewPCG(1, 1))
+	b, err := tr.Sampler().Sample(context.Background(), 2, &SampleOptions{Steps: 3}, rand.NewPCG(1, 1))
 	require.NoError(t, err)
 	for i := range a.Images {
 		assert.Equal(t, b.Images[i].RawMatrix().Data, a.Images[i].RawMatrix().Data)
@@ -280,7 +280,7 @@ func TestSamplerClip(t *testing.T) {
 	ctx := context.Background()
 	sample := func(o SampleOptions) *Samples {
 		o.Trajectory = true
-		out, err := s.Sample(ctx, 6, o, rand.NewPCG(7, 7))
+		out, err := s.Sample(ctx, 6, &o, rand.NewPCG(7, 7))
 		require.NoError(t, err)
 		return out
 	}
@@ -318,6 +318,6 @@ func TestSamplerClip(t *testing.T) {
 			require.LessOrEqual(t, math.Abs(v), lim*(1+1e-9))
 		}
 	}
-	_, err = s.Sample(ctx, 1, SampleOptions{Clip: Clip{Mode: ClipStatic, Lo: 1, Hi: 0}}, nil)
+	_, err = s.Sample(ctx, 1, &SampleOptions{Clip: Clip{Mode: ClipStatic, Lo: 1, Hi: 0}}, nil)
 	assert.Error(t, err)
 }

@@ -10,23 +10,41 @@ import (
 	"github.com/cloud-diffusion/noise"
 )
 
-// Sampling methods of SampleOptions.Method.
+// Method is a sampling method (SampleOptions.Method).
+type Method int
+
 const (
 	// DDIM is the sampler of Song, Meng & Ermon (2021) (noise.DDIMStep),
 	// deterministic for η = 0.
-	DDIM = "ddim"
+	DDIM Method = iota
 	// DDPM is ancestral sampling (Ho et al. 2020, noise.DDPMStep): with
 	// K = T steps each step draws fresh noise with the posterior variance
 	// β̃_t; with K < T it is DDIM with η = 1, which has the DDPM posterior
 	// variance for the larger strides.
-	DDPM = "ddpm"
+	DDPM
 )
 
-// SampleOptions configures Sampler.Sample. The zero value is 50-step
-// deterministic DDIM (or T steps if T < 50) with linspace spacing.
+var methodNames = []string{"ddim", "ddpm"}
+
+// String returns "ddim" or "ddpm".
+func (m Method) String() string { return enumString(m, methodNames, "Method") }
+
+// ParseMethod returns the method named s (any case), or an error.
+func ParseMethod(s string) (Method, error) {
+	return enumParse[Method](s, methodNames, "sampling method")
+}
+
+// MarshalText returns the name of m.
+func (m Method) MarshalText() ([]byte, error) { return enumMarshal(m, methodNames, "sampling method") }
+
+// UnmarshalText parses a name written by MarshalText.
+func (m *Method) UnmarshalText(b []byte) error { return enumUnmarshal(m, b, ParseMethod) }
+
+// SampleOptions configures Sampler.Sample. The zero value (or nil) is
+// 50-step deterministic DDIM (or T steps if T < 50) with linspace spacing.
 type SampleOptions struct {
-	// Method is DDIM (default, also for "") or DDPM.
-	Method string
+	// Method is DDIM (the zero value) or DDPM.
+	Method Method
 	// Steps is the number K of network evaluations, 1 ≤ K ≤ T; 0 means T
 	// for DDPM and min(50, T) for DDIM.
 	Steps int
@@ -170,7 +188,8 @@ func (s *Sampler) Normalizer() *Normalizer { return s.norm }
 // stochastic step.
 func (s *Sampler) Noise() noise.Spec { return s.ns }
 
-// Sample draws n images. All randomness (the starting noise and the noise
+// Sample draws n images with the options opts (nil: the zero
+// SampleOptions, 50-step DDIM). All randomness (the starting noise and the noise
 // of every stochastic step, for all n images at once, in step order) comes
 // from src, so the same src state gives the same images for any Batch and
 // number of cores; a nil src is non-reproducible. For times
@@ -185,7 +204,10 @@ func (s *Sampler) Noise() noise.Spec { return s.ns }
 // It returns an error if n < 1, or opts has an unknown method, Steps
 // outside 0…T, η outside [0, 1], a negative Batch, an unknown spacing or an
 // invalid Clip.
-func (s *Sampler) Sample(ctx context.Context, n int, opts SampleOptions, src rand.Source) (*Samples, error) {
+func (s *Sampler) Sample(ctx context.Context, n int, opts *SampleOptions, src rand.Source) (*Samples, error) {
+	if opts == nil {
+		opts = &SampleOptions{}
+	}
 	if n < 1 {
 		return nil, fmt.Errorf("diffusion: sample count %d must be at least 1", n)
 	}

@@ -30,7 +30,7 @@ func sampTestTrainer(t *testing.T, ns noise.Spec, channels int) *Trainer {
 func TestSamplerShapesAndDeterminism(t *testing.T) {
 	tr := sampTestTrainer(t, trainTestCloud, 3)
 	s := tr.Sampler()
-	opts := SampleOptions{Steps: 4, Eta: 0.5, Trajectory: true, Frames: true, Batch: 2}
+	opts := &SampleOptions{Steps: 4, Eta: 0.5, Trajectory: true, Frames: true, Batch: 2}
 	a, err := s.Sample(context.Background(), 3, opts, rand.NewPCG(1, 2))
 	require.NoError(t, err)
 	assert.Equal(t, tr.Schedule().Timesteps(4, noise.Linspace), a.Times)
@@ -56,9 +56,9 @@ func TestSamplerShapesAndDeterminism(t *testing.T) {
 	}
 	// Same seed, same images, for any batch size; another seed differs.
 	for _, batch := range []int{0, 1, 3} {
-		o := opts
+		o := *opts
 		o.Batch = batch
-		b, err := s.Sample(context.Background(), 3, o, rand.NewPCG(1, 2))
+		b, err := s.Sample(context.Background(), 3, &o, rand.NewPCG(1, 2))
 		require.NoError(t, err)
 		for p := range a.Images {
 			assert.True(t, mat.Equal(a.Images[p], b.Images[p]), "batch %d plane %d", batch, p)
@@ -86,7 +86,7 @@ func TestSamplerMatchesNaiveDDIM(t *testing.T) {
 	tr := sampTestTrainer(t, trainTestCloud, 1)
 	s := tr.Sampler()
 	const n = 2
-	got, err := s.Sample(context.Background(), n, SampleOptions{Steps: 2, Eta: 1}, rand.NewPCG(4, 5))
+	got, err := s.Sample(context.Background(), n, &SampleOptions{Steps: 2, Eta: 1}, rand.NewPCG(4, 5))
 	require.NoError(t, err)
 
 	sched := tr.Schedule()
@@ -145,7 +145,7 @@ func TestSamplerNoiseKinds(t *testing.T) {
 			fed = append(fed, z...)
 		}
 		const K = 20
-		_, err := s.Sample(context.Background(), 3, SampleOptions{Method: DDPM, Steps: K}, rand.NewPCG(6, 7))
+		_, err := s.Sample(context.Background(), 3, &SampleOptions{Method: DDPM, Steps: K}, rand.NewPCG(6, 7))
 		require.NoError(t, err)
 		// The start (−1) and every step but the last, which lands on t = 0.
 		want := []int{-1}
@@ -162,7 +162,7 @@ func TestSamplerNoiseKinds(t *testing.T) {
 		}
 		// Deterministic DDIM draws only the starting noise.
 		steps = nil
-		_, err = s.Sample(context.Background(), 1, SampleOptions{Steps: 5}, rand.NewPCG(6, 7))
+		_, err = s.Sample(context.Background(), 1, &SampleOptions{Steps: 5}, rand.NewPCG(6, 7))
 		require.NoError(t, err)
 		assert.Equal(t, []int{-1}, steps)
 	}
@@ -178,10 +178,10 @@ func TestSamplerDDPMFullEqualsDDIMEtaOne(t *testing.T) {
 	tr.sched, err = NewSchedule(tr.cfg.Schedule, 12)
 	require.NoError(t, err)
 	s := tr.Sampler()
-	a, err := s.Sample(context.Background(), 2, SampleOptions{Method: DDPM}, rand.NewPCG(8, 9))
+	a, err := s.Sample(context.Background(), 2, &SampleOptions{Method: DDPM}, rand.NewPCG(8, 9))
 	require.NoError(t, err)
 	require.Len(t, a.Times, 12)
-	b, err := s.Sample(context.Background(), 2, SampleOptions{Steps: 12, Eta: 1}, rand.NewPCG(8, 9))
+	b, err := s.Sample(context.Background(), 2, &SampleOptions{Steps: 12, Eta: 1}, rand.NewPCG(8, 9))
 	require.NoError(t, err)
 	for p := range a.Images {
 		assert.True(t, mat.EqualApprox(a.Images[p], b.Images[p], 1e-9), "plane %d", p)
@@ -194,7 +194,7 @@ func TestSamplerFromCheckpoint(t *testing.T) {
 	require.NoError(t, tr.Save(path))
 	loaded, err := LoadSampler(path)
 	require.NoError(t, err)
-	opts := SampleOptions{Steps: 3, Eta: 0.3}
+	opts := &SampleOptions{Steps: 3, Eta: 0.3}
 	a, err := tr.Sampler().Sample(context.Background(), 2, opts, rand.NewPCG(1, 1))
 	require.NoError(t, err)
 	b, err := loaded.Sample(context.Background(), 2, opts, rand.NewPCG(1, 1))
@@ -220,7 +220,7 @@ func TestSamplerBadInput(t *testing.T) {
 		want string
 	}{
 		{0, SampleOptions{}, "sample count"},
-		{1, SampleOptions{Method: "euler"}, "unknown sampling method"},
+		{1, SampleOptions{Method: 5}, "unknown sampling method Method(5)"},
 		{1, SampleOptions{Steps: 101}, "sampling steps"},
 		{1, SampleOptions{Steps: -1}, "sampling steps"},
 		{1, SampleOptions{Eta: 1.5}, "η"},
@@ -229,12 +229,12 @@ func TestSamplerBadInput(t *testing.T) {
 		{1, SampleOptions{Spacing: 7}, "spacing"},
 	}
 	for _, c := range cases {
-		_, err := s.Sample(ctx, c.n, c.opts, rand.NewPCG(1, 1))
+		_, err := s.Sample(ctx, c.n, &c.opts, rand.NewPCG(1, 1))
 		assert.ErrorContains(t, err, c.want, "%+v", c)
 	}
 	cctx, cancel := context.WithCancel(ctx)
 	cancel()
-	_, err := s.Sample(cctx, 1, SampleOptions{Steps: 2}, nil)
+	_, err := s.Sample(cctx, 1, &SampleOptions{Steps: 2}, nil)
 	assert.ErrorIs(t, err, context.Canceled)
 
 	_, err = NewSampler(nil, tr.Schedule(), tr.Normalizer(), tr.Noise())

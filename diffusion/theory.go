@@ -260,23 +260,20 @@ func samplerPlan(sched *noise.Schedule, opts SampleOptions) ([]int, []stepCoeffs
 
 // resolve validates the options as Sampler.Sample does and returns the
 // method, the number of steps and η it uses.
-func (o SampleOptions) resolve(T int) (method string, k int, eta float64, err error) {
+func (o SampleOptions) resolve(T int) (method Method, k int, eta float64, err error) {
 	method = o.Method
-	if method == "" {
-		method = DDIM
-	}
 	k = o.Steps
 	switch {
-	case method != DDIM && method != DDPM:
-		return "", 0, 0, fmt.Errorf("diffusion: unknown sampling method %q (want %q or %q)", o.Method, DDIM, DDPM)
+	case !enumValid(method, methodNames):
+		return 0, 0, 0, fmt.Errorf("diffusion: unknown sampling method %v (want %s)", method, enumList(methodNames))
 	case k < 0 || k > T:
-		return "", 0, 0, fmt.Errorf("diffusion: %d sampling steps outside 1…%d (the training steps)", k, T)
+		return 0, 0, 0, fmt.Errorf("diffusion: %d sampling steps outside 1…%d (the training steps)", k, T)
 	case !(o.Eta >= 0 && o.Eta <= 1):
-		return "", 0, 0, fmt.Errorf("diffusion: DDIM η = %v outside [0, 1]", o.Eta)
+		return 0, 0, 0, fmt.Errorf("diffusion: DDIM η = %v outside [0, 1]", o.Eta)
 	case o.Batch < 0:
-		return "", 0, 0, fmt.Errorf("diffusion: sampling batch %d is negative", o.Batch)
+		return 0, 0, 0, fmt.Errorf("diffusion: sampling batch %d is negative", o.Batch)
 	case o.Spacing != noise.Linspace && o.Spacing != noise.Leading && o.Spacing != noise.Trailing:
-		return "", 0, 0, fmt.Errorf("diffusion: unknown timestep spacing %v", o.Spacing)
+		return 0, 0, 0, fmt.Errorf("diffusion: unknown timestep spacing %v", o.Spacing)
 	}
 	if k == 0 {
 		k = T

@@ -333,7 +333,7 @@ func TestGaussianTheoryBadInput(t *testing.T) {
 		{SampleOptions: SampleOptions{Eta: 1.5}},
 		{SampleOptions: SampleOptions{Eta: -0.1}},
 		{SampleOptions: SampleOptions{Eta: math.NaN()}},
-		{SampleOptions: SampleOptions{Method: "euler"}},
+		{SampleOptions: SampleOptions{Method: Method(7)}},
 		{SampleOptions: SampleOptions{Spacing: noise.Spacing(9)}},
 		{Edges: []float64{0.1}},
 		{Edges: []float64{0.2, 0.1}},

@@ -11,7 +11,6 @@ import (
 	"gonum.org/v1/gonum/mat"
 
 	"github.com/cloud-diffusion/noise"
-	"github.com/cloud-diffusion/noise/imageio"
 	"github.com/cloud-diffusion/noise/internal/nn"
 	"github.com/cloud-diffusion/noise/internal/parallel"
 )
@@ -120,17 +119,6 @@ func NewTrainer(net *UNet, images []*mat.Dense, cfg TrainConfig) (*Trainer, erro
 		return nil, err
 	}
 	return tr, nil
-}
-
-// LoadImages loads the training images of a directory with the library's
-// loader (imageio.LoadDir), resized to size×size, in colour when channels
-// is 3, in the layout NewTrainer expects. Errors name the folder or file.
-func LoadImages(dir string, channels, size int) ([]*mat.Dense, error) {
-	if channels != 1 && channels != 3 {
-		return nil, fmt.Errorf("diffusion: images need 1 or 3 channels, got %d", channels)
-	}
-	imgs, _, err := imageio.LoadDir(dir, &imageio.Options{Size: size, Color: channels == 3})
-	return imgs, err
 }
 
 // loadData normalises and stores the images (already checked).

@@ -7,31 +7,95 @@ import (
 	"github.com/cloud-diffusion/noise"
 )
 
-// Names of TrainConfig.Schedule (see NewSchedule).
+// ScheduleKind names a noise schedule of the package (NewSchedule).
+type ScheduleKind int
+
 const (
-	ScheduleOffsetCosine = "offset-cosine"
-	ScheduleCosine       = "cosine"
-	ScheduleLinear       = "linear"
+	// ScheduleOffsetCosine is the paper's schedule: noise.OffsetCosineSchedule
+	// with signal rates from 0.95 down to 0.02.
+	ScheduleOffsetCosine ScheduleKind = iota
+	// ScheduleCosine is Nichol & Dhariwal's (noise.CosineSchedule, s = 0.008).
+	ScheduleCosine
+	// ScheduleLinear is DDPM's (noise.LinearSchedule, β from 1e-4 to 0.02).
+	ScheduleLinear
 )
 
-// Names of TrainConfig.Decay.
+var scheduleNames = []string{"offset-cosine", "cosine", "linear"}
+
+// String returns "offset-cosine", "cosine" or "linear".
+func (k ScheduleKind) String() string { return enumString(k, scheduleNames, "ScheduleKind") }
+
+// ParseScheduleKind returns the schedule named s (any case), or an error.
+func ParseScheduleKind(s string) (ScheduleKind, error) {
+	return enumParse[ScheduleKind](s, scheduleNames, "schedule")
+}
+
+// MarshalText returns the name of k.
+func (k ScheduleKind) MarshalText() ([]byte, error) { return enumMarshal(k, scheduleNames, "schedule") }
+
+// UnmarshalText parses a name written by MarshalText.
+func (k *ScheduleKind) UnmarshalText(b []byte) error {
+	return enumUnmarshal(k, b, ParseScheduleKind)
+}
+
+// Decay is the shape of the learning rate after warm-up
+// (TrainConfig.LearningRate).
+type Decay int
+
 const (
-	DecayCosine   = "cosine"
-	DecayLinear   = "linear"
-	DecayConstant = "constant"
+	// DecayCosine decays from LR to MinLR along half a cosine.
+	DecayCosine Decay = iota
+	// DecayLinear decays linearly from LR to MinLR.
+	DecayLinear
+	// DecayConstant keeps LR.
+	DecayConstant
 )
 
-// Names of TrainConfig.Loss.
+var decayNames = []string{"cosine", "linear", "constant"}
+
+// String returns "cosine", "linear" or "constant".
+func (d Decay) String() string { return enumString(d, decayNames, "Decay") }
+
+// ParseDecay returns the decay named s (any case), or an error.
+func ParseDecay(s string) (Decay, error) {
+	return enumParse[Decay](s, decayNames, "learning-rate decay")
+}
+
+// MarshalText returns the name of d.
+func (d Decay) MarshalText() ([]byte, error) {
+	return enumMarshal(d, decayNames, "learning-rate decay")
+}
+
+// UnmarshalText parses a name written by MarshalText.
+func (d *Decay) UnmarshalText(b []byte) error { return enumUnmarshal(d, b, ParseDecay) }
+
+// Loss is the training loss of the network's prediction.
+type Loss int
+
 const (
 	// LossMSE is the mean squared error of the predicted noise,
 	// mean (ε̂ − ε)² over pixels, channels and images.
-	LossMSE = "mse"
+	LossMSE Loss = iota
 	// LossSpectral is the spectral (Mahalanobis) loss of noise.SpectralLoss
 	// with Δ = TrainConfig.LossDelta: mean over planes of
 	// (1/P) Σ_k w(k) (F_R(ε̂ − ε))_k², w ∝ |k|^(2Δ) with mean 1. It equals
 	// LossMSE for Δ = 0.
-	LossSpectral = "spectral"
+	LossSpectral
 )
+
+var lossNames = []string{"mse", "spectral"}
+
+// String returns "mse" or "spectral".
+func (l Loss) String() string { return enumString(l, lossNames, "Loss") }
+
+// ParseLoss returns the loss named s (any case), or an error.
+func ParseLoss(s string) (Loss, error) { return enumParse[Loss](s, lossNames, "loss") }
+
+// MarshalText returns the name of l.
+func (l Loss) MarshalText() ([]byte, error) { return enumMarshal(l, lossNames, "loss") }
+
+// UnmarshalText parses a name written by MarshalText.
+func (l *Loss) UnmarshalText(b []byte) error { return enumUnmarshal(l, b, ParseLoss) }
 
 // TrainConfig holds every setting of a training run, nanoGPT style. Start
 // from DefaultTrainConfig and change what you need; NewTrainer rejects
@@ -58,7 +122,7 @@ type TrainConfig struct {
 	Warmup int
 	// Decay shapes the learning rate from LR after warm-up to MinLR at
 	// Steps: DecayCosine (default), DecayLinear or DecayConstant (stays LR).
-	Decay string
+	Decay Decay
 	// WeightDecay is AdamW's decoupled weight decay. Default 1e-4 (the
 	// paper's code).
 	WeightDecay float64
@@ -77,7 +141,7 @@ type TrainConfig struct {
 	// Schedule is the noise schedule (see NewSchedule): ScheduleOffsetCosine
 	// (default: the paper's, signal rates from 0.95 down to 0.02),
 	// ScheduleCosine (s = 0.008) or ScheduleLinear (β from 1e-4 to 0.02).
-	Schedule string
+	Schedule ScheduleKind
 	// TimeSteps is the number of diffusion steps T of the schedule;
 	// training draws t uniformly from 1…T. Default 1000.
 	TimeSteps int
@@ -106,10 +170,10 @@ type TrainConfig struct {
 	// with LossSpectral (0 makes it the MSE). Default 0.
 	LossDelta float64
 	// Loss is LossMSE (default) or LossSpectral.
-	Loss string
+	Loss Loss
 	// Normalize is the normalisation of the images: PixelNorm (default, the
 	// paper's eq. 19), GlobalNorm or NoNorm.
-	Normalize string
+	Normalize NormKind
 
 	// Seed seeds the trainer's random stream (batches, timesteps, noise):
 	// the same seed, model and data give the same run, bit for bit, on any
@@ -157,8 +221,8 @@ func (c *TrainConfig) validate() error {
 		return fmt.Errorf("diffusion: minimum learning rate %v outside [0, LR = %v]", c.MinLR, c.LR)
 	case c.Warmup < 0:
 		return fmt.Errorf("diffusion: warm-up steps %d are negative", c.Warmup)
-	case c.Decay != DecayCosine && c.Decay != DecayLinear && c.Decay != DecayConstant:
-		return fmt.Errorf("diffusion: unknown learning-rate decay %q (want %q, %q or %q)", c.Decay, DecayCosine, DecayLinear, DecayConstant)
+	case !enumValid(c.Decay, decayNames):
+		return fmt.Errorf("diffusion: unknown learning-rate decay %v (want %s)", c.Decay, enumList(decayNames))
 	case !(c.WeightDecay >= 0) || !finite(c.WeightDecay):
 		return fmt.Errorf("diffusion: weight decay %v must be finite and ≥ 0", c.WeightDecay)
 	case !(c.Beta1 >= 0 && c.Beta1 < 1) || !(c.Beta2 >= 0 && c.Beta2 < 1):
@@ -173,10 +237,10 @@ func (c *TrainConfig) validate() error {
 		return fmt.Errorf("diffusion: diffusion time steps %d outside [1, %d]", c.TimeSteps, trainMaxTimeSteps)
 	case !(c.LossDelta >= 0) || !finite(c.LossDelta):
 		return fmt.Errorf("diffusion: spectral loss Δ = %v must be finite and ≥ 0", c.LossDelta)
-	case c.Loss != LossMSE && c.Loss != LossSpectral:
-		return fmt.Errorf("diffusion: unknown loss %q (want %q or %q)", c.Loss, LossMSE, LossSpectral)
-	case c.Normalize != PixelNorm && c.Normalize != GlobalNorm && c.Normalize != NoNorm:
-		return fmt.Errorf("diffusion: unknown normalisation %q (want %q, %q or %q)", c.Normalize, PixelNorm, GlobalNorm, NoNorm)
+	case !enumValid(c.Loss, lossNames):
+		return fmt.Errorf("diffusion: unknown loss %v (want %s)", c.Loss, enumList(lossNames))
+	case !enumValid(c.Normalize, normNames):
+		return fmt.Errorf("diffusion: unknown normalisation %v (want %s)", c.Normalize, enumList(normNames))
 	case c.CheckpointEvery < 0:
 		return fmt.Errorf("diffusion: checkpoint interval %d is negative", c.CheckpointEvery)
 	}
@@ -226,17 +290,18 @@ func (c TrainConfig) LearningRate(s int) float64 {
 	return c.LR
 }
 
-// NewSchedule returns the noise schedule named name with the given number
-// of steps T: ScheduleOffsetCosine (the paper's, noise.OffsetCosineSchedule
-// with signal rates 0.95 to 0.02), ScheduleCosine (Nichol & Dhariwal,
-// s = 0.008) or ScheduleLinear (DDPM, β from 1e-4 to 0.02). It returns an
-// error for an unknown name or invalid steps.
-func NewSchedule(name string, steps int) (*noise.Schedule, error) {
+// NewSchedule returns the noise schedule of the given kind with T = steps:
+// ScheduleOffsetCosine (the paper's, noise.OffsetCosineSchedule with signal
+// rates 0.95 to 0.02), ScheduleCosine (Nichol & Dhariwal, s = 0.008) or
+// ScheduleLinear (DDPM, β from 1e-4 to 0.02). It is the one place where the
+// package's schedules are made from their names. It returns an error for an
+// unknown kind or invalid steps.
+func NewSchedule(kind ScheduleKind, steps int) (*noise.Schedule, error) {
 	var (
 		s   *noise.Schedule
 		err error
 	)
-	switch name {
+	switch kind {
 	case ScheduleOffsetCosine:
 		s, err = noise.NewOffsetCosineSchedule(steps, 0.95, 0.02)
 	case ScheduleCosine:
@@ -244,10 +309,10 @@ func NewSchedule(name string, steps int) (*noise.Schedule, error) {
 	case ScheduleLinear:
 		s, err = noise.NewLinearSchedule(steps, 1e-4, 0.02)
 	default:
-		return nil, fmt.Errorf("diffusion: unknown schedule %q (want %q, %q or %q)", name, ScheduleOffsetCosine, ScheduleCosine, ScheduleLinear)
+		return nil, fmt.Errorf("diffusion: unknown schedule %v (want %s)", kind, enumList(scheduleNames))
 	}
 	if err != nil {
-		return nil, fmt.Errorf("diffusion: schedule %s: %w", name, err)
+		return nil, fmt.Errorf("diffusion: schedule %v: %w", kind, err)
 	}
 	return s, nil
 }

@@ -22,8 +22,8 @@ import (
 
 // trainTestConfig is the tiny network of the trainer tests: 8×8, Base 8,
 // two levels (26 265 parameters).
-func trainTestConfig(channels int) Config {
-	return Config{Channels: channels, Size: 8, Base: 8, Mults: []int{1, 2}, ResBlocks: 1, Groups: 4}
+func trainTestConfig(channels int) UNetConfig {
+	return UNetConfig{Channels: channels, Size: 8, Base: 8, Mults: []int{1, 2}, ResBlocks: 1, Groups: 4}
 }
 
 func trainTestNet(t testing.TB, channels int) *UNet {
@@ -111,7 +111,7 @@ func TestTrainerOverfit(t *testing.T) {
 }
 
 func TestTrainerDeterministic(t *testing.T) {
-	run := func(seed uint64, loss string) []float64 {
+	run := func(seed uint64, loss Loss) []float64 {
 		tc := trainTestTC()
 		tc.Steps = 3
 		tc.Seed = seed
@@ -146,7 +146,7 @@ func TestTrainerDeterministic(t *testing.T) {
 // checks the trainer's plumbing of the spectral loss gradient and its
 // 1/planes scaling.
 func TestTrainerSpectralDeltaZeroIsMSE(t *testing.T) {
-	step := func(loss string) (float64, []float64) {
+	step := func(loss Loss) (float64, []float64) {
 		tc := trainTestTC()
 		tc.Loss = loss
 		tc.Noise = trainTestWhite
@@ -225,10 +225,10 @@ func BenchmarkTrainerStep(b *testing.B) {
 	for _, c := range []struct {
 		name  string
 		noise noise.Spec
-		loss  string
+		loss  Loss
 	}{{"white", trainTestWhite, LossMSE}, {"cloud", trainTestCloud, LossMSE}, {"cloud", trainTestCloud, LossSpectral}} {
-		b.Run(c.name+"/"+c.loss, func(b *testing.B) {
-			net, err := NewUNet(DefaultConfig(), rand.NewPCG(1, 2))
+		b.Run(c.name+"/"+c.loss.String(), func(b *testing.B) {
+			net, err := NewUNet(DefaultUNetConfig(), rand.NewPCG(1, 2))
 			require.NoError(b, err)
 			tc := DefaultTrainConfig()
 			tc.Noise, tc.Loss, tc.LossDelta = c.noise, c.loss, 1.5
@@ -320,13 +320,13 @@ func TestTrainerBadInput(t *testing.T) {
 		{"lr", func(c *TrainConfig) { c.LR = math.NaN() }, "learning rate"},
 		{"minlr", func(c *TrainConfig) { c.MinLR = 1 }, "minimum learning rate"},
 		{"warmup", func(c *TrainConfig) { c.Warmup = -1 }, "warm-up"},
-		{"decay", func(c *TrainConfig) { c.Decay = "step" }, "decay"},
+		{"decay", func(c *TrainConfig) { c.Decay = Decay(3) }, "decay"},
 		{"wd", func(c *TrainConfig) { c.WeightDecay = -1 }, "weight decay"},
 		{"beta", func(c *TrainConfig) { c.Beta2 = 1 }, "betas"},
 		{"eps", func(c *TrainConfig) { c.Eps = 0 }, "eps"},
 		{"clip", func(c *TrainConfig) { c.ClipNorm = math.Inf(1) }, "clipping"},
 		{"ema", func(c *TrainConfig) { c.EMADecay = 1 }, "EMA"},
-		{"schedule", func(c *TrainConfig) { c.Schedule = "sigmoid" }, "unknown schedule"},
+		{"schedule", func(c *TrainConfig) { c.Schedule = ScheduleKind(-1) }, "unknown schedule"},
 		{"timesteps", func(c *TrainConfig) { c.TimeSteps = 0 }, "time steps"},
 		{"noise", func(c *TrainConfig) { c.Noise = noise.Spec{Delta: -1} }, "Delta = -1"},
 		{"noise size", func(c *TrainConfig) { c.Noise = noise.Spec{Rows: 8, Cols: 9, Delta: 1} }, "noise of 8×9"},
@@ -336,8 +336,8 @@ func TestTrainerBadInput(t *testing.T) {
 			c.CheckpointPath = "run.ckpt"
 		}, "cannot be stored"},
 		{"loss delta", func(c *TrainConfig) { c.LossDelta = -1 }, "Δ"},
-		{"loss", func(c *TrainConfig) { c.Loss = "l1" }, "unknown loss"},
-		{"normalize", func(c *TrainConfig) { c.Normalize = "minmax" }, "normalisation"},
+		{"loss", func(c *TrainConfig) { c.Loss = Loss(2) }, "unknown loss"},
+		{"normalize", func(c *TrainConfig) { c.Normalize = NormKind(9) }, "normalisation"},
 		{"every", func(c *TrainConfig) { c.CheckpointEvery = -1 }, "checkpoint interval"},
 	}
 	for _, c := range cfgCases {
@@ -400,7 +400,7 @@ func trainTestBandRatio(fields []float64, size int) float64 {
 // noise of Δ = 1.5 gives about (0.35·16/1.25)^3 ≈ 90 (Γ ∝ |k|^−3).
 func TestTrainerNoiseKinds(t *testing.T) {
 	for _, kind := range []noise.Spec{trainTestWhite, trainTestCloud} {
-		net, err := NewUNet(Config{Channels: 1, Size: 16, Base: 8, Mults: []int{1}, ResBlocks: 1, Groups: 4}, rand.NewPCG(1, 1))
+		net, err := NewUNet(UNetConfig{Channels: 1, Size: 16, Base: 8, Mults: []int{1}, ResBlocks: 1, Groups: 4}, rand.NewPCG(1, 1))
 		require.NoError(t, err)
 		tc := trainTestTC()
 		tc.Steps = 6
@@ -431,21 +431,13 @@ func TestTrainerThreeChannels(t *testing.T) {
 	assert.Equal(t, 3, tr.Normalizer().Channels)
 }
 
-func TestLoadImagesErrors(t *testing.T) {
-	_, err := LoadImages(t.TempDir(), 1, 8)
-	assert.Error(t, err, "empty folder")
-	_, err = LoadImages(t.TempDir(), 2, 8)
-	assert.ErrorContains(t, err, "1 or 3 channels")
-	_, err = LoadImages(filepath.Join(t.TempDir(), "missing"), 1, 8)
-	assert.Error(t, err)
-}
-
-func TestLoadImagesTrains(t *testing.T) {
+// Images loaded by imageio.LoadDir are in the layout NewTrainer takes.
+func TestTrainerImageFiles(t *testing.T) {
 	dir := t.TempDir()
 	for i, m := range trainTestImages(3, 16, 9) {
 		require.NoError(t, imageio.SavePNG(filepath.Join(dir, fmt.Sprintf("im%d.png", i)), m, -3, 3, 16))
 	}
-	imgs, err := LoadImages(dir, 1, 8)
+	imgs, _, err := imageio.LoadDir(dir, &imageio.Options{Size: 8})
 	require.NoError(t, err)
 	require.Len(t, imgs, 3)
 	r, c := imgs[0].Dims()
@@ -477,7 +469,7 @@ func TestTrainerMemorises(t *testing.T) {
 	tr, err := NewTrainer(trainTestNet(t, 1), trainTestImages(4, 8, 1), tc)
 	require.NoError(t, err)
 	require.NoError(t, tr.Train(context.Background(), nil))
-	out, err := tr.Sampler().Sample(context.Background(), 4, SampleOptions{Steps: 20}, rand.NewPCG(5, 5))
+	out, err := tr.Sampler().Sample(context.Background(), 4, &SampleOptions{Steps: 20}, rand.NewPCG(5, 5))
 	require.NoError(t, err)
 	x := tr.Normalizer().Normalize(nil, out.Images)
 	for p := 0; p < 4; p++ {

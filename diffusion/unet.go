@@ -43,7 +43,7 @@ import (
 // not depend on the number of cores.
 // A UNet is not safe for concurrent use; use Clone for a second one.
 type UNet struct {
-	cfg    Config
+	cfg    UNetConfig
 	layout nn.Layout
 	params []float64
 	grads  []float64
@@ -86,7 +86,7 @@ type UNet struct {
 // non-positive Mults, no ResBlocks, or Groups not dividing every channel
 // count, or more than 2^27 parameters (1 GiB per copy). The configuration is
 // copied.
-func NewUNet(cfg Config, src rand.Source) (*UNet, error) {
+func NewUNet(cfg UNetConfig, src rand.Source) (*UNet, error) {
 	if err := cfg.validate(); err != nil {
 		return nil, err
 	}
@@ -101,7 +101,7 @@ func NewUNet(cfg Config, src rand.Source) (*UNet, error) {
 }
 
 // newUNetLayout builds the modules and parameter layout of a valid config.
-func newUNetLayout(cfg Config) *UNet {
+func newUNetLayout(cfg UNetConfig) *UNet {
 	u := &UNet{cfg: cfg, te: 4 * cfg.Base}
 	l := &u.layout
 	b, te, g := cfg.Base, u.te, cfg.Groups
@@ -350,7 +350,7 @@ func (u *UNet) ZeroGrad() { clear(u.grads) }
 func (u *UNet) NumParams() int { return len(u.params) }
 
 // Config returns a copy of the network's configuration.
-func (u *UNet) Config() Config { return u.cfg.clone() }
+func (u *UNet) Config() UNetConfig { return u.cfg.clone() }
 
 // ParamTensor names one parameter tensor: Params()[Offset : Offset+Len].
 type ParamTensor struct {

@@ -5,9 +5,9 @@ import (
 	"fmt"
 )
 
-// Config describes a UNet. The defaults (DefaultConfig) are the PyTorch twin
+// UNetConfig describes a UNet. The defaults (DefaultUNetConfig) are the PyTorch twin
 // in shared/anchors/torch_unet.py, with 694 561 parameters.
-type Config struct {
+type UNetConfig struct {
 	// Channels is the number of image channels, 1 (grey) or 3 (RGB).
 	// Default 1.
 	Channels int
@@ -37,11 +37,11 @@ type Config struct {
 	Attention bool
 }
 
-// DefaultConfig returns the configuration of the PyTorch twin: 1 channel,
+// DefaultUNetConfig returns the configuration of the PyTorch twin: 1 channel,
 // 32×32, Base 32, Mults [1, 2, 2], one ResBlock per level, GroupNorm(8), no
 // attention.
-func DefaultConfig() Config {
-	return Config{Channels: 1, Size: 32, Base: 32, Mults: []int{1, 2, 2}, ResBlocks: 1, Groups: 8}
+func DefaultUNetConfig() UNetConfig {
+	return UNetConfig{Channels: 1, Size: 32, Base: 32, Mults: []int{1, 2, 2}, ResBlocks: 1, Groups: 8}
 }
 
 // Limits that keep a configuration from exhausting memory.
@@ -54,7 +54,7 @@ const (
 )
 
 // validate returns an error describing the first problem with c.
-func (c Config) validate() error {
+func (c UNetConfig) validate() error {
 	switch {
 	case c.Channels != 1 && c.Channels != 3:
 		return fmt.Errorf("diffusion: UNet needs 1 or 3 image channels, got %d", c.Channels)
@@ -92,7 +92,7 @@ func (c Config) validate() error {
 
 // channelCounts lists every channel count that meets a GroupNorm: the level
 // widths and the concatenations on the way up.
-func (c Config) channelCounts() []int {
+func (c UNetConfig) channelCounts() []int {
 	cs := []int{c.Base}
 	ch := c.Base
 	for _, m := range c.Mults {
@@ -107,7 +107,7 @@ func (c Config) channelCounts() []int {
 }
 
 // clone returns a copy of c that shares no memory with it.
-func (c Config) clone() Config {
+func (c UNetConfig) clone() UNetConfig {
 	c.Mults = append([]int(nil), c.Mults...)
 	return c
 }

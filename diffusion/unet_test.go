@@ -15,7 +15,7 @@ import (
 )
 
 func TestUNetParamCount(t *testing.T) {
-	u, err := NewUNet(DefaultConfig(), rand.NewPCG(1, 2))
+	u, err := NewUNet(DefaultUNetConfig(), rand.NewPCG(1, 2))
 	require.NoError(t, err)
 	// 694561 is printed by the twin, /usr/bin/python3 shared/anchors/torch_unet.py
 	// ("params 694561", torch 1.13).
@@ -79,7 +79,7 @@ func TestUNetMatchesTorch(t *testing.T) {
 	// /usr/bin/python3) with the parameters of unetGolden, input
 	// x_j = sin(0.21·j) over [2, 1, 32, 32], t = (0.25, 0.8), and loss
 	// L = Σ_j out_j·cos(0.13·j) for the gradients.
-	u, err := NewUNet(DefaultConfig(), rand.NewPCG(1, 2))
+	u, err := NewUNet(DefaultUNetConfig(), rand.NewPCG(1, 2))
 	require.NoError(t, err)
 	unetGolden(u)
 	const batch, n = 2, 1024
@@ -158,8 +158,8 @@ func TestUNetMatchesTorch(t *testing.T) {
 // unetTinyConfigs are small networks for finite-difference checks: the
 // brief's 8×8, Base 8, Groups 2 net, plus attention, three channels, two
 // blocks per level and three levels.
-func unetTinyConfigs() []Config {
-	return []Config{
+func unetTinyConfigs() []UNetConfig {
+	return []UNetConfig{
 		{Channels: 1, Size: 8, Base: 8, Mults: []int{1, 2}, ResBlocks: 1, Groups: 2},
 		{Channels: 3, Size: 4, Base: 4, Mults: []int{1, 2, 1}, ResBlocks: 2, Groups: 2, Attention: true},
 	}
@@ -243,34 +243,34 @@ func TestUNetGradient(t *testing.T) {
 }
 
 func TestUNetConfigErrors(t *testing.T) {
-	mod := func(f func(c *Config)) Config {
-		c := DefaultConfig()
+	mod := func(f func(c *UNetConfig)) UNetConfig {
+		c := DefaultUNetConfig()
 		f(&c)
 		return c
 	}
 	for i, tc := range []struct {
-		cfg  Config
+		cfg  UNetConfig
 		want string
 	}{
-		{mod(func(c *Config) { c.Size = 30 }), "divisible"}, // 30 % 4 ≠ 0
-		{mod(func(c *Config) { c.Size = 0 }), "size"},
-		{mod(func(c *Config) { c.Size = -32 }), "size"},
-		{mod(func(c *Config) { c.Channels = 0 }), "channels"},
-		{mod(func(c *Config) { c.Channels = -1 }), "channels"},
-		{mod(func(c *Config) { c.Channels = 2 }), "channels"},
-		{mod(func(c *Config) { c.Base = 0 }), "base"},
-		{mod(func(c *Config) { c.Base = -8 }), "base"},
-		{mod(func(c *Config) { c.Base = 31 }), "base"},
-		{mod(func(c *Config) { c.Groups = 5 }), "groups"}, // 5 ∤ 32
-		{mod(func(c *Config) { c.Groups = 0 }), "groups"},
-		{mod(func(c *Config) { c.Base = 6; c.Groups = 4; c.Mults = []int{2} }), "groups"}, // 4 | 12 but 4 ∤ 6 (input of the first block)
-		{mod(func(c *Config) { c.Base = 2; c.Groups = 2; c.Mults = []int{1, 1} }), ""},
-		{mod(func(c *Config) { c.Mults = nil }), "Mults"},
-		{mod(func(c *Config) { c.Mults = []int{1, 0} }), "Mults[1]"},
-		{mod(func(c *Config) { c.ResBlocks = 0 }), "blocks"},
-		{mod(func(c *Config) { c.Size = 1 << 20 }), "size"},
-		{mod(func(c *Config) { c.Mults = []int{1, 1000} }), "channels"},
-		{mod(func(c *Config) { c.Base = 2048; c.Mults = []int{1, 2, 2} }), "parameters"}, // ~10^9 parameters
+		{mod(func(c *UNetConfig) { c.Size = 30 }), "divisible"}, // 30 % 4 ≠ 0
+		{mod(func(c *UNetConfig) { c.Size = 0 }), "size"},
+		{mod(func(c *UNetConfig) { c.Size = -32 }), "size"},
+		{mod(func(c *UNetConfig) { c.Channels = 0 }), "channels"},
+		{mod(func(c *UNetConfig) { c.Channels = -1 }), "channels"},
+		{mod(func(c *UNetConfig) { c.Channels = 2 }), "channels"},
+		{mod(func(c *UNetConfig) { c.Base = 0 }), "base"},
+		{mod(func(c *UNetConfig) { c.Base = -8 }), "base"},
+		{mod(func(c *UNetConfig) { c.Base = 31 }), "base"},
+		{mod(func(c *UNetConfig) { c.Groups = 5 }), "groups"}, // 5 ∤ 32
+		{mod(func(c *UNetConfig) { c.Groups = 0 }), "groups"},
+		{mod(func(c *UNetConfig) { c.Base = 6; c.Groups = 4; c.Mults = []int{2} }), "groups"}, // 4 | 12 but 4 ∤ 6 (input of the first block)
+		{mod(func(c *UNetConfig) { c.Base = 2; c.Groups = 2; c.Mults = []int{1, 1} }), ""},
+		{mod(func(c *UNetConfig) { c.Mults = nil }), "Mults"},
+		{mod(func(c *UNetConfig) { c.Mults = []int{1, 0} }), "Mults[1]"},
+		{mod(func(c *UNetConfig) { c.ResBlocks = 0 }), "blocks"},
+		{mod(func(c *UNetConfig) { c.Size = 1 << 20 }), "size"},
+		{mod(func(c *UNetConfig) { c.Mults = []int{1, 1000} }), "channels"},
+		{mod(func(c *UNetConfig) { c.Base = 2048; c.Mults = []int{1, 2, 2} }), "parameters"}, // ~10^9 parameters
 	} {
 		u, err := NewUNet(tc.cfg, rand.NewPCG(1, 1))
 		if tc.want == "" {
@@ -353,7 +353,7 @@ func TestUNetDeterminismAndBuffers(t *testing.T) {
 	assert.NotEqual(t, c.Params()[0], u1.Params()[0])
 	cc := c.Config()
 	cc.Mults[0] = 99
-	assert.Equal(t, cfg.Mults, c.Config().Mults, "Config returns a copy")
+	assert.Equal(t, cfg.Mults, c.Config().Mults, "UNetConfig returns a copy")
 	assert.Greater(t, u1.ActivationFloats(), 0)
 }
 
@@ -412,7 +412,7 @@ func TestUNetNoAllocation(t *testing.T) {
 // ExampleUNet trains a tiny UNet for a few steps to predict fixed noise:
 // forward, the gradient of the mean squared error, backward, AdamW.
 func ExampleUNet() {
-	cfg := Config{Channels: 1, Size: 8, Base: 8, Mults: []int{1, 2}, ResBlocks: 1, Groups: 2}
+	cfg := UNetConfig{Channels: 1, Size: 8, Base: 8, Mults: []int{1, 2}, ResBlocks: 1, Groups: 2}
 	u, err := NewUNet(cfg, rand.NewPCG(1, 2))
 	if err != nil {
 		fmt.Println(err)

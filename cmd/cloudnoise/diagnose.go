@@ -159,7 +159,7 @@ func runDiagnose(ctx context.Context, args []string, stdout, stderr io.Writer) e
 
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	out, err := s.Sample(ctx, *count, diffusion.SampleOptions{Steps: *steps, Clip: clipping}, source(*seed))
+	out, err := s.Sample(ctx, *count, &diffusion.SampleOptions{Steps: *steps, Clip: clipping}, source(*seed))
 	if errors.Is(err, context.Canceled) {
 		return errors.New("diagnose: interrupted")
 	}

@@ -31,10 +31,10 @@ const generateExamples = `  cloudnoise generate -ckpt cloud.ckpt -count 16 -o gr
 
 // runGenerate samples images from a checkpoint.
 func runGenerate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("generate", "-ckpt FILE [flags]\n\nDraws images from a model trained by \"cloudnoise train\": starts from noise of the\nmodel's kind (white or cloud) and runs the reverse process with DDIM or DDPM, feeding\nthe same kind of noise at every stochastic step.", generateExamples)
+	fs := newFlags("generate", "-ckpt FILE [flags]\n\nDraws images from a model trained by \"cloudnoise train\": starts from the model's\nnoise (white, cloud or matched) and runs the reverse process with DDIM or DDPM, feeding\nthe same noise at every stochastic step.", generateExamples)
 	ckpt := fs.String("ckpt", "model.ckpt", "checkpoint `file` written by train")
 	steps := fs.Int("steps", 0, "sampling steps (network evaluations); 0: 50 for ddim, all training steps for ddpm")
-	method := fs.String("sampler", diffusion.DDIM, "sampler: ddim or ddpm")
+	method := fs.String("sampler", diffusion.DDIM.String(), "sampler: ddim or ddpm")
 	eta := fs.Float64("eta", 0, "DDIM η in [0, 1]: 0 deterministic, 1 DDPM-like")
 	count := fs.Int("count", 16, "number of images")
 	seed := fs.Uint64("seed", 1, "random seed of the noise")
@@ -49,12 +49,13 @@ func runGenerate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		return err
 	}
 	ext := strings.ToLower(filepath.Ext(*out))
+	m, methodErr := diffusion.ParseMethod(*method)
 	switch {
 	case fs.NArg() > 0:
 		return fs.misuse(stderr, "unexpected argument %q", fs.Arg(0))
 	case *ckpt == "":
 		return fs.misuse(stderr, "-ckpt must name a checkpoint file")
-	case *method != diffusion.DDIM && *method != diffusion.DDPM:
+	case methodErr != nil:
 		return fs.misuse(stderr, "-sampler %q: want ddim or ddpm", *method)
 	case !(*eta >= 0 && *eta <= 1):
 		return fs.misuse(stderr, "-eta %v must be in [0, 1]", *eta)
@@ -109,7 +110,7 @@ func runGenerate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if ext == ".npy" && channels != 1 {
 		return fs.misuse(stderr, "-o %s: .npy output is for grey models; this one has %d channels", *out, channels)
 	}
-	opts := diffusion.SampleOptions{Method: *method, Steps: *steps, Eta: *eta, Frames: *frames != "", Clip: clipping}
+	opts := &diffusion.SampleOptions{Method: m, Steps: *steps, Eta: *eta, Frames: *frames != "", Clip: clipping}
 	// Ctrl-C stops sampling between steps; nothing is written then.
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()

@@ -14,6 +14,7 @@ import (
 
 	"github.com/cloud-diffusion/noise"
 	"github.com/cloud-diffusion/noise/cmd/cloudnoise/internal/plotting"
+	"github.com/cloud-diffusion/noise/diffusion"
 )
 
 const snrExamples = `  cloudnoise snr -plot snr.png                  # power-law data with Δ = 1.5, 96×96
@@ -96,15 +97,18 @@ func snrCurves(data *mat.Dense, delta float64, sched *noise.Schedule, times []in
 	return out, nil
 }
 
-// newSchedule returns the named schedule of the given number of steps.
+// newSchedule returns the named schedule of the given number of steps
+// (diffusion.NewSchedule: the project's schedules by name).
 func newSchedule(name string, steps int) (*noise.Schedule, error) {
-	switch strings.ToLower(name) {
-	case "cosine":
-		return noise.NewCosineSchedule(steps, 0.008)
-	case "linear":
-		return noise.NewLinearSchedule(steps, 1e-4, 0.02)
+	kind, err := diffusion.ParseScheduleKind(name)
+	if err != nil {
+		return nil, fmt.Errorf("-schedule %q: want cosine, linear or offset-cosine", name)
 	}
-	return nil, fmt.Errorf("-schedule %q: want cosine or linear", name)
+	s, err := diffusion.NewSchedule(kind, steps)
+	if err != nil {
+		return nil, fmt.Errorf("-schedule %s with -steps %d: %w", name, steps, err)
+	}
+	return s, nil
 }
 
 // runSNR computes the per-frequency SNR of the forward process.
@@ -113,7 +117,7 @@ func runSNR(_ context.Context, args []string, stdout, stderr io.Writer) error {
 	delta := fs.Float64("delta", -1, "Δ of the cloud noise (and of the power-law data without PATH); negative: 1.5, or fitted to PATH")
 	n := fs.Int("n", 96, "grid size `N`×N without PATH")
 	size := fs.Int("size", 0, "centre-crop and resize images to `S`×S (with PATH)")
-	schedName := fs.String("schedule", "cosine", "noise schedule: cosine (Nichol & Dhariwal, s = 0.008) or linear (DDPM β from 1e-4 to 0.02)")
+	schedName := fs.String("schedule", "cosine", "noise schedule: cosine (Nichol & Dhariwal, s = 0.008), linear (DDPM β from 1e-4 to 0.02) or offset-cosine (the paper's, signal 0.95 to 0.02)")
 	steps := fs.Int("steps", 1000, "steps of the schedule")
 	timesFlag := fs.String("t", "50,200,500,800,950", "comma-separated times t in 1..steps")
 	bins := fs.Int("bins", 32, "radial bins of equal width in |k|")

@@ -118,7 +118,7 @@ func runTheory(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	steps := fs.Int("steps", 1000, "steps T of the offset cosine schedule")
 	maxSignal := fs.Float64("max-signal", 0.95, "signal rate at t = 1, the schedule's clean end (the paper's 0.95; 0.9999 removes the endpoint's shrinkage)")
 	minSignal := fs.Float64("min-signal", 0.02, "signal rate at t = T")
-	method := fs.String("method", diffusion.DDIM, "sampler: ddim or ddpm (ddpm with K < T is DDIM with η = 1, as the sampler runs it)")
+	method := fs.String("method", diffusion.DDIM.String(), "sampler: ddim or ddpm (ddpm with K < T is DDIM with η = 1, as the sampler runs it)")
 	eta := fs.Float64("eta", 0, "DDIM's η in [0, 1]")
 	spacing := fs.String("spacing", "linspace", "timestep spacing: linspace, leading or trailing")
 	pad := fs.Float64("pad", noise.DefaultPad, "padding factor of the cloud noise (1: periodic)")
@@ -151,6 +151,7 @@ func runTheory(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		}
 	}
 	sp, err := noise.ParseSpacing(*spacing)
+	m, methodErr := diffusion.ParseMethod(*method)
 	switch {
 	case len(names) == 0:
 		return fs.misuse(stderr, "-noise: no noise given")
@@ -164,7 +165,7 @@ func runTheory(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return fs.misuse(stderr, "-steps %d must be between 1 and %d", *steps, 1<<20)
 	case !(*eta >= 0 && *eta <= 1):
 		return fs.misuse(stderr, "-eta %v outside [0, 1]", *eta)
-	case *method != diffusion.DDIM && *method != diffusion.DDPM:
+	case methodErr != nil:
 		return fs.misuse(stderr, "-method %q: want ddim or ddpm", *method)
 	case math.IsNaN(*pad) || math.IsInf(*pad, 0) || *pad < 1:
 		return fs.misuse(stderr, "-pad %v must be ≥ 1", *pad)
@@ -209,7 +210,7 @@ func runTheory(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		Method: *method, Eta: *eta, Spacing: sp.String(), Pad: *pad,
 		Edges: eval.DefaultBandEdges(),
 	}
-	if *method == diffusion.DDPM {
+	if m == diffusion.DDPM {
 		res.Eta = 1
 	}
 	var (
@@ -278,7 +279,7 @@ func runTheory(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		res.Noises = append(res.Noises, theoryNoise{Name: name, Description: desc, Information: finiteOr(info, -1), InfoFinite: !math.IsInf(info, 0)})
 	}
 	opts := func(k int) diffusion.TheoryOptions {
-		return diffusion.TheoryOptions{SampleOptions: diffusion.SampleOptions{Method: *method, Steps: k, Eta: *eta, Spacing: sp}}
+		return diffusion.TheoryOptions{SampleOptions: diffusion.SampleOptions{Method: m, Steps: k, Eta: *eta, Spacing: sp}}
 	}
 	lsdAt := map[string]map[int]float64{}
 	predict := func(name string, k int) (*diffusion.Prediction, error) {

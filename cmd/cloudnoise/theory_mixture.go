@@ -124,7 +124,7 @@ func mixtureBenchmark(ctx context.Context, imgs []*mat.Dense, components int, sp
 			if progress != nil {
 				fmt.Fprintf(progress, "mixture: %s noise, K = %d\n", name, k)
 			}
-			out, err := s.Sample(ctx, samples, o, source(seed+1))
+			out, err := s.Sample(ctx, samples, &o, source(seed+1))
 			if err != nil {
 				return nil, err
 			}

@@ -51,8 +51,8 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	every := fs.Int("every", 200, "steps between checkpoints (0: only at the end)")
 	resume := fs.Bool("resume", false, "continue the run saved in -ckpt (same data; its settings except -steps)")
 	base := fs.Int("base", 32, "UNet width: feature channels of the first level (even, a multiple of 8)")
-	sched := fs.String("schedule", diffusion.ScheduleOffsetCosine, "noise schedule: offset-cosine (the paper's), cosine or linear")
-	loss := fs.String("loss", diffusion.LossMSE, "loss: mse or spectral (Mahalanobis weights |k|^(2Δ))")
+	sched := fs.String("schedule", diffusion.ScheduleOffsetCosine.String(), "noise schedule: offset-cosine (the paper's), cosine or linear")
+	loss := fs.String("loss", diffusion.LossMSE.String(), "loss: mse or spectral (Mahalanobis weights |k|^(2Δ))")
 	target := fs.String("target", diffusion.TargetEps.String(), "what the network predicts: eps (the paper's), x0 or v (bounded x̂0 error at t = T)")
 	maxSignal := fs.Float64("max-signal", 0.95, "offset-cosine schedule: signal rate at t = 1, its clean end (0.9999 removes the end's shrinkage of fine detail)")
 	minSignal := fs.Float64("min-signal", 0.02, "offset-cosine schedule: signal rate at t = T")
@@ -93,8 +93,16 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return fs.misuse(stderr, "-noise %q: want white, cloud or matched", *kind)
 	}
-	if set["delta"] && nk != diffusion.CloudNoise && *loss != diffusion.LossSpectral {
-		return fs.misuse(stderr, "-delta is the Δ of cloud noise or of the spectral loss; -noise %s -loss %s uses none", nk, *loss)
+	schedKind, err := diffusion.ParseScheduleKind(*sched)
+	if err != nil {
+		return fs.misuse(stderr, "-schedule %q: want offset-cosine, cosine or linear", *sched)
+	}
+	lossKind, err := diffusion.ParseLoss(*loss)
+	if err != nil {
+		return fs.misuse(stderr, "-loss %q: want mse or spectral", *loss)
+	}
+	if set["delta"] && nk != diffusion.CloudNoise && lossKind != diffusion.LossSpectral {
+		return fs.misuse(stderr, "-delta is the Δ of cloud noise or of the spectral loss; -noise %s -loss %s uses none", nk, lossKind)
 	}
 	if set["smooth"] && nk != diffusion.MatchedNoise {
 		return fs.misuse(stderr, "-smooth applies to -noise matched only")
@@ -117,12 +125,6 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	if _, err := noise.NewOffsetCosineSchedule(2, *maxSignal, *minSignal); err != nil {
 		return fs.misuse(stderr, "-max-signal %v, -min-signal %v: %v", *maxSignal, *minSignal, err)
-	}
-	if _, err := diffusion.NewSchedule(*sched, 1000); err != nil {
-		return fs.misuse(stderr, "-schedule %q: want offset-cosine, cosine or linear", *sched)
-	}
-	if *loss != diffusion.LossMSE && *loss != diffusion.LossSpectral {
-		return fs.misuse(stderr, "-loss %q: want mse or spectral", *loss)
 	}
 	if err := checkOutput(*ckpt); err != nil {
 		return fmt.Errorf("-ckpt: %w", err)
@@ -156,7 +158,7 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			return fmt.Errorf("-resume %s: %w", *ckpt, err)
 		}
 	} else {
-		mc := diffusion.DefaultConfig()
+		mc := diffusion.DefaultUNetConfig()
 		mc.Channels, mc.Size, mc.Base = channels, *size, *base
 		net, err := diffusion.NewUNet(mc, source(*seed))
 		if err != nil {
@@ -166,7 +168,7 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		tc.Steps, tc.Batch, tc.LR, tc.MinLR = *steps, *batch, *lr, *lr/10
 		tc.Warmup = min(tc.Warmup, max(*steps/10, 1))
 		tc.Seed = *seed
-		tc.Schedule, tc.Loss = *sched, *loss
+		tc.Schedule, tc.Loss = schedKind, lossKind
 		tc.Target, tc.MaxSignal, tc.MinSignal = tgt, *maxSignal, *minSignal
 		tc.CheckpointPath, tc.CheckpointEvery = *ckpt, *every
 		// The noise: the one step where the data may decide it.

@@ -116,7 +116,7 @@ func TestTrainWhiteAndGenerate(t *testing.T) {
 	assert.True(t, noise.WhiteDensity().Equal(ck.Train.Noise.Density), "white noise")
 	assert.Equal(t, diffusion.LossSpectral, ck.Train.Loss)
 	assert.Equal(t, 1.5, ck.Train.LossDelta)
-	assert.Equal(t, "cosine", ck.Train.Schedule)
+	assert.Equal(t, diffusion.ScheduleCosine, ck.Train.Schedule)
 
 	// A grid of 5 images of 16×16: 3 columns, 2 rows, 2-pixel gaps; and the
 	// frames of a 4-step reverse process (4 states and the result).
@@ -151,7 +151,7 @@ func TestTrainWhiteAndGenerate(t *testing.T) {
 	require.Len(t, imgs, 3)
 	s, err := diffusion.NewSamplerFromCheckpoint(ck, false)
 	require.NoError(t, err)
-	res, err := s.Sample(context.Background(), 3, diffusion.SampleOptions{Method: diffusion.DDPM, Steps: 5}, source(9))
+	res, err := s.Sample(context.Background(), 3, &diffusion.SampleOptions{Method: diffusion.DDPM, Steps: 5}, source(9))
 	require.NoError(t, err)
 	for i := range imgs {
 		assert.True(t, mat.Equal(res.Images[i], imgs[i]), "image %d", i)

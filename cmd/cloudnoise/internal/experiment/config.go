@@ -27,7 +27,7 @@ type Config struct {
 	// set with a message. Default "../shared/data/photos96".
 	PhotosDir string
 
-	// Base is the UNet's base width (diffusion.Config.Base); the other UNet
+	// Base is the UNet's base width (diffusion.UNetConfig.Base); the other UNet
 	// settings are diffusion.DefaultConfig's (multipliers 1, 2, 2, one
 	// residual block per level, GroupNorm(8)). Default 8 (44 233
 	// parameters), the width that fits the default budget on 2 cores.

@@ -235,7 +235,7 @@ func metricsPlot(path string, d *DatasetResult) error {
 		p.X.Scale = plot.LogScale{}
 		var kt plot.ConstantTicks
 		for _, r := range d.Models[0].Rows {
-			if r.Method == diffusion.DDIM {
+			if r.Method == diffusion.DDIM.String() {
 				kt = append(kt, plot.Tick{Value: float64(r.K), Label: strconv.Itoa(r.K)})
 			}
 		}
@@ -245,7 +245,7 @@ func metricsPlot(path string, d *DatasetResult) error {
 			var xy plotter.XYs
 			var errs plotter.YErrors
 			for _, r := range m.Rows {
-				if r.Method != diffusion.DDIM {
+				if r.Method != diffusion.DDIM.String() {
 					continue
 				}
 				v, e := mt.get(r.Scores)
@@ -448,7 +448,7 @@ func Markdown(res *Result) string {
 			}
 			for _, r := range m.Rows {
 				method := "DDIM η=0"
-				if r.Method == diffusion.DDPM {
+				if r.Method == diffusion.DDPM.String() {
 					method = "DDPM"
 				}
 				line(name, method, strconv.Itoa(r.K), r.Scores, fmt.Sprintf("%.1f", r.Seconds))

@@ -209,8 +209,8 @@ func splitBaseline(imgs []*mat.Dense, seed uint64) (string, *Scores, error) {
 }
 
 // unetConfig returns the UNet of the experiment.
-func unetConfig(cfg Config) diffusion.Config {
-	c := diffusion.DefaultConfig()
+func unetConfig(cfg Config) diffusion.UNetConfig {
+	c := diffusion.DefaultUNetConfig()
 	c.Size = cfg.Size
 	c.Base = cfg.Base
 	return c
@@ -274,7 +274,7 @@ func runModel(ctx context.Context, cfg Config, name string, kind diffusion.Noise
 	mr.Loss = lossSum / float64(min(tail, cfg.Steps))
 	s := tr.Sampler()
 	type run struct {
-		method string
+		method diffusion.Method
 		k      int
 	}
 	var runs []run
@@ -286,7 +286,7 @@ func runModel(ctx context.Context, cfg Config, name string, kind diffusion.Noise
 	}
 	for _, r := range runs {
 		traj := r.method == diffusion.DDIM && r.k == cfg.TrajectoryK
-		opts := diffusion.SampleOptions{Method: r.method, Steps: r.k, Batch: min(cfg.Samples, 64), Trajectory: traj}
+		opts := &diffusion.SampleOptions{Method: r.method, Steps: r.k, Batch: min(cfg.Samples, 64), Trajectory: traj}
 		t0 := time.Now()
 		out, err := s.Sample(ctx, cfg.Samples, opts, rand.NewPCG(cfg.Seed, seedSample))
 		if err != nil {
@@ -297,7 +297,7 @@ func runModel(ctx context.Context, cfg Config, name string, kind diffusion.Noise
 		if err != nil {
 			return nil, fmt.Errorf("scoring %s K = %d: %w", r.method, r.k, err)
 		}
-		mr.Rows = append(mr.Rows, &Row{Method: r.method, K: r.k, Scores: sc, Seconds: sec})
+		mr.Rows = append(mr.Rows, &Row{Method: r.method.String(), K: r.k, Scores: sc, Seconds: sec})
 		if r.method == diffusion.DDIM {
 			mr.Pictures[r.k] = out.Images[:min(PictureCount, len(out.Images))]
 		}

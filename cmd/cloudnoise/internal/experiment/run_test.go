@@ -54,7 +54,7 @@ func TestRunSmoke(t *testing.T) {
 			} else {
 				wantMethod, wantK = diffusion.DDPM, cfg.DDPMK
 			}
-			assert.Equal(t, wantMethod, r.Method)
+			assert.Equal(t, wantMethod.String(), r.Method)
 			assert.Equal(t, wantK, r.K)
 			sc := r.Scores
 			assert.Equal(t, cfg.Samples, sc.N)
