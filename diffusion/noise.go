@@ -132,7 +132,8 @@ func ResolveNoise(kind NoiseKind, images []*mat.Dense, norm *Normalizer, opts *N
 		if r.Fit == nil {
 			return nil, fmt.Errorf("diffusion: fitting Δ to the training images: %w (give the noise.Spec with Δ instead)", fitErr)
 		}
-		spec.Delta = r.Fit.Delta
+		spec = r.Fit.Spec(size, size) // images → Spectrum → PowerLaw → Spec
+		spec.Pad, spec.KMin = opts.Pad, opts.KMin
 	case MatchedNoise:
 		// The spectrum of the planes as the network sees them: Spectrum.Power
 		// without further standardisation.
