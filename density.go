@@ -157,7 +157,11 @@ const DefaultMaxRelErr = 0.2
 // periodic construction gives it exactly. With Pad > 1 the crop of a larger
 // periodic field is not periodic: its expected periodogram is the
 // interpolated spectrum smoothed by the crop window's Fejér kernel
-// (Sampler.Power computes it exactly), close to but not equal to Γ.
+// (Sampler.Power computes it exactly), close to but not equal to Γ. A 2-D
+// measured spectrum is always drawn on the padded grid itself: the
+// circulant embedding reflects lags per axis, which needs a covariance
+// symmetric in each axis, and a measured spectrum is only centrally
+// symmetric (a smoothed one is radial and may be embedded).
 //
 // With Bins > 0 the spectrum is first reduced to its radial profile (see
 // MeasuredOptions.Bins) and evaluated by TabulatedDensity's log-log rule.

@@ -230,6 +230,11 @@ func TestSampleMisuse(t *testing.T) {
 		{[]string{"-o", filepath.Join(dir, "x.txt")}, "x.txt"},
 		{[]string{"extra"}, `"extra"`},
 		{[]string{"-n", "100000", "-count", "100000"}, "-count"},
+		{[]string{"-noise", "pink"}, "-noise"},
+		{[]string{"-noise", "matched"}, "needs -data"},
+		{[]string{"-noise", "white", "-delta", "1"}, "-delta"},
+		{[]string{"-noise", "cloud", "-data", dir}, "-data applies"},
+		{[]string{"-noise", "white", "-smooth", "4"}, "-smooth applies"},
 	} {
 		_, _, err, code := cliRun(t, append([]string{"sample", "-o", o}, c.args...)...)
 		cliCheckError(t, err, code, 2, c.want)
@@ -584,4 +589,50 @@ func TestFitPaperEstimator(t *testing.T) {
 	assert.InDelta(t, want.DeltaErr, got.DeltaErr, 1e-9)
 	_, _, err, code := cliRun(t, "fit", "-standardize", "none", path)
 	cliCheckError(t, err, code, 2, "-standardize")
+}
+
+// sample -noise white and -noise matched draw the library's fields for the
+// white Spec and for the measured density of the -data images.
+func TestSampleNoiseKinds(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	npy := filepath.Join(dir, "w.npy")
+	stdout, _, err, _ := cliRun(t, "sample", "-noise", "white", "-rows", "5", "-cols", "7", "-count", "3", "-seed", "4", "-o", npy)
+	require.NoError(t, err)
+	assert.Contains(t, stdout, "5×7, white")
+	fields, err := imageio.LoadNPY(npy)
+	require.NoError(t, err)
+	s, err := noise.NewSampler(noise.Spec{Rows: 5, Cols: 7, Density: noise.WhiteDensity()}, source(4))
+	require.NoError(t, err)
+	for k, w := range s.SampleBatch(make([]*mat.Dense, 3)) {
+		assert.True(t, mat.Equal(w, fields[k]), "white field %d", k)
+	}
+
+	imgs := cliDeadLeaves(t, 40, 16, 6)
+	data := filepath.Join(dir, "leaves.npy")
+	require.NoError(t, imageio.SaveNPY(data, imgs))
+	out := filepath.Join(dir, "m.npy")
+	stdout, _, err, _ = cliRun(t, "sample", "-noise", "matched", "-data", data, "-n", "16", "-count", "2", "-seed", "5", "-o", out)
+	require.NoError(t, err)
+	assert.Contains(t, stdout, "matched to the spectrum of 40 images")
+	fields, err = imageio.LoadNPY(out)
+	require.NoError(t, err)
+	sp := noise.NewSpectrum(16, 16)
+	require.NoError(t, sp.AddBatch(imgs))
+	power, err := sp.Power()
+	require.NoError(t, err)
+	d, err := noise.MeasuredDensity(power, 40, nil)
+	require.NoError(t, err)
+	s, err = noise.NewSampler(noise.Spec{Rows: 16, Cols: 16, Density: d, Pad: 1}, source(5))
+	require.NoError(t, err)
+	for k, w := range s.SampleBatch(make([]*mat.Dense, 2)) {
+		assert.True(t, mat.EqualApprox(w, fields[k], 1e-12), "matched field %d", k)
+	}
+	// Too few images for an unsmoothed spectrum: an error naming the cure.
+	_, _, err, code := cliRun(t, "sample", "-noise", "matched", "-data", data, "-n", "8", "-o", filepath.Join(dir, "x.png"), "-rows", "16", "-cols", "12")
+	cliCheckError(t, err, code, 1, "the images are 16×16, the fields 16×12")
+	few := filepath.Join(dir, "few.npy")
+	require.NoError(t, imageio.SaveNPY(few, imgs[:5]))
+	_, _, err, code = cliRun(t, "sample", "-noise", "matched", "-data", few, "-n", "16", "-o", filepath.Join(dir, "y.png"))
+	cliCheckError(t, err, code, 1, "relative standard error", "-smooth")
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"io"
 	"math"
@@ -19,16 +20,21 @@ const sampleExamples = `  cloudnoise sample -n 96 -o cloud.png                 #
   cloudnoise sample -n 64 -count 16 -split -o out/f.png # out/f-000.png … out/f-015.png
   cloudnoise sample -rows 64 -cols 128 -delta 2 -bits 16 -o red16.png
   cloudnoise sample -n 96 -count 1000 -o fields.npy     # float64 (1000, 96, 96) for numpy.load
+  cloudnoise sample -n 32 -noise white -o white.png     # independent standard normal pixels
+  cloudnoise sample -n 32 -noise matched -data photos/ -count 16 -o matched.png
 `
 
-// runSample draws cloud noise fields and writes them as PNG or .npy.
+// runSample draws noise fields and writes them as PNG or .npy.
 func runSample(_ context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("sample", "[flags]", sampleExamples)
 	n := fs.Int("n", 96, "square size: rows = cols = `N` (unless -rows and -cols are given)")
 	rows := fs.Int("rows", 0, "height in pixels (with -cols)")
 	cols := fs.Int("cols", 0, "width in pixels (with -rows)")
-	delta := fs.Float64("delta", noise.CloudDelta, "scaling parameter Δ ≥ 0: 0 white, 1 pink, 1.5 cloud, 2 red")
-	pad := fs.Float64("pad", 0, "padding factor ≥ 1 of the construction; 0 means 3 (the paper's), 1 gives periodic noise")
+	kind := fs.String("noise", "cloud", "noise: cloud (the power law of -delta), white (independent pixels) or matched\n(the measured spectrum of the images of -data)")
+	delta := fs.Float64("delta", noise.CloudDelta, "scaling parameter Δ ≥ 0 of cloud noise: 1 pink, 1.5 cloud, 2 red (0: flat without k = 0)")
+	data := fs.String("data", "", "matched noise: images (folder, files or .npy stacks, comma-separated) whose spectrum the noise takes,\nresized to N×N with -n, or of size rows×cols as they are")
+	smooth := fs.Int("smooth", 0, "matched noise: smooth the measured spectrum radially into `B` log bins (0: as measured)")
+	pad := fs.Float64("pad", 0, "padding factor ≥ 1 of the construction; 0 means 3 (the paper's) for cloud and 1 for matched; 1 gives periodic noise")
 	kmin := fs.Float64("kmin", 0, "infrared cutoff in cycles per pixel: modes with |k| < kmin are removed")
 	count := fs.Int("count", 1, "number of fields")
 	seed := fs.Uint64("seed", 1, "random seed: the same seed gives the same fields on every platform")
@@ -69,10 +75,63 @@ func runSample(_ context.Context, args []string, stdout, stderr io.Writer) error
 	if r > maxSamplePixels/c || *count > maxSamplePixels/(r*c) {
 		return fs.misuse(stderr, "-count %d of %d×%d fields exceed %d pixels in all", *count, r, c, maxSamplePixels)
 	}
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	spec := noise.Spec{Rows: r, Cols: c, Delta: *delta, Pad: *pad, KMin: *kmin}
+	nk := strings.ToLower(*kind)
+	switch nk {
+	case "cloud":
+	case "white":
+		spec.Delta, spec.Density = 0, noise.WhiteDensity()
+	case "matched":
+		if *data == "" {
+			return fs.misuse(stderr, "-noise matched needs -data: the images whose spectrum the noise takes")
+		}
+		spec.Delta = 0
+		if spec.Pad == 0 {
+			spec.Pad = 1
+		}
+	default:
+		return fs.misuse(stderr, "-noise %q: want cloud, white or matched", *kind)
+	}
+	switch {
+	case set["delta"] && nk != "cloud":
+		return fs.misuse(stderr, "-delta is the Δ of cloud noise; -noise %s has none", nk)
+	case *data != "" && nk != "matched":
+		return fs.misuse(stderr, "-data applies to -noise matched only")
+	case set["smooth"] && nk != "matched":
+		return fs.misuse(stderr, "-smooth applies to -noise matched only")
+	case *smooth < 0:
+		return fs.misuse(stderr, "-smooth %d must not be negative", *smooth)
+	}
 	if err := checkOutput(*out); err != nil {
 		return err
 	}
-	s, err := noise.NewSampler(noise.Spec{Rows: r, Cols: c, Delta: *delta, Pad: *pad, KMin: *kmin}, source(*seed))
+	if *data != "" {
+		size := 0
+		if *rows == 0 && *cols == 0 {
+			size = r
+		}
+		imgs, err := loadImages(strings.Split(*data, ","), size)
+		if err != nil {
+			return err
+		}
+		if ir, ic := imgs[0].Dims(); ir != r || ic != c {
+			return fmt.Errorf("-data: the images are %d×%d, the fields %d×%d (give -n to resize them)", ir, ic, r, c)
+		}
+		sp := noise.NewSpectrum(r, c)
+		if err := sp.AddBatch(imgs); err != nil {
+			return err
+		}
+		power, err := sp.Power()
+		if err != nil {
+			return fmt.Errorf("-data: %w", err)
+		}
+		if spec.Density, err = noise.MeasuredDensity(power, sp.Count(), &noise.MeasuredOptions{Bins: *smooth}); err != nil {
+			return fmt.Errorf("-data: %w (the flag -smooth B smooths the spectrum)", err)
+		}
+	}
+	s, err := noise.NewSampler(spec, source(*seed))
 	if err != nil {
 		return fs.misuse(stderr, "%v", err)
 	}
@@ -107,8 +166,16 @@ func runSample(_ context.Context, args []string, stdout, stderr io.Writer) error
 		}
 	}
 	sp := s.Spec()
-	fmt.Fprintf(stdout, "%d field(s) of %d×%d, Δ = %g, pad %g, kmin %g, seed %d: unit pixel variance, %.0f%% of it in waves longer than the field\n",
-		*count, r, c, sp.Delta, sp.Pad, sp.KMin, *seed, 100*s.LongWaveShare())
+	what := fmt.Sprintf("Δ = %g, pad %g", sp.Delta, sp.Pad)
+	switch d := sp.Density; {
+	case d == nil:
+	case d.Equal(noise.WhiteDensity()):
+		what = "white"
+	default:
+		what = fmt.Sprintf("matched to the spectrum of %d images (relative standard error %.2g), pad %g", d.Images(), d.RelStdErr(), sp.Pad)
+	}
+	fmt.Fprintf(stdout, "%d field(s) of %d×%d, %s, kmin %g, seed %d: unit pixel variance, %.0f%% of it in waves longer than the field\n",
+		*count, r, c, what, sp.KMin, *seed, 100*s.LongWaveShare())
 	if len(written) == 1 {
 		fmt.Fprintf(stdout, "wrote %s\n", written[0])
 	} else {

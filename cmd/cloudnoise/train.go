@@ -180,6 +180,9 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 				return err
 			}
 			if resolved, err = diffusion.ResolveNoise(nk, imgs, norm, &diffusion.NoiseOptions{Pad: *pad, KMin: *kmin, Bins: *smooth}); err != nil {
+				if nk == diffusion.MatchedNoise {
+					return fmt.Errorf("%w (the flag -smooth B smooths the spectrum)", err)
+				}
 				return err
 			}
 			tc.Noise = resolved.Spec
