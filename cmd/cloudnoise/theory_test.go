@@ -138,6 +138,16 @@ func TestTheoryImagesAndPlots(t *testing.T) {
 	cliDecodePNG(t, plot)
 	cliDecodePNG(t, filepath.Join(dir, "theory-bands.png"))
 
+	// Padded cloud noise also gets the information with its exact pixel
+	// covariance, larger than the diagonal model's.
+	stdout, _, err, _ = cliRun(t, "theory", path, "-size", "0", "-noise", "cloud", "-k", "5", "-json")
+	require.NoError(t, err)
+	var res theoryResult
+	require.NoError(t, json.Unmarshal([]byte(stdout), &res), stdout)
+	require.Len(t, res.Noises, 1)
+	require.NotNil(t, res.Noises[0].InformationExact)
+	assert.Greater(t, *res.Noises[0].InformationExact, res.Noises[0].Information)
+
 	// Periodic cloud noise with k = 0 removed never creates the image
 	// mean the data have: the KL is infinite, reported as null in JSON.
 	stdout, _, err, _ = cliRun(t, "theory", path, "-size", "0", "-noise", "cloud", "-pad", "1", "-k", "5", "-json")
@@ -147,6 +157,7 @@ func TestTheoryImagesAndPlots(t *testing.T) {
 	row := raw["results"].([]any)[0].(map[string]any)
 	assert.Nil(t, row["kl"])
 	assert.EqualValues(t, 1, row["unreached"])
+	assert.NotContains(t, raw["noises"].([]any)[0].(map[string]any), "information_exact_nats", "periodic noise is diagonal")
 	assert.NotNil(t, row["lsd_db"])
 }
 
