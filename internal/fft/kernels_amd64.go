@@ -13,10 +13,20 @@ import "golang.org/x/sys/cpu"
 // operating system saves the registers); the build tag purego forces the
 // plain-Go kernels.
 var (
-	avx2Kernels = &kernelSet{name: "avx2", k: [9]kernelFunc{
-		2: radix2AVX2, 3: radix3AVX2, 4: radix4AVX2, 5: radix5AVX2, 8: radix8AVX2}}
-	avx512Kernels = &kernelSet{name: "avx512", k: [9]kernelFunc{
-		2: radix2AVX512, 3: radix3AVX512, 4: radix4AVX512, 5: radix5AVX512, 8: radix8AVX512}}
+	avx2Kernels = &kernelSet{
+		name:       "avx2",
+		k:          [9]kernelFunc{2: radix2AVX2, 3: radix3AVX2, 4: radix4AVX2, 5: radix5AVX2, 8: radix8AVX2},
+		transpose8: transpose8AVX2,
+		split:      splitAVX2,
+		merge:      mergeAVX2,
+	}
+	avx512Kernels = &kernelSet{
+		name:       "avx512",
+		k:          [9]kernelFunc{2: radix2AVX512, 3: radix3AVX512, 4: radix4AVX512, 5: radix5AVX512, 8: radix8AVX512},
+		transpose8: transpose8AVX512,
+		split:      splitAVX512,
+		merge:      mergeAVX512,
+	}
 )
 
 func init() {

@@ -74,6 +74,26 @@ DATA fftconst_s52<>+48(SB)/8, $(0.5877852522924731)
 DATA fftconst_s52<>+56(SB)/8, $(0.5877852522924731)
 GLOBL fftconst_s52<>(SB), RODATA|NOPTR, $64
 
+DATA fftconst_tperm0<>+0(SB)/8, $0x0000000000000000
+DATA fftconst_tperm0<>+8(SB)/8, $0x0000000000000001
+DATA fftconst_tperm0<>+16(SB)/8, $0x0000000000000008
+DATA fftconst_tperm0<>+24(SB)/8, $0x0000000000000009
+DATA fftconst_tperm0<>+32(SB)/8, $0x0000000000000004
+DATA fftconst_tperm0<>+40(SB)/8, $0x0000000000000005
+DATA fftconst_tperm0<>+48(SB)/8, $0x000000000000000c
+DATA fftconst_tperm0<>+56(SB)/8, $0x000000000000000d
+GLOBL fftconst_tperm0<>(SB), RODATA|NOPTR, $64
+
+DATA fftconst_tperm1<>+0(SB)/8, $0x0000000000000002
+DATA fftconst_tperm1<>+8(SB)/8, $0x0000000000000003
+DATA fftconst_tperm1<>+16(SB)/8, $0x000000000000000a
+DATA fftconst_tperm1<>+24(SB)/8, $0x000000000000000b
+DATA fftconst_tperm1<>+32(SB)/8, $0x0000000000000006
+DATA fftconst_tperm1<>+40(SB)/8, $0x0000000000000007
+DATA fftconst_tperm1<>+48(SB)/8, $0x000000000000000e
+DATA fftconst_tperm1<>+56(SB)/8, $0x000000000000000f
+GLOBL fftconst_tperm1<>(SB), RODATA|NOPTR, $64
+
 // func radix2AVX512(y []float64, x []float64, tw []float64, m int, s int)
 // Requires: AVX, AVX512F
 TEXT ·radix2AVX512(SB), NOSPLIT, $0-88
@@ -785,6 +805,173 @@ radix8AVX512_q:
 	JNZ              radix8AVX512_p
 
 radix8AVX512_done:
+	VZEROUPPER
+	RET
+
+// func transpose8AVX512(dst []float64, ds int, dstep int, src []float64, ss int, sstep int, n int)
+// Requires: AVX, AVX512F
+TEXT ·transpose8AVX512(SB), NOSPLIT, $0-88
+	MOVQ      dst_base+0(FP), AX
+	MOVQ      src_base+40(FP), CX
+	MOVQ      ds+24(FP), DX
+	MOVQ      dstep+32(FP), BX
+	MOVQ      ss+64(FP), SI
+	MOVQ      sstep+72(FP), DI
+	MOVQ      n+80(FP), R8
+	SHLQ      $0x03, DX
+	SHLQ      $0x03, BX
+	SHLQ      $0x03, SI
+	SHLQ      $0x03, DI
+	LEAQ      (DX)(DX*2), R9
+	LEAQ      (SI)(SI*2), R10
+	TESTQ     R8, R8
+	JZ        transpose8AVX512_done
+	VMOVDQU64 fftconst_tperm0<>+0(SB), Z0
+	VMOVDQU64 fftconst_tperm1<>+0(SB), Z1
+
+transpose8AVX512_loop:
+	LEAQ       (CX)(SI*4), R11
+	LEAQ       (AX)(DX*4), R12
+	VMOVUPD    (CX), Z2
+	VMOVUPD    (CX)(SI*1), Z3
+	VMOVUPD    (CX)(SI*2), Z4
+	VMOVUPD    (CX)(R10*1), Z5
+	VMOVUPD    (R11), Z6
+	VMOVUPD    (R11)(SI*1), Z7
+	VMOVUPD    (R11)(SI*2), Z8
+	VMOVUPD    (R11)(R10*1), Z9
+	VUNPCKLPD  Z3, Z2, Z10
+	VUNPCKHPD  Z3, Z2, Z2
+	VUNPCKLPD  Z5, Z4, Z3
+	VUNPCKHPD  Z5, Z4, Z4
+	VUNPCKLPD  Z7, Z6, Z5
+	VUNPCKHPD  Z7, Z6, Z6
+	VUNPCKLPD  Z9, Z8, Z7
+	VUNPCKHPD  Z9, Z8, Z8
+	VMOVAPD    Z10, Z9
+	VPERMT2PD  Z3, Z0, Z9
+	VMOVAPD    Z10, Z10
+	VPERMT2PD  Z3, Z1, Z10
+	VMOVAPD    Z2, Z3
+	VPERMT2PD  Z4, Z0, Z3
+	VMOVAPD    Z2, Z2
+	VPERMT2PD  Z4, Z1, Z2
+	VMOVAPD    Z5, Z4
+	VPERMT2PD  Z7, Z0, Z4
+	VMOVAPD    Z5, Z5
+	VPERMT2PD  Z7, Z1, Z5
+	VMOVAPD    Z6, Z7
+	VPERMT2PD  Z8, Z0, Z7
+	VMOVAPD    Z6, Z6
+	VPERMT2PD  Z8, Z1, Z6
+	VSHUFF64X2 $0x44, Z4, Z9, Z8
+	VMOVUPD    Z8, (AX)
+	VSHUFF64X2 $0x44, Z7, Z3, Z8
+	VMOVUPD    Z8, (AX)(DX*1)
+	VSHUFF64X2 $0x44, Z5, Z10, Z8
+	VMOVUPD    Z8, (AX)(DX*2)
+	VSHUFF64X2 $0x44, Z6, Z2, Z8
+	VMOVUPD    Z8, (AX)(R9*1)
+	VSHUFF64X2 $0xee, Z4, Z9, Z4
+	VMOVUPD    Z4, (R12)
+	VSHUFF64X2 $0xee, Z7, Z3, Z3
+	VMOVUPD    Z3, (R12)(DX*1)
+	VSHUFF64X2 $0xee, Z5, Z10, Z3
+	VMOVUPD    Z3, (R12)(DX*2)
+	VSHUFF64X2 $0xee, Z6, Z2, Z2
+	VMOVUPD    Z2, (R12)(R9*1)
+	ADDQ       DI, CX
+	ADDQ       BX, AX
+	DECQ       R8
+	JNZ        transpose8AVX512_loop
+
+transpose8AVX512_done:
+	VZEROUPPER
+	RET
+
+// func splitAVX512(a []float64, b []float64, z []float64, v0 int, count int, n int)
+// Requires: AVX, AVX512F
+TEXT ·splitAVX512(SB), NOSPLIT, $0-96
+	MOVQ  a_base+0(FP), AX
+	MOVQ  b_base+24(FP), CX
+	MOVQ  z_base+48(FP), DX
+	MOVQ  v0+72(FP), BX
+	MOVQ  count+80(FP), SI
+	MOVQ  n+88(FP), DI
+	MOVQ  BX, R8
+	SHLQ  $0x07, R8
+	ADDQ  DX, R8
+	SUBQ  BX, DI
+	SHLQ  $0x07, DI
+	LEAQ  (DX)(DI*1), DX
+	TESTQ SI, SI
+	JZ    splitAVX512_done
+
+splitAVX512_loop:
+	VMOVUPD (R8), Z0
+	VMOVUPD 64(R8), Z1
+	VADDPD  (DX), Z0, Z2
+	VSUBPD  64(DX), Z1, Z3
+	VADDPD  64(DX), Z1, Z1
+	VMOVUPD (DX), Z4
+	VSUBPD  Z0, Z4, Z4
+	VMULPD  fftconst_half<>+0(SB), Z2, Z2
+	VMOVUPD Z2, (AX)
+	VMULPD  fftconst_half<>+0(SB), Z3, Z3
+	VMOVUPD Z3, 64(AX)
+	VMULPD  fftconst_half<>+0(SB), Z1, Z1
+	VMOVUPD Z1, (CX)
+	VMULPD  fftconst_half<>+0(SB), Z4, Z4
+	VMOVUPD Z4, 64(CX)
+	ADDQ    $0x00000080, R8
+	SUBQ    $0x00000080, DX
+	ADDQ    $0x00000080, AX
+	ADDQ    $0x00000080, CX
+	DECQ    SI
+	JNZ     splitAVX512_loop
+
+splitAVX512_done:
+	VZEROUPPER
+	RET
+
+// func mergeAVX512(z []float64, a []float64, b []float64, v0 int, count int, n int)
+// Requires: AVX, AVX512F
+TEXT ·mergeAVX512(SB), NOSPLIT, $0-96
+	MOVQ  z_base+0(FP), AX
+	MOVQ  a_base+24(FP), CX
+	MOVQ  b_base+48(FP), DX
+	MOVQ  v0+72(FP), BX
+	MOVQ  count+80(FP), SI
+	MOVQ  n+88(FP), DI
+	MOVQ  BX, R8
+	SHLQ  $0x07, R8
+	ADDQ  AX, R8
+	SUBQ  BX, DI
+	SHLQ  $0x07, DI
+	LEAQ  (AX)(DI*1), AX
+	TESTQ SI, SI
+	JZ    mergeAVX512_done
+
+mergeAVX512_loop:
+	VMOVUPD (CX), Z0
+	VMOVUPD 64(CX), Z1
+	VADDPD  (DX), Z1, Z2
+	VSUBPD  64(DX), Z0, Z3
+	VMOVUPD (DX), Z4
+	VSUBPD  Z1, Z4, Z4
+	VADDPD  64(DX), Z0, Z0
+	VMOVUPD Z2, (R8)
+	VMOVUPD Z3, 64(R8)
+	VMOVUPD Z4, (AX)
+	VMOVUPD Z0, 64(AX)
+	ADDQ    $0x00000080, R8
+	SUBQ    $0x00000080, AX
+	ADDQ    $0x00000080, CX
+	ADDQ    $0x00000080, DX
+	DECQ    SI
+	JNZ     mergeAVX512_loop
+
+mergeAVX512_done:
 	VZEROUPPER
 	RET
 
@@ -2047,5 +2234,212 @@ radix8AVX2_q:
 	JNZ          radix8AVX2_p
 
 radix8AVX2_done:
+	VZEROUPPER
+	RET
+
+// func transpose8AVX2(dst []float64, ds int, dstep int, src []float64, ss int, sstep int, n int)
+// Requires: AVX
+TEXT ·transpose8AVX2(SB), NOSPLIT, $0-88
+	MOVQ  dst_base+0(FP), AX
+	MOVQ  src_base+40(FP), CX
+	MOVQ  ds+24(FP), DX
+	MOVQ  dstep+32(FP), BX
+	MOVQ  ss+64(FP), SI
+	MOVQ  sstep+72(FP), DI
+	MOVQ  n+80(FP), R8
+	SHLQ  $0x03, DX
+	SHLQ  $0x03, BX
+	SHLQ  $0x03, SI
+	SHLQ  $0x03, DI
+	LEAQ  (DX)(DX*2), R9
+	LEAQ  (SI)(SI*2), R10
+	TESTQ R8, R8
+	JZ    transpose8AVX2_done
+
+transpose8AVX2_loop:
+	LEAQ       (CX)(SI*4), R11
+	LEAQ       (AX)(DX*4), R12
+	VMOVUPD    (CX), Y0
+	VMOVUPD    (CX)(SI*1), Y1
+	VMOVUPD    (CX)(SI*2), Y2
+	VMOVUPD    (CX)(R10*1), Y3
+	VUNPCKLPD  Y1, Y0, Y4
+	VUNPCKHPD  Y1, Y0, Y0
+	VUNPCKLPD  Y3, Y2, Y1
+	VUNPCKHPD  Y3, Y2, Y2
+	VPERM2F128 $0x20, Y1, Y4, Y3
+	VMOVUPD    Y3, (AX)
+	VPERM2F128 $0x20, Y2, Y0, Y3
+	VMOVUPD    Y3, (AX)(DX*1)
+	VPERM2F128 $0x31, Y1, Y4, Y1
+	VMOVUPD    Y1, (AX)(DX*2)
+	VPERM2F128 $0x31, Y2, Y0, Y0
+	VMOVUPD    Y0, (AX)(R9*1)
+	VMOVUPD    32(CX), Y0
+	VMOVUPD    32(CX)(SI*1), Y1
+	VMOVUPD    32(CX)(SI*2), Y2
+	VMOVUPD    32(CX)(R10*1), Y3
+	VUNPCKLPD  Y1, Y0, Y4
+	VUNPCKHPD  Y1, Y0, Y0
+	VUNPCKLPD  Y3, Y2, Y1
+	VUNPCKHPD  Y3, Y2, Y2
+	VPERM2F128 $0x20, Y1, Y4, Y3
+	VMOVUPD    Y3, (R12)
+	VPERM2F128 $0x20, Y2, Y0, Y3
+	VMOVUPD    Y3, (R12)(DX*1)
+	VPERM2F128 $0x31, Y1, Y4, Y1
+	VMOVUPD    Y1, (R12)(DX*2)
+	VPERM2F128 $0x31, Y2, Y0, Y0
+	VMOVUPD    Y0, (R12)(R9*1)
+	VMOVUPD    (R11), Y0
+	VMOVUPD    (R11)(SI*1), Y1
+	VMOVUPD    (R11)(SI*2), Y2
+	VMOVUPD    (R11)(R10*1), Y3
+	VUNPCKLPD  Y1, Y0, Y4
+	VUNPCKHPD  Y1, Y0, Y0
+	VUNPCKLPD  Y3, Y2, Y1
+	VUNPCKHPD  Y3, Y2, Y2
+	VPERM2F128 $0x20, Y1, Y4, Y3
+	VMOVUPD    Y3, 32(AX)
+	VPERM2F128 $0x20, Y2, Y0, Y3
+	VMOVUPD    Y3, 32(AX)(DX*1)
+	VPERM2F128 $0x31, Y1, Y4, Y1
+	VMOVUPD    Y1, 32(AX)(DX*2)
+	VPERM2F128 $0x31, Y2, Y0, Y0
+	VMOVUPD    Y0, 32(AX)(R9*1)
+	VMOVUPD    32(R11), Y0
+	VMOVUPD    32(R11)(SI*1), Y1
+	VMOVUPD    32(R11)(SI*2), Y2
+	VMOVUPD    32(R11)(R10*1), Y3
+	VUNPCKLPD  Y1, Y0, Y4
+	VUNPCKHPD  Y1, Y0, Y0
+	VUNPCKLPD  Y3, Y2, Y1
+	VUNPCKHPD  Y3, Y2, Y2
+	VPERM2F128 $0x20, Y1, Y4, Y3
+	VMOVUPD    Y3, 32(R12)
+	VPERM2F128 $0x20, Y2, Y0, Y3
+	VMOVUPD    Y3, 32(R12)(DX*1)
+	VPERM2F128 $0x31, Y1, Y4, Y1
+	VMOVUPD    Y1, 32(R12)(DX*2)
+	VPERM2F128 $0x31, Y2, Y0, Y0
+	VMOVUPD    Y0, 32(R12)(R9*1)
+	ADDQ       DI, CX
+	ADDQ       BX, AX
+	DECQ       R8
+	JNZ        transpose8AVX2_loop
+
+transpose8AVX2_done:
+	VZEROUPPER
+	RET
+
+// func splitAVX2(a []float64, b []float64, z []float64, v0 int, count int, n int)
+// Requires: AVX
+TEXT ·splitAVX2(SB), NOSPLIT, $0-96
+	MOVQ  a_base+0(FP), AX
+	MOVQ  b_base+24(FP), CX
+	MOVQ  z_base+48(FP), DX
+	MOVQ  v0+72(FP), BX
+	MOVQ  count+80(FP), SI
+	MOVQ  n+88(FP), DI
+	MOVQ  BX, R8
+	SHLQ  $0x07, R8
+	ADDQ  DX, R8
+	SUBQ  BX, DI
+	SHLQ  $0x07, DI
+	LEAQ  (DX)(DI*1), DX
+	TESTQ SI, SI
+	JZ    splitAVX2_done
+
+splitAVX2_loop:
+	VMOVUPD (R8), Y0
+	VMOVUPD 64(R8), Y1
+	VADDPD  (DX), Y0, Y2
+	VSUBPD  64(DX), Y1, Y3
+	VADDPD  64(DX), Y1, Y1
+	VMOVUPD (DX), Y4
+	VSUBPD  Y0, Y4, Y4
+	VMULPD  fftconst_half<>+0(SB), Y2, Y2
+	VMOVUPD Y2, (AX)
+	VMULPD  fftconst_half<>+0(SB), Y3, Y3
+	VMOVUPD Y3, 64(AX)
+	VMULPD  fftconst_half<>+0(SB), Y1, Y1
+	VMOVUPD Y1, (CX)
+	VMULPD  fftconst_half<>+0(SB), Y4, Y4
+	VMOVUPD Y4, 64(CX)
+	VMOVUPD 32(R8), Y0
+	VMOVUPD 96(R8), Y1
+	VADDPD  32(DX), Y0, Y2
+	VSUBPD  96(DX), Y1, Y3
+	VADDPD  96(DX), Y1, Y1
+	VMOVUPD 32(DX), Y4
+	VSUBPD  Y0, Y4, Y4
+	VMULPD  fftconst_half<>+0(SB), Y2, Y2
+	VMOVUPD Y2, 32(AX)
+	VMULPD  fftconst_half<>+0(SB), Y3, Y3
+	VMOVUPD Y3, 96(AX)
+	VMULPD  fftconst_half<>+0(SB), Y1, Y1
+	VMOVUPD Y1, 32(CX)
+	VMULPD  fftconst_half<>+0(SB), Y4, Y4
+	VMOVUPD Y4, 96(CX)
+	ADDQ    $0x00000080, R8
+	SUBQ    $0x00000080, DX
+	ADDQ    $0x00000080, AX
+	ADDQ    $0x00000080, CX
+	DECQ    SI
+	JNZ     splitAVX2_loop
+
+splitAVX2_done:
+	VZEROUPPER
+	RET
+
+// func mergeAVX2(z []float64, a []float64, b []float64, v0 int, count int, n int)
+// Requires: AVX
+TEXT ·mergeAVX2(SB), NOSPLIT, $0-96
+	MOVQ  z_base+0(FP), AX
+	MOVQ  a_base+24(FP), CX
+	MOVQ  b_base+48(FP), DX
+	MOVQ  v0+72(FP), BX
+	MOVQ  count+80(FP), SI
+	MOVQ  n+88(FP), DI
+	MOVQ  BX, R8
+	SHLQ  $0x07, R8
+	ADDQ  AX, R8
+	SUBQ  BX, DI
+	SHLQ  $0x07, DI
+	LEAQ  (AX)(DI*1), AX
+	TESTQ SI, SI
+	JZ    mergeAVX2_done
+
+mergeAVX2_loop:
+	VMOVUPD (CX), Y0
+	VMOVUPD 64(CX), Y1
+	VADDPD  (DX), Y1, Y2
+	VSUBPD  64(DX), Y0, Y3
+	VMOVUPD (DX), Y4
+	VSUBPD  Y1, Y4, Y4
+	VADDPD  64(DX), Y0, Y0
+	VMOVUPD Y2, (R8)
+	VMOVUPD Y3, 64(R8)
+	VMOVUPD Y4, (AX)
+	VMOVUPD Y0, 64(AX)
+	VMOVUPD 32(CX), Y0
+	VMOVUPD 96(CX), Y1
+	VADDPD  32(DX), Y1, Y2
+	VSUBPD  96(DX), Y0, Y3
+	VMOVUPD 32(DX), Y4
+	VSUBPD  Y1, Y4, Y4
+	VADDPD  96(DX), Y0, Y0
+	VMOVUPD Y2, 32(R8)
+	VMOVUPD Y3, 96(R8)
+	VMOVUPD Y4, 32(AX)
+	VMOVUPD Y0, 96(AX)
+	ADDQ    $0x00000080, R8
+	SUBQ    $0x00000080, AX
+	ADDQ    $0x00000080, CX
+	ADDQ    $0x00000080, DX
+	DECQ    SI
+	JNZ     mergeAVX2_loop
+
+mergeAVX2_done:
 	VZEROUPPER
 	RET

@@ -282,3 +282,55 @@ func radixGeneric(y, x []float64, st *stage) {
 		}
 	}
 }
+
+// transpose8Go transposes n 8×8 tiles: for t < n and i, j < 8,
+//
+//	dst[t·dstep + j·ds + i] = src[t·sstep + i·ss + j].
+func transpose8Go(dst []float64, ds, dstep int, src []float64, ss, sstep, n int) {
+	for t := range n {
+		s, d := src[t*sstep:], dst[t*dstep:]
+		for i := range 8 {
+			row := s[i*ss : i*ss+8]
+			for j, v := range row {
+				d[j*ds+i] = v
+			}
+		}
+	}
+}
+
+// splitGo separates the half spectra of the pairs of real sequences carried
+// by the batch z as z = a + ib (lane by lane): for t < count, with v = v0+t
+// and w = n−v (1 ≤ v0, v0+count−1 < n),
+//
+//	a[t] = (z[v] + conj z[w])/2,  b[t] = (z[v] − conj z[w])/(2i).
+func splitGo(a, b, z []float64, v0, count, n int) {
+	for t := range count {
+		zv, zw := blk(z, v0+t), blk(z, n-v0-t)
+		at, bt := blk(a, t), blk(b, t)
+		for l := range lanes {
+			zr, zi := zv[l], zv[lanes+l]
+			wr, wi := zw[l], zw[lanes+l]
+			at[l], at[lanes+l] = (zr+wr)*0.5, (zi-wi)*0.5
+			bt[l], bt[lanes+l] = (zi+wi)*0.5, (wr-zr)*0.5
+		}
+	}
+}
+
+// mergeGo is the inverse of splitGo for an inverse transform: for t <
+// count, with v = v0+t and w = n−v, it writes Z = A + iB,
+//
+//	Z[v] = a[t] + i·b[t],  Z[w] = conj a[t] + i·conj b[t],
+//
+// to z with real and imaginary parts exchanged (see seq.forward).
+func mergeGo(z, a, b []float64, v0, count, n int) {
+	for t := range count {
+		zv, zw := blk(z, v0+t), blk(z, n-v0-t)
+		at, bt := blk(a, t), blk(b, t)
+		for l := range lanes {
+			ar, ai := at[l], at[lanes+l]
+			br, bi := bt[l], bt[lanes+l]
+			zv[l], zv[lanes+l] = ai+br, ar-bi
+			zw[l], zw[lanes+l] = br-ai, ar+bi
+		}
+	}
+}

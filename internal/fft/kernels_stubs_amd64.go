@@ -19,6 +19,15 @@ func radix5AVX512(y []float64, x []float64, tw []float64, m int, s int)
 // radix8AVX512 runs a radix-8 stage (see kernels_go.go) with AVX512.
 func radix8AVX512(y []float64, x []float64, tw []float64, m int, s int)
 
+// transpose8AVX512 transposes n 8×8 tiles (see transpose8Go) with AVX512.
+func transpose8AVX512(dst []float64, ds int, dstep int, src []float64, ss int, sstep int, n int)
+
+// splitAVX512 separates the half spectra of paired real sequences (see splitGo) with AVX512.
+func splitAVX512(a []float64, b []float64, z []float64, v0 int, count int, n int)
+
+// mergeAVX512 builds the exchanged spectrum of paired real sequences (see mergeGo) with AVX512.
+func mergeAVX512(z []float64, a []float64, b []float64, v0 int, count int, n int)
+
 // radix2AVX2 runs a radix-2 stage (see kernels_go.go) with AVX2.
 func radix2AVX2(y []float64, x []float64, tw []float64, m int, s int)
 
@@ -33,3 +42,12 @@ func radix5AVX2(y []float64, x []float64, tw []float64, m int, s int)
 
 // radix8AVX2 runs a radix-8 stage (see kernels_go.go) with AVX2.
 func radix8AVX2(y []float64, x []float64, tw []float64, m int, s int)
+
+// transpose8AVX2 transposes n 8×8 tiles (see transpose8Go) with AVX2.
+func transpose8AVX2(dst []float64, ds int, dstep int, src []float64, ss int, sstep int, n int)
+
+// splitAVX2 separates the half spectra of paired real sequences (see splitGo) with AVX2.
+func splitAVX2(a []float64, b []float64, z []float64, v0 int, count int, n int)
+
+// mergeAVX2 builds the exchanged spectrum of paired real sequences (see mergeGo) with AVX2.
+func mergeAVX2(z []float64, a []float64, b []float64, v0 int, count int, n int)

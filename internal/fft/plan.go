@@ -20,6 +20,15 @@ type Plan struct {
 	plainFrom int  // 1 for even cols, 0 for odd
 	packed    bool // even cols: columns 0 and cols/2 share a transform
 
+	ks *kernelSet
+	// The real transforms keep the half spectrum between their passes in
+	// inter, as blocks of 16 values (lanes·2): rowsPad×nctPad complex values,
+	// nct = halfColumns() rounded up to lanes, rows up to 2·lanes (see
+	// real.go for the two layouts).
+	inter   []float64
+	rowsPad int
+	nctPad  int
+
 	work      []work
 	group     parallel.Group
 	maxChunks int
@@ -38,9 +47,11 @@ type Plan struct {
 	riColFn func(c, lo, hi int)
 }
 
-// work is the scratch space of one chunk: two batches in block layout.
+// work is the scratch space of one chunk: two batches in block layout, and
+// the half spectra of one batch of real rows (sa, sb: nctPad elements each).
 type work struct {
-	x, y []float64
+	x, y   []float64
+	sa, sb []float64
 }
 
 // NewPlan returns a plan for rows×cols arrays whose passes use all cores. It
@@ -66,16 +77,22 @@ func newPlanKernels(rows, cols, workers int, ks *kernelSet) *Plan {
 	if rows < 1 || cols < 1 || workers < 1 {
 		panic("fft: non-positive size")
 	}
-	p := &Plan{rows: rows, cols: cols, row: newSeqKernels(cols, ks), col: newSeqKernels(rows, ks), maxChunks: workers}
+	p := &Plan{rows: rows, cols: cols, row: newSeqKernels(cols, ks), col: newSeqKernels(rows, ks), maxChunks: workers, ks: ks}
 	if cols%2 == 0 {
 		p.packed, p.plainFrom, p.halfPlain = true, 1, cols/2-1
 	} else {
 		p.halfPlain = cols/2 + 1
 	}
-	n := max(p.row.bufLen(), p.col.bufLen())
+	p.rowsPad = pairBlocks(rows) * 2 * lanes
+	p.nctPad = blocks(p.halfColumns()) * lanes
+	p.inter = make([]float64, p.rowsPad*p.nctPad*2)
+	n := max(p.row.bufLen(), p.col.bufLen(), p.rowsPad*block, blocks(cols)*lanes*block)
 	p.work = make([]work, workers)
 	for i := range p.work {
-		p.work[i] = work{x: make([]float64, n), y: make([]float64, n)}
+		p.work[i] = work{
+			x: make([]float64, n), y: make([]float64, n),
+			sa: make([]float64, p.nctPad*block), sb: make([]float64, p.nctPad*block),
+		}
 	}
 	p.rowFn = p.rowPass
 	p.colFn = p.colPass

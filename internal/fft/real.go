@@ -67,64 +67,98 @@ func (p *Plan) halfBatch(b int) (j0, np int, pair bool) {
 	return p.plainFrom + t0, np, p.packed && np < nt
 }
 
+// The half spectrum between the passes. The forward transform stores it in
+// p.inter by column batches: batch jb (the column transforms t = jb·lanes..,
+// see halfBatch for t ↦ column) holds rowsPad elements, one per row, ready
+// for the column pass. The inverse transform stores it by row groups: group
+// g (rows g·lanes..) holds nctPad elements, one per t, ready for the row
+// pass. Row passes keep the half spectra of a batch of real rows in w.sa
+// (rows i0..i0+lanes−1) and w.sb (the next lanes rows), indexed by t:
+// t = v−1 for the plain columns and t = nct−1 for the pair of columns 0
+// and cols/2 (real parts in the real lanes, cols/2 in the imaginary ones)
+// when cols is even, t = v when cols is odd.
+
+// realForwardRows transforms the batches lo..hi-1 of 2·lanes real rows.
 func (p *Plan) realForwardRows(c, lo, hi int) {
 	w := &p.work[c]
-	n, h, s := p.cols, p.HalfCols(), p.rstride
+	n, ks := p.cols, p.ks
 	for b := lo; b < hi; b++ {
 		i0 := b * 2 * lanes
-		nr := min(2*lanes, p.rows-i0)
-		x := w.x[:n*block]
-		for l := range lanes {
-			for half, slot := range [2]int{0, lanes} {
-				i := i0 + half*lanes + l
-				if i >= i0+nr {
-					for k := range n {
-						x[k*block+slot+l] = 0
-					}
-					continue
-				}
-				for k, v := range p.rdata[i*s : i*s+n] {
-					x[k*block+slot+l] = v
-				}
+		p.gatherRealRows(w.x, i0)
+		z := p.row.forward(w.x, w.y)
+		sa, sb := w.sa, w.sb
+		if p.packed {
+			ks.split(sa, sb, z, 1, n/2-1, n)
+			t, e0, en := blk(sa, p.halfPlain), blk(z, 0), blk(z, n/2)
+			u := blk(sb, p.halfPlain)
+			for l := range lanes {
+				t[l], t[lanes+l] = e0[l], en[l]
+				u[l], u[lanes+l] = e0[lanes+l], en[lanes+l]
+			}
+		} else {
+			ks.split(sa[block:], sb[block:], z, 1, n/2, n)
+			t, u, e0 := blk(sa, 0), blk(sb, 0), blk(z, 0)
+			for l := range lanes {
+				t[l], t[lanes+l] = e0[l], 0
+				u[l], u[lanes+l] = e0[lanes+l], 0
 			}
 		}
-		z := p.row.forward(w.x, w.y)
-		for l := range min(nr, lanes) {
-			da := p.cdata[(i0+l)*h : (i0+l+1)*h]
-			var db []complex128
-			if i := i0 + lanes + l; i < i0+nr {
-				db = p.cdata[i*h : (i+1)*h]
+		// Transpose into the column batches: element i0+j, lane i of batch
+		// jb is element jb·lanes+i, lane j of sa (sb for the next rows).
+		nb, step := p.nctPad/lanes, p.rowsPad*block
+		for part := 0; part < block; part += lanes {
+			ks.transpose8(p.inter[i0*block+part:], block, step, sa[part:], block, lanes*block, nb)
+			ks.transpose8(p.inter[(i0+lanes)*block+part:], block, step, sb[part:], block, lanes*block, nb)
+		}
+	}
+}
+
+// gatherRealRows fills x with the real rows i0..i0+lanes−1 (real parts) and
+// i0+lanes..i0+2·lanes−1 (imaginary parts) of rdata; lanes of missing rows
+// are zero.
+func (p *Plan) gatherRealRows(x []float64, i0 int) {
+	n, s := p.cols, p.rstride
+	full := n / lanes * lanes
+	for half, slot := range [2]int{0, lanes} {
+		r0 := i0 + half*lanes
+		nr := min(lanes, max(0, p.rows-r0))
+		if nr == lanes && full > 0 {
+			p.ks.transpose8(x[slot:], block, lanes*block, p.rdata[r0*s:], s, lanes, n/lanes)
+		}
+		from := 0
+		if nr == lanes {
+			from = full
+		}
+		for l := range lanes {
+			if l >= nr {
+				for k := range n {
+					x[k*block+slot+l] = 0
+				}
+				continue
 			}
-			for v := range da {
-				vm := n - v
-				if v == 0 {
-					vm = 0
-				}
-				zr, zi := z[v*block+l], z[v*block+lanes+l]
-				mr, mi := z[vm*block+l], z[vm*block+lanes+l]
-				da[v] = complex((zr+mr)/2, (zi-mi)/2)
-				if db != nil {
-					db[v] = complex((zi+mi)/2, (mr-zr)/2)
-				}
+			row := p.rdata[(r0+l)*s : (r0+l)*s+n]
+			for k := from; k < n; k++ {
+				x[k*block+slot+l] = row[k]
 			}
 		}
 	}
 }
 
+// realForwardCols transforms the column batches lo..hi-1 of p.inter and
+// writes the half spectrum to cdata.
 func (p *Plan) realForwardCols(c, lo, hi int) {
 	w := &p.work[c]
 	m, h := p.rows, p.HalfCols()
 	d := p.cdata
+	size := p.rowsPad * block
 	for b := lo; b < hi; b++ {
 		j0, np, pair := p.halfBatch(b)
-		gatherCols(w.x, d, h, j0, np, m, false)
-		if pair {
-			for i := range m {
-				e := blk(w.x, i)
-				e[np], e[lanes+np] = real(d[i*h]), real(d[i*h+h-1])
-			}
+		x := p.inter[b*size : (b+1)*size]
+		if p.col.bufLen() > size {
+			copy(w.x, x)
+			x = w.x
 		}
-		z := p.col.forward(w.x, w.y)
+		z := p.col.forward(x, w.y)
 		scatterCols(d, h, j0, np, m, z, false)
 		if pair {
 			for u := range m {
@@ -138,6 +172,8 @@ func (p *Plan) realForwardCols(c, lo, hi int) {
 	}
 }
 
+// realInverseCols transforms the column batches lo..hi-1 of the half
+// spectrum in cdata and stores them in p.inter by row groups.
 func (p *Plan) realInverseCols(c, lo, hi int) {
 	w := &p.work[c]
 	m, h := p.rows, p.HalfCols()
@@ -159,63 +195,65 @@ func (p *Plan) realInverseCols(c, lo, hi int) {
 			}
 		}
 		z := p.col.forward(w.x, w.y)
-		scatterCols(d, h, j0, np, m, z, true)
-		if pair {
-			for i := range m {
-				e := blk(z, i)
-				d[i*h] = complex(e[lanes+np], 0)
-				d[i*h+h-1] = complex(e[np], 0)
-			}
-		}
+		// The rows past m are padding, transposed too: zero them, so that
+		// the row pass pairs real rows with zeros (any other value would
+		// change the rounding of its partner).
+		z = z[:p.rowsPad*block]
+		clear(z[m*block:])
+		// Element t = b·lanes+i, lane j of row group g is element g·lanes+j,
+		// lane i of z, with real and imaginary parts exchanged back.
+		groups, step := p.rowsPad/lanes, p.nctPad*block
+		p.ks.transpose8(p.inter[b*lanes*block:], block, step, z[lanes:], block, lanes*block, groups)
+		p.ks.transpose8(p.inter[b*lanes*block+lanes:], block, step, z, block, lanes*block, groups)
 	}
 }
 
+// realInverseRows transforms the batches lo..hi-1 of 2·lanes rows from the
+// row groups of p.inter and writes them to rdata.
 func (p *Plan) realInverseRows(c, lo, hi int) {
 	w := &p.work[c]
-	n, h, s := p.cols, p.HalfCols(), p.rstride
+	n, s, ks := p.cols, p.rstride, p.ks
+	size := p.nctPad * block
+	x := w.x
 	for b := lo; b < hi; b++ {
 		i0 := b * 2 * lanes
-		nr := min(2*lanes, p.rows-i0)
-		x := w.x[:n*block]
-		for l := range lanes {
-			if l >= nr {
-				for k := range n {
-					x[k*block+l], x[k*block+lanes+l] = 0, 0
-				}
-				continue
+		a := p.inter[2*b*size : (2*b+1)*size]
+		bb := p.inter[(2*b+1)*size : (2*b+2)*size]
+		// Z = A + iB, stored exchanged; the self-conjugate frequencies 0
+		// and n/2 take the real parts only.
+		if p.packed {
+			ks.merge(x, a, bb, 1, n/2-1, n)
+			t, u := blk(a, p.halfPlain), blk(bb, p.halfPlain)
+			e0, en := blk(x, 0), blk(x, n/2)
+			for l := range lanes {
+				e0[l], e0[lanes+l] = u[l], t[l]
+				en[l], en[lanes+l] = u[lanes+l], t[lanes+l]
 			}
-			a := p.cdata[(i0+l)*h : (i0+l+1)*h]
-			bi := i0 + lanes + l
-			hasB := bi < i0+nr
-			for v, av := range a {
-				ar, ai := real(av), imag(av)
-				var br, bim float64
-				if hasB {
-					bv := p.cdata[bi*h+v]
-					br, bim = real(bv), imag(bv)
-				}
-				if v == 0 || 2*v == n {
-					ai, bim = 0, 0
-				}
-				// Z[v] = A[v] + i·B[v], and Z[−v] = conj A[v] + i·conj B[v]
-				// for the columns the half spectrum leaves out; stored
-				// with real and imaginary parts exchanged.
-				x[v*block+l], x[v*block+lanes+l] = ai+br, ar-bim
-				if v > 0 && 2*v < n {
-					x[(n-v)*block+l], x[(n-v)*block+lanes+l] = br-ai, ar+bim
-				}
+		} else {
+			ks.merge(x, a[block:], bb[block:], 1, n/2, n)
+			t, u, e0 := blk(a, 0), blk(bb, 0), blk(x, 0)
+			for l := range lanes {
+				e0[l], e0[lanes+l] = u[l], t[l]
 			}
 		}
-		z := p.row.forward(w.x, w.y)
-		for l := range min(nr, lanes) {
-			da := p.rdata[(i0+l)*s : (i0+l)*s+n]
-			for j := range da {
-				da[j] = z[j*block+lanes+l]
+		z := p.row.forward(x, w.y)
+		// Row i0+l is lane l of the imaginary parts (exchanged back), row
+		// i0+lanes+l lane l of the real parts.
+		full := n / lanes * lanes
+		for half, slot := range [2]int{lanes, 0} {
+			r0 := i0 + half*lanes
+			nr := min(lanes, max(0, p.rows-r0))
+			if nr == lanes && full > 0 {
+				ks.transpose8(p.rdata[r0*s:], s, lanes, z[slot:], block, lanes*block, n/lanes)
 			}
-			if i := i0 + lanes + l; i < i0+nr {
-				db := p.rdata[i*s : i*s+n]
-				for j := range db {
-					db[j] = z[j*block+l]
+			from := 0
+			if nr == lanes {
+				from = full
+			}
+			for l := range nr {
+				row := p.rdata[(r0+l)*s : (r0+l)*s+n]
+				for k := from; k < n; k++ {
+					row[k] = z[k*block+slot+l]
 				}
 			}
 		}

@@ -191,6 +191,11 @@ type kernelFunc func(y, x, tw []float64, m, s int)
 type kernelSet struct {
 	name string
 	k    [9]kernelFunc
+
+	// Data movement of the 2-D passes (see transpose8Go, splitGo, mergeGo).
+	transpose8 func(dst []float64, ds, dstep int, src []float64, ss, sstep, n int)
+	split      func(a, b, z []float64, v0, count, n int)
+	merge      func(z, a, b []float64, v0, count, n int)
 }
 
 // kernel returns the kernel of radix r, or nil.
@@ -202,7 +207,13 @@ func (ks *kernelSet) kernel(r int) kernelFunc {
 }
 
 // goKernels are the plain-Go kernels (kernels_go.go).
-var goKernels = &kernelSet{name: "go", k: [9]kernelFunc{2: radix2Go, 3: radix3Go, 4: radix4Go, 5: radix5Go, 8: radix8Go}}
+var goKernels = &kernelSet{
+	name:       "go",
+	k:          [9]kernelFunc{2: radix2Go, 3: radix3Go, 4: radix4Go, 5: radix5Go, 8: radix8Go},
+	transpose8: transpose8Go,
+	split:      splitGo,
+	merge:      mergeGo,
+}
 
 var (
 	// bestKernels are the kernels new plans use: the assembly ones where the

@@ -242,3 +242,85 @@ func BenchmarkSeq(b *testing.B) {
 		})
 	}
 }
+
+// TestMovesAgainstGo checks the assembly transposes, splits and merges
+// against the plain-Go ones, which are checked against their definitions
+// here too. All three only add, subtract and halve, so the results must be
+// identical bit for bit.
+func TestMovesAgainstGo(t *testing.T) {
+	rnd := rand.New(rand.NewPCG(4, 4))
+	randSlice := func(n int) []float64 {
+		x := make([]float64, n)
+		for i := range x {
+			x[i] = rnd.NormFloat64()
+		}
+		return x
+	}
+	for _, ks := range kernelSets {
+		// Transposes: strides of tiles in rows (ss = 8, 13), in blocks (16)
+		// and tile steps that skip.
+		for _, c := range [][5]int{{16, 128, 8, 8, 3}, {13, 8, 16, 128, 2}, {8, 64, 8, 64, 1}, {16, 200, 9, 72, 4}, {16, 16, 16, 16, 0}} {
+			ds, dstep, ss, sstep, n := c[0], c[1], c[2], c[3], c[4]
+			src := randSlice(max(n-1, 0)*sstep + 7*ss + 8)
+			got := randSlice(max(n-1, 0)*dstep + 7*ds + 8)
+			want := append([]float64(nil), got...)
+			ks.transpose8(got, ds, dstep, src, ss, sstep, n)
+			for tt := range n {
+				for i := range 8 {
+					for j := range 8 {
+						want[tt*dstep+j*ds+i] = src[tt*sstep+i*ss+j]
+					}
+				}
+			}
+			for i := range want {
+				if got[i] != want[i] {
+					t.Fatalf("%s transpose %v: element %d: got %v want %v", ks.name, c, i, got[i], want[i])
+				}
+			}
+		}
+		// Splits and merges of a batch of length n from v0.
+		for _, c := range [][3]int{{96, 1, 47}, {9, 1, 4}, {16, 3, 5}, {8, 1, 0}} {
+			n, v0, count := c[0], c[1], c[2]
+			z := randSlice(n * block)
+			a, b := randSlice(count*block), randSlice(count*block)
+			ks.split(a, b, z, v0, count, n)
+			wa, wb := make([]float64, len(a)), make([]float64, len(b))
+			splitGo(wa, wb, z, v0, count, n)
+			for tt := range count {
+				for l := range lanes {
+					v, w := v0+tt, n-v0-tt
+					zr, zi := z[v*block+l], z[v*block+lanes+l]
+					mr, mi := z[w*block+l], z[w*block+lanes+l]
+					if wa[tt*block+l] != (zr+mr)/2 || wa[tt*block+lanes+l] != (zi-mi)/2 ||
+						wb[tt*block+l] != (zi+mi)/2 || wb[tt*block+lanes+l] != (mr-zr)/2 {
+						t.Fatalf("splitGo n=%d v=%d lane %d: wrong half spectra", n, v, l)
+					}
+				}
+			}
+			for i := range a {
+				if a[i] != wa[i] || b[i] != wb[i] {
+					t.Fatalf("%s split %v: element %d differs", ks.name, c, i)
+				}
+			}
+			got := randSlice(n * block)
+			want := append([]float64(nil), got...)
+			ks.merge(got, a, b, v0, count, n)
+			mergeGo(want, a, b, v0, count, n)
+			for i := range want {
+				if got[i] != want[i] {
+					t.Fatalf("%s merge %v: element %d differs", ks.name, c, i)
+				}
+			}
+			for tt := range count {
+				v := v0 + tt
+				for l := range lanes {
+					ar, ai, br, bi := a[tt*block+l], a[tt*block+lanes+l], b[tt*block+l], b[tt*block+lanes+l]
+					// Z[v] = A + iB, stored as (Im, Re).
+					if want[v*block+l] != ai+br || want[v*block+lanes+l] != ar-bi {
+						t.Fatalf("mergeGo n=%d v=%d lane %d: wrong Z[v]", n, v, l)
+					}
+				}
+			}
+		}
+	}
+}

@@ -68,6 +68,14 @@ func defineConsts() {
 		}
 		constMem[name] = m
 	}
+	// Indices of the second stage of the AVX-512 8×8 transpose.
+	for k, idx := range [2][8]uint64{{0, 1, 8, 9, 4, 5, 12, 13}, {2, 3, 10, 11, 6, 7, 14, 15}} {
+		m := GLOBL(fmt.Sprintf("fftconst_tperm%d", k), RODATA|NOPTR)
+		for i, v := range idx {
+			DATA(8*i, U64(v))
+		}
+		constMem[fmt.Sprintf("tperm%d", k)] = m
+	}
 }
 
 // gen emits the code of one kernel.
@@ -395,6 +403,258 @@ func kernel(r int, is isa) {
 	RET()
 }
 
+// transpose emits transpose8<ISA>(dst []float64, ds, dstep int, src
+// []float64, ss, sstep, n int): for t < n, the 8×8 tile of src at t·sstep
+// (row stride ss) is written transposed to dst at t·dstep (row stride ds):
+// dst[t·dstep + j·ds + i] = src[t·sstep + i·ss + j] for i, j < 8. Strides
+// are in float64 elements.
+func transpose(is isa) {
+	name := "transpose8" + is.name
+	TEXT(name, NOSPLIT, "func(dst []float64, ds, dstep int, src []float64, ss, sstep, n int)")
+	Doc(name + " transposes n 8×8 tiles (see transpose8Go) with " + is.name + ".")
+	dst := Load(Param("dst").Base(), GP64())
+	src := Load(Param("src").Base(), GP64())
+	ds, dstep := Load(Param("ds"), GP64()), Load(Param("dstep"), GP64())
+	ss, sstep := Load(Param("ss"), GP64()), Load(Param("sstep"), GP64())
+	n := Load(Param("n"), GP64())
+	for _, r := range []reg.Register{ds, dstep, ss, sstep} {
+		SHLQ(U8(3), r)
+	}
+	ds3, ss3 := GP64(), GP64()
+	LEAQ(Mem{Base: ds, Index: ds, Scale: 2}, ds3)
+	LEAQ(Mem{Base: ss, Index: ss, Scale: 2}, ss3)
+	src4, dst4 := GP64(), GP64()
+	row := func(base, b4, st, st3 reg.Register, i, disp int) Mem {
+		b := base
+		if i >= 4 {
+			b = b4
+		}
+		switch i % 4 {
+		case 0:
+			return Mem{Base: b, Disp: disp}
+		case 1:
+			return Mem{Base: b, Index: st, Scale: 1, Disp: disp}
+		case 2:
+			return Mem{Base: b, Index: st, Scale: 2, Disp: disp}
+		}
+		return Mem{Base: b, Index: st3, Scale: 1, Disp: disp}
+	}
+	TESTQ(n, n)
+	JZ(LabelRef(name + "_done"))
+	var idx [2]reg.VecVirtual
+	if is.zmm {
+		// Permutation indices of the second stage (VPERMT2PD: 0–7 from the
+		// first table, 8–15 from the second).
+		for k, m := range []Mem{constMem["tperm0"], constMem["tperm1"]} {
+			idx[k] = ZMM()
+			VMOVDQU64(m, idx[k])
+		}
+	}
+	Label(name + "_loop")
+	LEAQ(Mem{Base: src, Index: ss, Scale: 4}, src4)
+	LEAQ(Mem{Base: dst, Index: ds, Scale: 4}, dst4)
+	if is.zmm {
+		var r, t, u [8]reg.VecVirtual
+		for i := range 8 {
+			r[i] = ZMM()
+			VMOVUPD(row(src, src4, ss, ss3, i, 0), r[i])
+		}
+		// t_{2k}, t_{2k+1}: unpack rows 2k and 2k+1 (pairs per 128-bit lane).
+		for k := range 4 {
+			t[2*k], t[2*k+1] = ZMM(), ZMM()
+			VUNPCKLPD(r[2*k+1], r[2*k], t[2*k])
+			VUNPCKHPD(r[2*k+1], r[2*k], t[2*k+1])
+		}
+		// u: 4×4 blocks of rows 0–3 (from t0..t3) and 4–7 (t4..t7).
+		perm := func(a, b reg.VecVirtual, k int) reg.VecVirtual {
+			d := ZMM()
+			VMOVAPD(a, d)
+			VPERMT2PD(b, idx[k], d)
+			return d
+		}
+		u[0], u[1] = perm(t[0], t[2], 0), perm(t[0], t[2], 1)
+		u[2], u[3] = perm(t[1], t[3], 0), perm(t[1], t[3], 1)
+		u[4], u[5] = perm(t[4], t[6], 0), perm(t[4], t[6], 1)
+		u[6], u[7] = perm(t[5], t[7], 0), perm(t[5], t[7], 1)
+		// Column c: 256-bit halves of u (rows 0–3) and u' (rows 4–7).
+		cols := [8]struct {
+			a, b reg.VecVirtual
+			hi   bool
+		}{{u[0], u[4], false}, {u[2], u[6], false}, {u[1], u[5], false}, {u[3], u[7], false},
+			{u[0], u[4], true}, {u[2], u[6], true}, {u[1], u[5], true}, {u[3], u[7], true}}
+		for c, cc := range cols {
+			d := ZMM()
+			imm := U8(0x44)
+			if cc.hi {
+				imm = U8(0xee)
+			}
+			VSHUFF64X2(imm, cc.b, cc.a, d)
+			VMOVUPD(d, row(dst, dst4, ds, ds3, c, 0))
+		}
+	} else {
+		// Four 4×4 blocks: rows 4bi.., columns 4bj.. go to rows 4bj..,
+		// columns 4bi.. of the tile.
+		for bi := range 2 {
+			for bj := range 2 {
+				var r [4]reg.VecVirtual
+				for i := range 4 {
+					r[i] = YMM()
+					VMOVUPD(row(src, src4, ss, ss3, 4*bi+i, 32*bj), r[i])
+				}
+				t0, t1, t2, t3 := YMM(), YMM(), YMM(), YMM()
+				VUNPCKLPD(r[1], r[0], t0)
+				VUNPCKHPD(r[1], r[0], t1)
+				VUNPCKLPD(r[3], r[2], t2)
+				VUNPCKHPD(r[3], r[2], t3)
+				for c, pr := range [4][2]reg.VecVirtual{{t0, t2}, {t1, t3}, {t0, t2}, {t1, t3}} {
+					d := YMM()
+					imm := U8(0x20)
+					if c >= 2 {
+						imm = U8(0x31)
+					}
+					VPERM2F128(imm, pr[1], pr[0], d)
+					VMOVUPD(d, row(dst, dst4, ds, ds3, 4*bj+c, 32*bi))
+				}
+			}
+		}
+	}
+	ADDQ(sstep, src)
+	ADDQ(dstep, dst)
+	DECQ(n)
+	JNZ(LabelRef(name + "_loop"))
+	Label(name + "_done")
+	VZEROUPPER()
+	RET()
+}
+
+// vecPart returns the memory operand of one vector of a block: part 0 the
+// real, 1 the imaginary lanes, half h of an AVX2 block.
+func vecPart(base reg.Register, part, h int) Mem {
+	return Mem{Base: base, Disp: part*imOff + 32*h}
+}
+
+// split emits split<ISA>(a, b, z []float64, v0, count, n int): for t <
+// count, with v = v0+t and w = n−v, the half spectra of the two real
+// sequences carried by z (see splitGo):
+//
+//	a[t] = (z[v] + conj z[w])/2,  b[t] = (z[v] − conj z[w])/(2i).
+func split(is isa) {
+	name := "split" + is.name
+	TEXT(name, NOSPLIT, "func(a, b, z []float64, v0, count, n int)")
+	Doc(name + " separates the half spectra of paired real sequences (see splitGo) with " + is.name + ".")
+	a := Load(Param("a").Base(), GP64())
+	b := Load(Param("b").Base(), GP64())
+	z := Load(Param("z").Base(), GP64())
+	v0 := Load(Param("v0"), GP64())
+	count := Load(Param("count"), GP64())
+	n := Load(Param("n"), GP64())
+	pz, pw := GP64(), GP64()
+	// pz = z + v0·128, pw = z + (n−v0)·128.
+	MOVQ(v0, pz)
+	SHLQ(U8(7), pz)
+	ADDQ(z, pz)
+	SUBQ(v0, n)
+	SHLQ(U8(7), n)
+	LEAQ(Mem{Base: z, Index: n, Scale: 1}, pw)
+	TESTQ(count, count)
+	JZ(LabelRef(name + "_done"))
+	Label(name + "_loop")
+	for h := range is.halves {
+		vec := func() reg.VecVirtual {
+			if is.zmm {
+				return ZMM()
+			}
+			return YMM()
+		}
+		zr, zi := vec(), vec()
+		VMOVUPD(vecPart(pz, 0, h), zr)
+		VMOVUPD(vecPart(pz, 1, h), zi)
+		ar, ai, br, bi := vec(), vec(), vec(), vec()
+		VADDPD(vecPart(pw, 0, h), zr, ar) // zr + wr
+		VSUBPD(vecPart(pw, 1, h), zi, ai) // zi − wi
+		VADDPD(vecPart(pw, 1, h), zi, br) // zi + wi
+		VMOVUPD(vecPart(pw, 0, h), bi)
+		VSUBPD(zr, bi, bi) // wr − zr
+		for i, v := range []reg.VecVirtual{ar, ai, br, bi} {
+			VMULPD(constMem["half"], v, v)
+			base := a
+			if i >= 2 {
+				base = b
+			}
+			VMOVUPD(v, vecPart(base, i%2, h))
+		}
+	}
+	ADDQ(U32(blockBytes), pz)
+	SUBQ(U32(blockBytes), pw)
+	ADDQ(U32(blockBytes), a)
+	ADDQ(U32(blockBytes), b)
+	DECQ(count)
+	JNZ(LabelRef(name + "_loop"))
+	Label(name + "_done")
+	VZEROUPPER()
+	RET()
+}
+
+// merge emits merge<ISA>(z, a, b []float64, v0, count, n int), the inverse
+// of split with real and imaginary parts exchanged for an inverse
+// transform: for t < count, with v = v0+t and w = n−v, the spectrum
+// Z = A + iB of the paired sequences,
+//
+//	Z[v] = a[t] + i·b[t],  Z[w] = conj a[t] + i·conj b[t],
+//
+// is stored exchanged: z[v] = (Im Z[v], Re Z[v]), and likewise z[w].
+func merge(is isa) {
+	name := "merge" + is.name
+	TEXT(name, NOSPLIT, "func(z, a, b []float64, v0, count, n int)")
+	Doc(name + " builds the exchanged spectrum of paired real sequences (see mergeGo) with " + is.name + ".")
+	z := Load(Param("z").Base(), GP64())
+	a := Load(Param("a").Base(), GP64())
+	b := Load(Param("b").Base(), GP64())
+	v0 := Load(Param("v0"), GP64())
+	count := Load(Param("count"), GP64())
+	n := Load(Param("n"), GP64())
+	pz, pw := GP64(), GP64()
+	MOVQ(v0, pz)
+	SHLQ(U8(7), pz)
+	ADDQ(z, pz)
+	SUBQ(v0, n)
+	SHLQ(U8(7), n)
+	LEAQ(Mem{Base: z, Index: n, Scale: 1}, pw)
+	TESTQ(count, count)
+	JZ(LabelRef(name + "_done"))
+	Label(name + "_loop")
+	for h := range is.halves {
+		vec := func() reg.VecVirtual {
+			if is.zmm {
+				return ZMM()
+			}
+			return YMM()
+		}
+		ar, ai := vec(), vec()
+		VMOVUPD(vecPart(a, 0, h), ar)
+		VMOVUPD(vecPart(a, 1, h), ai)
+		x0, x1, x2, x3 := vec(), vec(), vec(), vec()
+		VADDPD(vecPart(b, 0, h), ai, x0) // ai + br = Im Z[v]
+		VSUBPD(vecPart(b, 1, h), ar, x1) // ar − bi = Re Z[v]
+		VMOVUPD(vecPart(b, 0, h), x2)
+		VSUBPD(ai, x2, x2)               // br − ai = Im Z[w]
+		VADDPD(vecPart(b, 1, h), ar, x3) // ar + bi = Re Z[w]
+		VMOVUPD(x0, vecPart(pz, 0, h))
+		VMOVUPD(x1, vecPart(pz, 1, h))
+		VMOVUPD(x2, vecPart(pw, 0, h))
+		VMOVUPD(x3, vecPart(pw, 1, h))
+	}
+	ADDQ(U32(blockBytes), pz)
+	SUBQ(U32(blockBytes), pw)
+	ADDQ(U32(blockBytes), a)
+	ADDQ(U32(blockBytes), b)
+	DECQ(count)
+	JNZ(LabelRef(name + "_loop"))
+	Label(name + "_done")
+	VZEROUPPER()
+	RET()
+}
+
 func main() {
 	ConstraintExpr("!purego")
 	defineConsts()
@@ -402,6 +662,9 @@ func main() {
 		for _, r := range []int{2, 3, 4, 5, 8} {
 			kernel(r, is)
 		}
+		transpose(is)
+		split(is)
+		merge(is)
 	}
 	Generate()
 }
