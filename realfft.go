@@ -35,8 +35,7 @@ func checkSize(what string, rows, cols int) error {
 type RealFFT struct {
 	rows, cols int
 	plan       *fft.Plan
-	half       []complex128 // rows × (cols/2+1) half spectrum, unshifted
-	work       []float64    // rows × cols, contiguous copy of inputs
+	work       []float64 // rows × cols, contiguous copy of inputs
 }
 
 // NewRealFFT returns a plan for rows×cols arrays, or an error if either size
@@ -56,12 +55,7 @@ func newSerialRealFFT(rows, cols int) *RealFFT {
 }
 
 func newRealFFT(rows, cols int, plan *fft.Plan) *RealFFT {
-	return &RealFFT{
-		rows: rows, cols: cols,
-		plan: plan,
-		half: make([]complex128, rows*(cols/2+1)),
-		work: make([]float64, rows*cols),
-	}
+	return &RealFFT{rows: rows, cols: cols, plan: plan, work: make([]float64, rows*cols)}
 }
 
 // Dims returns the size of the arrays the plan transforms.
@@ -87,72 +81,22 @@ func (r *RealFFT) input(x mat.Matrix) ([]float64, int) {
 
 func (r *RealFFT) output(dst *mat.Dense) *mat.Dense { return prepareDst(dst, r.rows, r.cols) }
 
-// The packing of F_R in terms of the unshifted half spectrum H (H[u, v] =
-// Z[u, v] for v ≤ cols/2, unnormalised). Centred row i holds frequency row
-// u = (i − rows/2) mod rows, and its partner row i' = involute(rows, i)
-// holds −u. Every entry of a row with i > i' is a RealPart, of a row with
-// i < i' an ImagPart; in the rows with i = i' (u = −u) the entries right of
-// the centre column c = cols/2 are RealParts, those left of it ImagParts,
-// and c itself (and column 0 for even cols) is self-conjugate. Column j ≥ c
-// holds frequency v = j − c, in the half spectrum; column j < c holds
-// −(c − j), read through Z[u, −v'] = conj H[−u, v'] with v' = c − j (for
-// even cols, j = 0 is the Nyquist column v = cols/2, read directly).
-
 // Forward computes F_R x into dst and returns it (see RealFFT2). If dst is
 // nil a new matrix is allocated; an empty dst is resized. dst may be x
 // itself. Forward panics if x or dst is not rows×cols.
 func (r *RealFFT) Forward(dst *mat.Dense, x mat.Matrix) *mat.Dense {
 	data, stride := r.input(x)
-	r.plan.ForwardReal(r.half, data, stride)
 	dst = r.output(dst)
 	raw := dst.RawMatrix()
-	rows, cols := r.rows, r.cols
-	h, c := cols/2+1, cols/2
-	even := cols%2 == 0
-	s := 1 / math.Sqrt(float64(rows*cols))
-	s2 := math.Sqrt2 * s
-	for i := range rows {
-		u := (i - rows/2 + rows) % rows
-		ii := involute(rows, i)
-		um := (rows - u) % rows
-		out := raw.Data[i*raw.Stride : i*raw.Stride+cols]
-		hu := r.half[u*h : (u+1)*h]
-		hm := r.half[um*h : (um+1)*h]
-		right, left := out[c:], out[:c]
-		switch {
-		case i > ii: // X = √2 Re Z
-			for j := range right {
-				right[j] = s2 * real(hu[j])
-			}
-			for j := range left {
-				left[j] = s2 * real(hm[c-j])
-			}
-			if even {
-				out[0] = s2 * real(hu[c])
-			}
-		case i < ii: // X = −√2 Im Z
-			for j := range right {
-				right[j] = -s2 * imag(hu[j])
-			}
-			for j := range left {
-				left[j] = s2 * imag(hm[c-j])
-			}
-			if even {
-				out[0] = -s2 * imag(hu[c])
-			}
-		default: // hm = hu
-			right[0] = s * real(hu[0])
-			for j := 1; j < len(right); j++ {
-				right[j] = s2 * real(hu[j])
-			}
-			for j := range left {
-				left[j] = s2 * imag(hu[c-j])
-			}
-			if even {
-				out[0] = s * real(hu[c])
-			}
+	if &raw.Data[0] == &data[0] {
+		// In place: the transform reads its source while it writes.
+		for i := range r.rows {
+			copy(r.work[i*r.cols:(i+1)*r.cols], data[i*stride:i*stride+r.cols])
 		}
+		data, stride = r.work, r.cols
 	}
+	s := 1 / math.Sqrt(float64(r.rows*r.cols))
+	r.plan.ForwardRealPacked(raw.Data, raw.Stride, data, stride, s, math.Sqrt2*s)
 	return dst
 }
 
@@ -161,37 +105,10 @@ func (r *RealFFT) Forward(dst *mat.Dense, x mat.Matrix) *mat.Dense {
 // X itself. Inverse panics if X or dst is not rows×cols.
 func (r *RealFFT) Inverse(dst *mat.Dense, X mat.Matrix) *mat.Dense {
 	data, stride := r.input(X)
-	rows, cols := r.rows, r.cols
-	h, c := cols/2+1, cols/2
-	s := 1 / math.Sqrt(float64(rows*cols))
-	s2 := s / math.Sqrt2
-	for u := range rows {
-		i := (u + rows/2) % rows
-		ii := involute(rows, i)
-		xr := data[i*stride : i*stride+cols]
-		xm := data[ii*stride : ii*stride+cols]
-		hu := r.half[u*h : (u+1)*h]
-		// H[u, v] = Z at centred (i, j) with j = (v + c) mod cols; its
-		// partner −k is at (i', c − v).
-		for v := range hu {
-			j := v + c
-			if j == cols {
-				j = 0
-			}
-			a, b := xr[j], xm[c-v]
-			switch {
-			case i > ii || (i == ii && j > c-v): // RealPart: Z = (X_k + i X_−k)/√2
-				hu[v] = complex(a*s2, b*s2)
-			case i < ii || j < c-v: // ImagPart: Z = (X_−k − i X_k)/√2
-				hu[v] = complex(b*s2, -a*s2)
-			default: // self-conjugate
-				hu[v] = complex(a*s, 0)
-			}
-		}
-	}
 	dst = r.output(dst)
 	raw := dst.RawMatrix()
-	r.plan.InverseReal(raw.Data, raw.Stride, r.half)
+	s := 1 / math.Sqrt(float64(r.rows*r.cols))
+	r.plan.InverseRealPacked(raw.Data, raw.Stride, data, stride, s, s/math.Sqrt2)
 	return dst
 }
 

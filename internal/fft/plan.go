@@ -39,10 +39,15 @@ type Plan struct {
 	stride  int
 	rstride int
 	inverse bool
+	pdata   []float64 // packed real array (packed.go)
+	pstride int
+	s, s2   float64
 	rowFn   func(c, lo, hi int)
 	colFn   func(c, lo, hi int)
 	rfRowFn func(c, lo, hi int)
 	rfColFn func(c, lo, hi int)
+	pfColFn func(c, lo, hi int)
+	piColFn func(c, lo, hi int)
 	riRowFn func(c, lo, hi int)
 	riColFn func(c, lo, hi int)
 }
@@ -98,6 +103,8 @@ func newPlanKernels(rows, cols, workers int, ks *kernelSet) *Plan {
 	p.colFn = p.colPass
 	p.rfRowFn = p.realForwardRows
 	p.rfColFn = p.realForwardCols
+	p.pfColFn = p.packedForwardCols
+	p.piColFn = p.packedInverseCols
 	p.riRowFn = p.realInverseRows
 	p.riColFn = p.realInverseCols
 	return p
