@@ -19,6 +19,8 @@ var (
 		transpose8: transpose8AVX2,
 		split:      splitAVX2,
 		merge:      mergeAVX2,
+		copySwap:   copySwapAVX2,
+		twiddleAcc: twiddleAccAVX2,
 	}
 	avx512Kernels = &kernelSet{
 		name:       "avx512",
@@ -26,6 +28,8 @@ var (
 		transpose8: transpose8AVX512,
 		split:      splitAVX512,
 		merge:      mergeAVX512,
+		copySwap:   copySwapAVX512,
+		twiddleAcc: twiddleAccAVX512,
 	}
 )
 

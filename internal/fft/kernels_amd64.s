@@ -975,6 +975,62 @@ mergeAVX512_done:
 	VZEROUPPER
 	RET
 
+// func copySwapAVX512(dst []float64, src []float64, n int, stride int)
+// Requires: AVX, AVX512F
+TEXT ·copySwapAVX512(SB), NOSPLIT, $0-64
+	MOVQ  dst_base+0(FP), AX
+	MOVQ  src_base+24(FP), CX
+	MOVQ  n+48(FP), DX
+	MOVQ  stride+56(FP), BX
+	SHLQ  $0x07, BX
+	TESTQ DX, DX
+	JZ    copySwapAVX512_done
+
+copySwapAVX512_loop:
+	VMOVUPD (CX), Z0
+	VMOVUPD 64(CX), Z1
+	VMOVUPD Z0, 64(AX)
+	VMOVUPD Z1, (AX)
+	ADDQ    BX, CX
+	ADDQ    $0x00000080, AX
+	DECQ    DX
+	JNZ     copySwapAVX512_loop
+
+copySwapAVX512_done:
+	VZEROUPPER
+	RET
+
+// func twiddleAccAVX512(dst []float64, z []float64, tw []float64, n int)
+// Requires: AVX, AVX512F
+TEXT ·twiddleAccAVX512(SB), NOSPLIT, $0-80
+	MOVQ  dst_base+0(FP), AX
+	MOVQ  z_base+24(FP), CX
+	MOVQ  tw_base+48(FP), DX
+	MOVQ  n+72(FP), BX
+	TESTQ BX, BX
+	JZ    twiddleAccAVX512_done
+
+twiddleAccAVX512_loop:
+	VMOVUPD           64(CX), Z0
+	VMOVUPD           (CX), Z1
+	VMOVUPD           (AX), Z2
+	VMOVUPD           64(AX), Z3
+	VFMADD231PD.BCST  (DX), Z0, Z2
+	VFNMADD231PD.BCST 8(DX), Z1, Z2
+	VFMADD231PD.BCST  8(DX), Z0, Z3
+	VFMADD231PD.BCST  (DX), Z1, Z3
+	VMOVUPD           Z2, (AX)
+	VMOVUPD           Z3, 64(AX)
+	ADDQ              $0x00000080, CX
+	ADDQ              $0x00000080, AX
+	ADDQ              $0x00000010, DX
+	DECQ              BX
+	JNZ               twiddleAccAVX512_loop
+
+twiddleAccAVX512_done:
+	VZEROUPPER
+	RET
+
 // func radix2AVX2(y []float64, x []float64, tw []float64, m int, s int)
 // Requires: AVX, FMA3
 TEXT ·radix2AVX2(SB), NOSPLIT, $0-88
@@ -2441,5 +2497,77 @@ mergeAVX2_loop:
 	JNZ     mergeAVX2_loop
 
 mergeAVX2_done:
+	VZEROUPPER
+	RET
+
+// func copySwapAVX2(dst []float64, src []float64, n int, stride int)
+// Requires: AVX
+TEXT ·copySwapAVX2(SB), NOSPLIT, $0-64
+	MOVQ  dst_base+0(FP), AX
+	MOVQ  src_base+24(FP), CX
+	MOVQ  n+48(FP), DX
+	MOVQ  stride+56(FP), BX
+	SHLQ  $0x07, BX
+	TESTQ DX, DX
+	JZ    copySwapAVX2_done
+
+copySwapAVX2_loop:
+	VMOVUPD (CX), Y0
+	VMOVUPD 64(CX), Y1
+	VMOVUPD Y0, 64(AX)
+	VMOVUPD Y1, (AX)
+	VMOVUPD 32(CX), Y0
+	VMOVUPD 96(CX), Y1
+	VMOVUPD Y0, 96(AX)
+	VMOVUPD Y1, 32(AX)
+	ADDQ    BX, CX
+	ADDQ    $0x00000080, AX
+	DECQ    DX
+	JNZ     copySwapAVX2_loop
+
+copySwapAVX2_done:
+	VZEROUPPER
+	RET
+
+// func twiddleAccAVX2(dst []float64, z []float64, tw []float64, n int)
+// Requires: AVX, FMA3
+TEXT ·twiddleAccAVX2(SB), NOSPLIT, $0-80
+	MOVQ  dst_base+0(FP), AX
+	MOVQ  z_base+24(FP), CX
+	MOVQ  tw_base+48(FP), DX
+	MOVQ  n+72(FP), BX
+	TESTQ BX, BX
+	JZ    twiddleAccAVX2_done
+
+twiddleAccAVX2_loop:
+	VBROADCASTSD (DX), Y0
+	VBROADCASTSD 8(DX), Y1
+	VMOVUPD      64(CX), Y2
+	VMOVUPD      (CX), Y3
+	VMOVUPD      (AX), Y4
+	VMOVUPD      64(AX), Y5
+	VFMADD231PD  Y0, Y2, Y4
+	VFNMADD231PD Y1, Y3, Y4
+	VFMADD231PD  Y1, Y2, Y5
+	VFMADD231PD  Y0, Y3, Y5
+	VMOVUPD      Y4, (AX)
+	VMOVUPD      Y5, 64(AX)
+	VMOVUPD      96(CX), Y2
+	VMOVUPD      32(CX), Y3
+	VMOVUPD      32(AX), Y4
+	VMOVUPD      96(AX), Y5
+	VFMADD231PD  Y0, Y2, Y4
+	VFNMADD231PD Y1, Y3, Y4
+	VFMADD231PD  Y1, Y2, Y5
+	VFMADD231PD  Y0, Y3, Y5
+	VMOVUPD      Y4, 32(AX)
+	VMOVUPD      Y5, 96(AX)
+	ADDQ         $0x00000080, CX
+	ADDQ         $0x00000080, AX
+	ADDQ         $0x00000010, DX
+	DECQ         BX
+	JNZ          twiddleAccAVX2_loop
+
+twiddleAccAVX2_done:
 	VZEROUPPER
 	RET

@@ -334,3 +334,29 @@ func mergeGo(z, a, b []float64, v0, count, n int) {
 		}
 	}
 }
+
+// copySwapGo copies block k·stride of src to block k of dst for k < n,
+// exchanging the real and imaginary parts (the input or output of an
+// inverse transform, see seq.forward).
+func copySwapGo(dst, src []float64, n, stride int) {
+	for k := range n {
+		s, d := blk(src, k*stride), blk(dst, k)
+		for l := range lanes {
+			d[l], d[lanes+l] = s[lanes+l], s[l]
+		}
+	}
+}
+
+// twiddleAccGo adds w_k·v_k to block k of dst for k < n, where v_k is block
+// k of z with its parts exchanged and w_k = tw[2k] + i·tw[2k+1].
+func twiddleAccGo(dst, z, tw []float64, n int) {
+	for k := range n {
+		e, d := blk(z, k), blk(dst, k)
+		wr, wi := tw[2*k], tw[2*k+1]
+		for l := range lanes {
+			vr, vi := e[lanes+l], e[l]
+			d[l] += vr*wr - vi*wi
+			d[lanes+l] += vr*wi + vi*wr
+		}
+	}
+}

@@ -28,6 +28,12 @@ func splitAVX512(a []float64, b []float64, z []float64, v0 int, count int, n int
 // mergeAVX512 builds the exchanged spectrum of paired real sequences (see mergeGo) with AVX512.
 func mergeAVX512(z []float64, a []float64, b []float64, v0 int, count int, n int)
 
+// copySwapAVX512 copies n blocks with their parts exchanged (see copySwapGo) with AVX512.
+func copySwapAVX512(dst []float64, src []float64, n int, stride int)
+
+// twiddleAccAVX512 accumulates twiddled blocks (see twiddleAccGo) with AVX512.
+func twiddleAccAVX512(dst []float64, z []float64, tw []float64, n int)
+
 // radix2AVX2 runs a radix-2 stage (see kernels_go.go) with AVX2.
 func radix2AVX2(y []float64, x []float64, tw []float64, m int, s int)
 
@@ -51,3 +57,9 @@ func splitAVX2(a []float64, b []float64, z []float64, v0 int, count int, n int)
 
 // mergeAVX2 builds the exchanged spectrum of paired real sequences (see mergeGo) with AVX2.
 func mergeAVX2(z []float64, a []float64, b []float64, v0 int, count int, n int)
+
+// copySwapAVX2 copies n blocks with their parts exchanged (see copySwapGo) with AVX2.
+func copySwapAVX2(dst []float64, src []float64, n int, stride int)
+
+// twiddleAccAVX2 accumulates twiddled blocks (see twiddleAccGo) with AVX2.
+func twiddleAccAVX2(dst []float64, z []float64, tw []float64, n int)

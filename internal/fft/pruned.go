@@ -34,22 +34,26 @@ type Pruned struct {
 	pre        []float64 // 2n: cos, sin of 2π q o/n; nil when o is a multiple of n
 	tw         []float64 // 2pn: cos, sin of 2π r (o+x)/m
 	x, y       []float64
+	ks         *kernelSet
 }
 
 // NewPruned returns a pruned inverse transform of length m with the n
 // outputs starting at o. It panics unless 1 ≤ n and 0 ≤ o ≤ m−n.
-func NewPruned(m, n, o int) *Pruned {
+func NewPruned(m, n, o int) *Pruned { return newPrunedKernels(m, n, o, bestKernels) }
+
+// newPrunedKernels is NewPruned with the kernels ks.
+func newPrunedKernels(m, n, o int, ks *kernelSet) *Pruned {
 	if n < 1 || o < 0 || o+n > m {
 		panic("fft: pruned window out of range")
 	}
-	t := &Pruned{m: m, n: n, o: o}
+	t := &Pruned{m: m, n: n, o: o, ks: ks}
 	if m%n != 0 || m == n {
-		t.full = newSeq(m)
+		t.full = newSeqKernels(m, ks)
 		t.x, t.y = make([]float64, t.full.bufLen()), make([]float64, t.full.bufLen())
 		return t
 	}
 	t.p = m / n
-	t.sub = newSeq(n)
+	t.sub = newSeqKernels(n, ks)
 	t.x, t.y = make([]float64, t.sub.bufLen()), make([]float64, t.sub.bufLen())
 	if o%n != 0 {
 		t.pre = make([]float64, 2*n)
@@ -78,61 +82,35 @@ func (t *Pruned) Window() int { return t.n }
 // does not modify src and does not allocate. It panics if src or dst is too
 // short.
 func (t *Pruned) InverseBatch(dst, src []float64) {
-	m, n := t.m, t.n
+	m, n, ks := t.m, t.n, t.ks
 	src, dst = src[:m*block], dst[:n*block]
 	if t.p == 0 {
-		for k := range m {
-			s, e := blk(src, k), blk(t.x, k)
-			for l := range lanes {
-				e[l], e[lanes+l] = s[lanes+l], s[l]
-			}
-		}
+		ks.copySwap(t.x, src, m, 1)
 		z := t.full.forward(t.x, t.y)
-		for x := range n {
-			e, d := blk(z, t.o+x), blk(dst, x)
-			for l := range lanes {
-				d[l], d[lanes+l] = e[lanes+l], e[l]
-			}
-		}
+		ks.copySwap(dst, z[t.o*block:], n, 1)
 		return
 	}
 	p := t.p
 	for r := range p {
 		// The subsequence src[pq+r]·pre[q], exchanged for the inverse.
-		for q := range n {
-			s, e := blk(src, p*q+r), blk(t.x, q)
-			if t.pre == nil {
+		if t.pre == nil {
+			ks.copySwap(t.x, src[r*block:], n, p)
+		} else {
+			for q := range n {
+				s, e := blk(src, p*q+r), blk(t.x, q)
+				cr, ci := t.pre[2*q], t.pre[2*q+1]
 				for l := range lanes {
-					e[l], e[lanes+l] = s[lanes+l], s[l]
+					sr, si := s[l], s[lanes+l]
+					e[l], e[lanes+l] = sr*ci+si*cr, sr*cr-si*ci
 				}
-				continue
-			}
-			cr, ci := t.pre[2*q], t.pre[2*q+1]
-			for l := range lanes {
-				sr, si := s[l], s[lanes+l]
-				e[l], e[lanes+l] = sr*ci+si*cr, sr*cr-si*ci
 			}
 		}
 		z := t.sub.forward(t.x, t.y)
 		if r == 0 { // twiddle 1
-			for x := range n {
-				e, d := blk(z, x), blk(dst, x)
-				for l := range lanes {
-					d[l], d[lanes+l] = e[lanes+l], e[l]
-				}
-			}
+			ks.copySwap(dst, z, n, 1)
 			continue
 		}
-		tw := t.tw[2*r*n : 2*(r+1)*n]
-		for x := range n {
-			e, d := blk(z, x), blk(dst, x)
-			wr, wi := tw[2*x], tw[2*x+1]
-			for l := range lanes {
-				vr, vi := e[lanes+l], e[l]
-				d[l] += vr*wr - vi*wi
-				d[lanes+l] += vr*wi + vi*wr
-			}
-		}
+		ks.twiddleAcc(dst, z, t.tw[2*r*n:2*(r+1)*n], n)
 	}
 }
 

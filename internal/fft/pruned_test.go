@@ -8,7 +8,15 @@ import (
 	"testing"
 )
 
+// TestPrunedAgainstNaive checks the window of the inverse DFT, decimated or
+// not, with every kernel set, in every lane, against the direct sum.
 func TestPrunedAgainstNaive(t *testing.T) {
+	for _, ks := range kernelSets {
+		t.Run(ks.name, func(t *testing.T) { testPrunedAgainstNaive(t, ks) })
+	}
+}
+
+func testPrunedAgainstNaive(t *testing.T, ks *kernelSet) {
 	rnd := rand.New(rand.NewPCG(8, 9))
 	cases := [][3]int{ // m, n, o
 		{12, 4, 4}, {12, 4, 3}, {12, 4, 8}, {96, 32, 32}, {90, 30, 30}, {768, 256, 256},
@@ -20,7 +28,7 @@ func TestPrunedAgainstNaive(t *testing.T) {
 		src, seqs := laneBatch(rnd, m)
 		keep := append([]float64(nil), src...)
 		dst := make([]float64, n*Block)
-		NewPruned(m, n, o).InverseBatch(dst, src)
+		newPrunedKernels(m, n, o, ks).InverseBatch(dst, src)
 		for i := range src {
 			if src[i] != keep[i] {
 				t.Fatalf("m=%d n=%d o=%d: source modified", m, n, o)

@@ -196,6 +196,8 @@ type kernelSet struct {
 	transpose8 func(dst []float64, ds, dstep int, src []float64, ss, sstep, n int)
 	split      func(a, b, z []float64, v0, count, n int)
 	merge      func(z, a, b []float64, v0, count, n int)
+	copySwap   func(dst, src []float64, n, stride int)
+	twiddleAcc func(dst, z, tw []float64, n int)
 }
 
 // kernel returns the kernel of radix r, or nil.
@@ -213,6 +215,8 @@ var goKernels = &kernelSet{
 	transpose8: transpose8Go,
 	split:      splitGo,
 	merge:      mergeGo,
+	copySwap:   copySwapGo,
+	twiddleAcc: twiddleAccGo,
 }
 
 var (

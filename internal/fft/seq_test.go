@@ -243,10 +243,12 @@ func BenchmarkSeq(b *testing.B) {
 	}
 }
 
-// TestMovesAgainstGo checks the assembly transposes, splits and merges
-// against the plain-Go ones, which are checked against their definitions
-// here too. All three only add, subtract and halve, so the results must be
-// identical bit for bit.
+// TestMovesAgainstGo checks the assembly transposes, splits, merges,
+// exchanging copies and twiddled accumulations against the plain-Go ones,
+// which are checked against their definitions here too. All but the last
+// only move, add, subtract and halve, so the results must be identical bit
+// for bit; the accumulation of values of order 1 rounds differently with
+// fused multiply-adds, by a few 1e-16.
 func TestMovesAgainstGo(t *testing.T) {
 	rnd := rand.New(rand.NewPCG(4, 4))
 	randSlice := func(n int) []float64 {
@@ -319,6 +321,47 @@ func TestMovesAgainstGo(t *testing.T) {
 					if want[v*block+l] != ai+br || want[v*block+lanes+l] != ar-bi {
 						t.Fatalf("mergeGo n=%d v=%d lane %d: wrong Z[v]", n, v, l)
 					}
+				}
+			}
+		}
+		// Exchanging copies, with strides 1 and 3 (exact), and twiddled
+		// accumulation (fused multiply-adds in the assembly: a few ulps).
+		for _, stride := range []int{1, 3} {
+			n := 11
+			src := randSlice(n * stride * block)
+			got, want := randSlice(n*block), make([]float64, n*block)
+			ks.copySwap(got, src, n, stride)
+			copySwapGo(want, src, n, stride)
+			for k := range n {
+				for l := range lanes {
+					if want[k*block+l] != src[k*stride*block+lanes+l] || want[k*block+lanes+l] != src[k*stride*block+l] {
+						t.Fatalf("copySwapGo: block %d lane %d not exchanged", k, l)
+					}
+				}
+			}
+			for i := range want {
+				if got[i] != want[i] {
+					t.Fatalf("%s copySwap stride %d: element %d differs", ks.name, stride, i)
+				}
+			}
+			z, tw := randSlice(n*block), randSlice(2*n)
+			acc := randSlice(n * block)
+			got, want = append([]float64(nil), acc...), append([]float64(nil), acc...)
+			ks.twiddleAcc(got, z, tw, n)
+			twiddleAccGo(want, z, tw, n)
+			for k := range n {
+				for l := range lanes {
+					w := complex(tw[2*k], tw[2*k+1])
+					v := complex(z[k*block+lanes+l], z[k*block+l])
+					d := complex(acc[k*block+l], acc[k*block+lanes+l]) + w*v
+					if math.Abs(real(d)-want[k*block+l]) > 1e-14 || math.Abs(imag(d)-want[k*block+lanes+l]) > 1e-14 {
+						t.Fatalf("twiddleAccGo: block %d lane %d: got %v, %v want %v", k, l, want[k*block+l], want[k*block+lanes+l], d)
+					}
+				}
+			}
+			for i := range want {
+				if math.Abs(got[i]-want[i]) > 1e-14 {
+					t.Fatalf("%s twiddleAcc: element %d: got %v want %v", ks.name, i, got[i], want[i])
 				}
 			}
 		}

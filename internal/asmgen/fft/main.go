@@ -655,6 +655,96 @@ func merge(is isa) {
 	RET()
 }
 
+// copySwap emits copySwap<ISA>(dst, src []float64, n, stride int): for
+// k < n, block k of dst is block k·stride of src with its real and
+// imaginary parts exchanged (see copySwapGo).
+func copySwap(is isa) {
+	name := "copySwap" + is.name
+	TEXT(name, NOSPLIT, "func(dst, src []float64, n, stride int)")
+	Doc(name + " copies n blocks with their parts exchanged (see copySwapGo) with " + is.name + ".")
+	dst := Load(Param("dst").Base(), GP64())
+	src := Load(Param("src").Base(), GP64())
+	n := Load(Param("n"), GP64())
+	stride := Load(Param("stride"), GP64())
+	SHLQ(U8(7), stride)
+	TESTQ(n, n)
+	JZ(LabelRef(name + "_done"))
+	Label(name + "_loop")
+	for h := range is.halves {
+		a, b := vec(is), vec(is)
+		VMOVUPD(vecPart(src, 0, h), a)
+		VMOVUPD(vecPart(src, 1, h), b)
+		VMOVUPD(a, vecPart(dst, 1, h))
+		VMOVUPD(b, vecPart(dst, 0, h))
+	}
+	ADDQ(stride, src)
+	ADDQ(U32(blockBytes), dst)
+	DECQ(n)
+	JNZ(LabelRef(name + "_loop"))
+	Label(name + "_done")
+	VZEROUPPER()
+	RET()
+}
+
+// twiddleAcc emits twiddleAcc<ISA>(dst, z, tw []float64, n int): for k <
+// n, with v the block k of z with its parts exchanged and w = tw[2k] +
+// i·tw[2k+1], dst[k] += w·v (see twiddleAccGo).
+func twiddleAcc(is isa) {
+	name := "twiddleAcc" + is.name
+	TEXT(name, NOSPLIT, "func(dst, z, tw []float64, n int)")
+	Doc(name + " accumulates twiddled blocks (see twiddleAccGo) with " + is.name + ".")
+	dst := Load(Param("dst").Base(), GP64())
+	z := Load(Param("z").Base(), GP64())
+	tw := Load(Param("tw").Base(), GP64())
+	n := Load(Param("n"), GP64())
+	TESTQ(n, n)
+	JZ(LabelRef(name + "_done"))
+	Label(name + "_loop")
+	wr, wi := Mem{Base: tw}, Mem{Base: tw, Disp: 8}
+	var bwr, bwi reg.VecVirtual
+	if !is.zmm {
+		bwr, bwi = YMM(), YMM()
+		VBROADCASTSD(wr, bwr)
+		VBROADCASTSD(wi, bwi)
+	}
+	for h := range is.halves {
+		// v = (z_im, z_re); d_r += v_r·w_r − v_i·w_i, d_i += v_r·w_i + v_i·w_r.
+		vr, vi, dr, di := vec(is), vec(is), vec(is), vec(is)
+		VMOVUPD(vecPart(z, 1, h), vr)
+		VMOVUPD(vecPart(z, 0, h), vi)
+		VMOVUPD(vecPart(dst, 0, h), dr)
+		VMOVUPD(vecPart(dst, 1, h), di)
+		if is.zmm {
+			VFMADD231PD_BCST(wr, vr, dr)
+			VFNMADD231PD_BCST(wi, vi, dr)
+			VFMADD231PD_BCST(wi, vr, di)
+			VFMADD231PD_BCST(wr, vi, di)
+		} else {
+			VFMADD231PD(bwr, vr, dr)
+			VFNMADD231PD(bwi, vi, dr)
+			VFMADD231PD(bwi, vr, di)
+			VFMADD231PD(bwr, vi, di)
+		}
+		VMOVUPD(dr, vecPart(dst, 0, h))
+		VMOVUPD(di, vecPart(dst, 1, h))
+	}
+	ADDQ(U32(blockBytes), z)
+	ADDQ(U32(blockBytes), dst)
+	ADDQ(U32(16), tw)
+	DECQ(n)
+	JNZ(LabelRef(name + "_loop"))
+	Label(name + "_done")
+	VZEROUPPER()
+	RET()
+}
+
+func vec(is isa) reg.VecVirtual {
+	if is.zmm {
+		return ZMM()
+	}
+	return YMM()
+}
+
 func main() {
 	ConstraintExpr("!purego")
 	defineConsts()
@@ -665,6 +755,8 @@ func main() {
 		transpose(is)
 		split(is)
 		merge(is)
+		copySwap(is)
+		twiddleAcc(is)
 	}
 	Generate()
 }
