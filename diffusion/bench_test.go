@@ -13,13 +13,19 @@ import (
 )
 
 // The benchmarks time the default configuration (the PyTorch twin's) at the
-// twin's batch of 32 one-channel 32×32 images; scripts/bench_unet.sh runs them
-// beside shared/anchors/torch_unet.py.
+// twin's batch of 32 one-channel 32×32 images, in float64 and float32
+// precision (sub-benchmarks named after UNetConfig.Precision);
+// scripts/bench_unet.sh runs them beside shared/anchors/torch_unet.py, each
+// precision in its own process so that peakRSS-MiB is its own.
 
 const benchBatch = 32
 
-func benchSetup(b *testing.B) (u *UNet, x, ts, eps, out []float64) {
-	u, err := NewUNet(DefaultUNetConfig(), rand.NewPCG(1, 2))
+var benchPrecisions = []Precision{PrecisionFloat64, PrecisionFloat32}
+
+func benchSetup(b *testing.B, prec Precision) (u *UNet, x, ts, eps, out []float64) {
+	cfg := DefaultUNetConfig()
+	cfg.Precision = prec
+	u, err := NewUNet(cfg, rand.NewPCG(1, 2))
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -40,7 +46,13 @@ func benchSetup(b *testing.B) (u *UNet, x, ts, eps, out []float64) {
 // BenchmarkTrainStep times one training step: forward, the gradient of the
 // mean squared error against ε, backward and an AdamW update.
 func BenchmarkTrainStep(b *testing.B) {
-	u, x, ts, eps, out := benchSetup(b)
+	for _, prec := range benchPrecisions {
+		b.Run(prec.String(), func(b *testing.B) { benchTrainStep(b, prec) })
+	}
+}
+
+func benchTrainStep(b *testing.B, prec Precision) {
+	u, x, ts, eps, out := benchSetup(b, prec)
 	m := make([]float64, u.NumParams())
 	v := make([]float64, u.NumParams())
 	dOut := make([]float64, len(out))
@@ -71,7 +83,13 @@ func BenchmarkTrainStep(b *testing.B) {
 
 // BenchmarkForward times one forward pass (inference).
 func BenchmarkForward(b *testing.B) {
-	u, x, ts, _, out := benchSetup(b)
+	for _, prec := range benchPrecisions {
+		b.Run(prec.String(), func(b *testing.B) { benchForward(b, prec) })
+	}
+}
+
+func benchForward(b *testing.B, prec Precision) {
+	u, x, ts, _, out := benchSetup(b, prec)
 	u.Forward(out, x, ts, benchBatch)
 	b.ReportAllocs()
 	cpu0 := benchCPUTime()
@@ -106,7 +124,7 @@ func benchReportCPU(b *testing.B, cpu0 float64) {
 // benchReportMemory reports the activation buffers and, on Linux, the peak
 // resident set size of the process so far (VmHWM).
 func benchReportMemory(b *testing.B, u *UNet) {
-	b.ReportMetric(float64(u.ActivationFloats())*8/(1<<20), "act-MiB")
+	b.ReportMetric(float64(u.ActivationBytes())/(1<<20), "act-MiB")
 	f, err := os.Open("/proc/self/status")
 	if err != nil {
 		return

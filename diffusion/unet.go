@@ -29,7 +29,9 @@ import (
 // function at under half the cost, and each GroupNorm is fused with the SiLU
 // that follows it. Every parameter lives in one flat slice (Params),
 // named and ordered like the twin's state_dict; gradients (Grads) use the
-// same layout, as should optimiser moments.
+// same layout, as should optimiser moments. UNetConfig.Precision chooses the
+// layers' arithmetic, float64 or float32; parameters, gradients, inputs and
+// outputs are float64 slices in both.
 //
 // # Buffers and concurrency
 //
@@ -47,36 +49,49 @@ type UNet struct {
 	layout nn.Layout
 	params []float64
 	grads  []float64
-	te     int // width of the time embedding after the MLP, 4·Base
+
+	// The network in its precision: exactly one is set. net64 computes on
+	// params and grads directly; net32 on float32 copies.
+	net64 *unetNet[float64]
+	net32 *unetNet[float32]
+}
+
+// unetNet is the network computed in precision T: its modules, the
+// parameters and gradients in T, and the activations.
+type unetNet[T nn.Float] struct {
+	cfg  UNetConfig
+	p, g []T // parameters and gradients in the layout of UNet.params
+	te   int // width of the time embedding after the MLP, 4·Base
 
 	t1w, t1b, t2w, t2b nn.View
-	inc                *unetConv
-	down               [][]*resBlock // [level][block]
-	ds                 []*unetConv   // [level], nil at the last level
-	mid                *resBlock
-	attn               *attnBlock    // nil without attention
-	up                 [][]*resBlock // [level][block], level as on the way down
-	us                 []*unetUpConv // [level], nil at level 0
-	outN               unetNorm
-	outC               *unetConv
+	inc                *unetConv[T]
+	down               [][]*resBlock[T] // [level][block]
+	ds                 []*unetConv[T]   // [level], nil at the last level
+	mid                *resBlock[T]
+	attn               *attnBlock[T]    // nil without attention
+	up                 [][]*resBlock[T] // [level][block], level as on the way down
+	us                 []*unetUpConv[T] // [level], nil at level 0
+	outN               unetNorm[T]
+	outC               *unetConv[T]
 
 	// Buffers for the current batch size (0: none yet).
 	batch     int
-	bufs      unetBuffers
+	bufs      unetBuffers[T]
 	forwarded bool
-	x         []float64 // copy of the input [N, Channels, Size, Size]
-	emb       []float64 // sinusoidal embedding [N, Base]
-	u1, u2    []float64 // time MLP hidden layer before and after SiLU [N, 4·Base]
-	du1, du2  []float64
-	e, de     []float64 // time embedding [N, 4·Base]
-	cat, dcat [][]float64
-	catA      [][]float64 // per up level, the tensor concatenated before the skip
-	dcatA     [][]float64
-	skip      [][]float64 // per level, the skip tensor and its gradient
-	dskip     [][]float64
-	last      []float64 // output of the last up level [N, Base·Mults[0], Size, Size]
-	dlast     []float64
-	dout      []float64 // copy of the output gradient
+	x         []T // copy of the input [N, Channels, Size, Size]
+	emb       []T // sinusoidal embedding [N, Base]
+	u1, u2    []T // time MLP hidden layer before and after SiLU [N, 4·Base]
+	du1, du2  []T
+	e, de     []T // time embedding [N, 4·Base]
+	cat, dcat [][]T
+	catA      [][]T // per up level, the tensor concatenated before the skip
+	dcatA     [][]T
+	skip      [][]T // per level, the skip tensor and its gradient
+	dskip     [][]T
+	last      []T // output of the last up level [N, Base·Mults[0], Size, Size]
+	dlast     []T
+	dout      []T // copy of the output gradient
+	dx        []T // input gradient in T (float32 only), [N, Channels, Size, Size]
 }
 
 // NewUNet returns a UNet for cfg with parameters initialised like PyTorch's
@@ -94,45 +109,69 @@ func NewUNet(cfg UNetConfig, src rand.Source) (*UNet, error) {
 	if n := u.layout.Len(); n > unetMaxParams {
 		return nil, fmt.Errorf("diffusion: UNet would have %d parameters, at most %d allowed", n, unetMaxParams)
 	}
-	u.params = make([]float64, u.layout.Len())
-	u.grads = make([]float64, u.layout.Len())
+	u.setParams(make([]float64, u.layout.Len()))
 	u.layout.Initialize(u.params, src)
 	return u, nil
 }
 
-// newUNetLayout builds the modules and parameter layout of a valid config.
+// newUNetLayout builds the network and parameter layout of a valid config,
+// in the config's precision, without parameters.
 func newUNetLayout(cfg UNetConfig) *UNet {
-	u := &UNet{cfg: cfg, te: 4 * cfg.Base}
-	l := &u.layout
+	u := &UNet{cfg: cfg}
+	if cfg.Precision == PrecisionFloat32 {
+		u.net32 = newUNetNet[float32](cfg, &u.layout)
+	} else {
+		u.net64 = newUNetNet[float64](cfg, &u.layout)
+	}
+	return u
+}
+
+// setParams makes params the network's parameters (aliased) and gives it
+// zero gradients.
+func (u *UNet) setParams(params []float64) {
+	u.params = params
+	u.grads = make([]float64, len(params))
+	if u.net64 != nil {
+		u.net64.p, u.net64.g = u.params, u.grads
+	} else {
+		u.net32.p = make([]float32, len(params))
+		u.net32.g = make([]float32, len(params))
+	}
+}
+
+// newUNetNet builds the modules of a valid config in precision T, adding
+// their parameters to l.
+func newUNetNet[T nn.Float](cfg UNetConfig, l *nn.Layout) *unetNet[T] {
+	u := &unetNet[T]{cfg: cfg, te: 4 * cfg.Base}
 	b, te, g := cfg.Base, u.te, cfg.Groups
 	u.t1w = l.Add("temb.0.weight", te*b, nn.FanIn(b))
 	u.t1b = l.Add("temb.0.bias", te, nn.FanIn(b))
 	u.t2w = l.Add("temb.2.weight", te*te, nn.FanIn(te))
 	u.t2b = l.Add("temb.2.bias", te, nn.FanIn(te))
-	u.inc = newUnetConv(l, "inc", cfg.Channels, b, cfg.Size, 3, 1)
+	u.inc = newUnetConv[T](l, "inc", cfg.Channels, b, cfg.Size, 3, 1)
 	levels := len(cfg.Mults)
-	u.down = make([][]*resBlock, levels)
-	u.ds = make([]*unetConv, levels)
+	u.down = make([][]*resBlock[T], levels)
+	u.ds = make([]*unetConv[T], levels)
 	c, k := b, 0
 	for i, m := range cfg.Mults {
 		size := cfg.Size >> i
 		for j := 0; j < cfg.ResBlocks; j++ {
-			u.down[i] = append(u.down[i], newResBlock(l, fmt.Sprintf("down.%d", k), c, b*m, size, g, te))
+			u.down[i] = append(u.down[i], newResBlock[T](l, fmt.Sprintf("down.%d", k), c, b*m, size, g, te))
 			c = b * m
 			k++
 		}
 	}
 	for i := 0; i < levels-1; i++ {
 		c := b * cfg.Mults[i]
-		u.ds[i] = newUnetConv(l, fmt.Sprintf("ds.%d", i), c, c, cfg.Size>>i, 3, 2)
+		u.ds[i] = newUnetConv[T](l, fmt.Sprintf("ds.%d", i), c, c, cfg.Size>>i, 3, 2)
 	}
 	low := cfg.Size >> (levels - 1)
-	u.mid = newResBlock(l, "mid", c, c, low, g, te)
+	u.mid = newResBlock[T](l, "mid", c, c, low, g, te)
 	if cfg.Attention {
-		u.attn = newAttnBlock(l, "attn", c, low, g)
+		u.attn = newAttnBlock[T](l, "attn", c, low, g)
 	}
-	u.up = make([][]*resBlock, levels)
-	u.us = make([]*unetUpConv, levels)
+	u.up = make([][]*resBlock[T], levels)
+	u.us = make([]*unetUpConv[T], levels)
 	k = 0
 	for i := levels - 1; i >= 0; i-- {
 		size := cfg.Size >> i
@@ -142,25 +181,25 @@ func newUNetLayout(cfg UNetConfig) *UNet {
 			if j == 0 {
 				ci = c + co
 			}
-			u.up[i] = append(u.up[i], newResBlock(l, fmt.Sprintf("up.%d", k), ci, co, size, g, te))
+			u.up[i] = append(u.up[i], newResBlock[T](l, fmt.Sprintf("up.%d", k), ci, co, size, g, te))
 			k++
 		}
 		c = co
 	}
 	for i, j := levels-1, 0; i > 0; i, j = i-1, j+1 {
 		c := b * cfg.Mults[i]
-		u.us[i] = newUnetUpConv(l, fmt.Sprintf("us.%d", j), c, c, cfg.Size>>i)
+		u.us[i] = newUnetUpConv[T](l, fmt.Sprintf("us.%d", j), c, c, cfg.Size>>i)
 	}
-	u.skip, u.dskip = make([][]float64, levels), make([][]float64, levels)
-	u.cat, u.dcat = make([][]float64, levels), make([][]float64, levels)
-	u.catA, u.dcatA = make([][]float64, levels), make([][]float64, levels)
-	u.outN = newUnetNorm(l, "out.0", b*cfg.Mults[0], g, cfg.Size*cfg.Size, true)
-	u.outC = newUnetConv(l, "out.2", b*cfg.Mults[0], cfg.Channels, cfg.Size, 3, 1)
+	u.skip, u.dskip = make([][]T, levels), make([][]T, levels)
+	u.cat, u.dcat = make([][]T, levels), make([][]T, levels)
+	u.catA, u.dcatA = make([][]T, levels), make([][]T, levels)
+	u.outN = newUnetNorm[T](l, "out.0", b*cfg.Mults[0], g, cfg.Size*cfg.Size, true)
+	u.outC = newUnetConv[T](l, "out.2", b*cfg.Mults[0], cfg.Channels, cfg.Size, 3, 1)
 	return u
 }
 
 // alloc sizes and wires all activation buffers for batch samples.
-func (u *UNet) alloc(batch int) {
+func (u *unetNet[T]) alloc(batch int) {
 	cfg := u.cfg
 	a := &u.bufs
 	a.reset(batch)
@@ -224,8 +263,10 @@ func (u *UNet) alloc(batch int) {
 // [0, 1] (the time embedding uses 1000·t, like the twin) and writes it to out
 // [batch, Channels, Size, Size]. It caches the activations Backward needs
 // (x is copied, so the caller may reuse it). out may alias x. Forward
-// allocates only when batch exceeds every earlier batch size. It panics if
-// batch is not positive or a length does not match.
+// allocates only when batch exceeds every earlier batch size. In float32
+// precision it first rounds the parameters to float32, and x on entry, and
+// converts the output back. It panics if batch is not positive or a length
+// does not match.
 func (u *UNet) Forward(out, x, t []float64, batch int) {
 	cfg := u.cfg
 	n := cfg.Channels * cfg.Size * cfg.Size
@@ -236,15 +277,26 @@ func (u *UNet) Forward(out, x, t []float64, batch int) {
 		panic(fmt.Sprintf("diffusion: UNet.Forward lengths x %d, out %d, t %d; want %d, %d, %d",
 			len(x), len(out), len(t), batch*n, batch*n, batch))
 	}
+	if u.net64 != nil {
+		u.net64.forward(out, x, t, batch)
+		return
+	}
+	convert(u.net32.p, u.params)
+	u.net32.forward(out, x, t, batch)
+}
+
+// forward is UNet.Forward in precision T.
+func (u *unetNet[T]) forward(out, x, t []float64, batch int) {
+	cfg := u.cfg
 	if batch != u.batch {
 		u.alloc(batch)
 	}
-	copy(u.x, x)
-	p := u.params
+	convert(u.x, x)
+	p := u.p
 	nn.TimeEmbedding(u.emb, t, cfg.Base)
-	nn.LinearForward(u.u1, u.emb, u.t1w.Of(p), u.t1b.Of(p), batch, cfg.Base, u.te)
+	nn.LinearForward(u.u1, u.emb, nn.Of(u.t1w, p), nn.Of(u.t1b, p), batch, cfg.Base, u.te)
 	nn.SiLUForward(u.u2, u.u1)
-	nn.LinearForward(u.e, u.u2, u.t2w.Of(p), u.t2b.Of(p), batch, u.te, u.te)
+	nn.LinearForward(u.e, u.u2, nn.Of(u.t2w, p), nn.Of(u.t2b, p), batch, u.te, u.te)
 
 	u.inc.forward(u)
 	levels := len(cfg.Mults)
@@ -274,7 +326,7 @@ func (u *UNet) Forward(out, x, t []float64, batch int) {
 	}
 	u.outN.forward(u, u.outC.in, u.last)
 	u.outC.forward(u)
-	copy(out, u.outC.out)
+	convert(out, u.outC.out)
 	u.forwarded = true
 }
 
@@ -282,9 +334,25 @@ func (u *UNet) Forward(out, x, t []float64, batch int) {
 // the parameters, given dOut = ∂L/∂out [batch, Channels, Size, Size] for the
 // output of the latest Forward (batch as in that call). If dx is not nil,
 // ∂L/∂x is accumulated into it too ([batch, Channels, Size, Size]); the
-// network takes no gradient with respect to t. Backward allocates nothing.
-// It panics if Forward has not been called or a length does not match.
+// network takes no gradient with respect to t. In float32 precision the
+// gradients are computed in float32 and added to Grads (and dx) in float64.
+// Backward allocates nothing after its first call with a non-nil dx. It
+// panics if Forward has not been called or a length does not match.
 func (u *UNet) Backward(dx, dOut []float64) {
+	if u.net64 != nil {
+		u.net64.backward(dx, dOut)
+		return
+	}
+	n := u.net32
+	clear(n.g)
+	n.backward(dx, dOut)
+	for i, v := range n.g {
+		u.grads[i] += float64(v)
+	}
+}
+
+// backward is UNet.Backward in precision T, accumulating into u.g.
+func (u *unetNet[T]) backward(dx, dOut []float64) {
 	if !u.forwarded {
 		panic("diffusion: UNet.Backward called before Forward")
 	}
@@ -297,7 +365,7 @@ func (u *UNet) Backward(dx, dOut []float64) {
 	for _, g := range u.bufs.grads {
 		clear(g)
 	}
-	copy(u.dout, dOut)
+	convert(u.dout, dOut)
 	u.outC.backward(u)
 	u.outN.backward(u, u.dlast, u.outC.din, u.last)
 	levels := len(cfg.Mults)
@@ -325,13 +393,43 @@ func (u *UNet) Backward(dx, dOut []float64) {
 			u.down[i][j].backward(u)
 		}
 	}
-	u.inc.din = dx
-	u.inc.backward(u)
+	if dx != nil {
+		if d, ok := any(dx).([]T); ok {
+			// float64: accumulate into the caller's slice directly.
+			u.inc.din = d
+			u.inc.backward(u)
+		} else {
+			if cap(u.dx) < n {
+				u.dx = make([]T, n)
+			}
+			u.dx = u.dx[:n]
+			clear(u.dx)
+			u.inc.din = u.dx
+			u.inc.backward(u)
+			for i, v := range u.dx {
+				dx[i] += float64(v)
+			}
+		}
+	} else {
+		u.inc.backward(u)
+	}
 	u.inc.din = nil
-	p, g := u.params, u.grads
-	nn.LinearBackward(u.du2, u.t2w.Of(g), u.t2b.Of(g), u.de, u.u2, u.t2w.Of(p), batch, u.te, u.te)
+	p, g := u.p, u.g
+	nn.LinearBackward(u.du2, nn.Of(u.t2w, g), nn.Of(u.t2b, g), u.de, u.u2, nn.Of(u.t2w, p), batch, u.te, u.te)
 	nn.SiLUBackward(u.du1, u.du2, u.u1)
-	nn.LinearBackward(nil, u.t1w.Of(g), u.t1b.Of(g), u.du1, u.emb, u.t1w.Of(p), batch, cfg.Base, u.te)
+	nn.LinearBackward(nil, nn.Of(u.t1w, g), nn.Of(u.t1b, g), u.du1, u.emb, nn.Of(u.t1w, p), batch, cfg.Base, u.te)
+}
+
+// convert sets dst[i] = src[i], rounding to dst's precision.
+func convert[D, S nn.Float](dst []D, src []S) {
+	if d, ok := any(dst).([]S); ok {
+		copy(d, src)
+		return
+	}
+	src = src[:len(dst)]
+	for i, v := range src {
+		dst[i] = D(v)
+	}
 }
 
 // Params returns the flat parameter slice. It aliases the network's
@@ -375,14 +473,27 @@ func (u *UNet) ParamTensors() []ParamTensor {
 // or to run inference concurrently with training.
 func (u *UNet) Clone() *UNet {
 	v := newUNetLayout(u.cfg.clone())
-	v.params = append([]float64(nil), u.params...)
-	v.grads = make([]float64, len(u.grads))
+	v.setParams(append([]float64(nil), u.params...))
 	return v
 }
 
-// ActivationFloats returns the number of float64s of activation and
+// ActivationFloats returns the number of values of activation and
 // activation-gradient buffers in use for the current batch size (0 before
-// the first Forward); multiply by 8 for bytes. Layer scratch (im2col
-// buffers, one per core; the phase outputs of the upsampling convolutions)
-// is extra.
-func (u *UNet) ActivationFloats() int { return u.bufs.total }
+// the first Forward), each of the network's precision (ActivationBytes
+// gives bytes). Layer scratch (im2col buffers, one per core; the phase
+// outputs of the upsampling convolutions) is extra.
+func (u *UNet) ActivationFloats() int {
+	if u.net64 != nil {
+		return u.net64.bufs.total
+	}
+	return u.net32.bufs.total
+}
+
+// ActivationBytes returns ActivationFloats in bytes: 8 per value in float64
+// precision, 4 in float32.
+func (u *UNet) ActivationBytes() int {
+	if u.net64 != nil {
+		return 8 * u.net64.bufs.total
+	}
+	return 4 * u.net32.bufs.total
+}

@@ -9,28 +9,28 @@ import (
 // Buffers are requested in the same order for every batch size, so the i-th
 // request reuses the memory of the i-th earlier one when it is large enough:
 // memory grows to the largest batch seen and is reused for smaller ones.
-type unetBuffers struct {
+type unetBuffers[T nn.Float] struct {
 	batch int
-	grads [][]float64
-	total int // float64s in use for this batch size
+	grads [][]T
+	total int // values in use for this batch size
 
-	mem  [][]float64 // backing memory, by request number
-	next int         // next request number
+	mem  [][]T // backing memory, by request number
+	next int   // next request number
 }
 
 // reset starts handing out buffers for batch samples.
-func (a *unetBuffers) reset(batch int) {
+func (a *unetBuffers[T]) reset(batch int) {
 	a.batch, a.grads, a.total, a.next = batch, a.grads[:0], 0, 0
 }
 
-func (a *unetBuffers) val(n int) []float64 {
+func (a *unetBuffers[T]) val(n int) []T {
 	a.total += n
 	i := a.next
 	a.next++
 	if i < len(a.mem) && cap(a.mem[i]) >= n {
 		return a.mem[i][:n]
 	}
-	s := make([]float64, n)
+	s := make([]T, n)
 	if i < len(a.mem) {
 		a.mem[i] = s
 	} else {
@@ -39,7 +39,7 @@ func (a *unetBuffers) val(n int) []float64 {
 	return s
 }
 
-func (a *unetBuffers) grad(n int) []float64 {
+func (a *unetBuffers[T]) grad(n int) []T {
 	g := a.val(n)
 	a.grads = append(a.grads, g)
 	return g
@@ -48,81 +48,81 @@ func (a *unetBuffers) grad(n int) []float64 {
 // unetConv is a convolution with its parameter views and its place in the
 // network: input, output and their gradients (wired by UNet.alloc). A nil
 // din skips the input gradient.
-type unetConv struct {
-	conv      *nn.Conv2d
+type unetConv[T nn.Float] struct {
+	conv      *nn.Conv2d[T]
 	w, b      nn.View
-	in, din   []float64
-	out, dout []float64
+	in, din   []T
+	out, dout []T
 }
 
-func newUnetConv(l *nn.Layout, name string, inC, outC, size, k, stride int) *unetConv {
-	c := nn.NewConv2d(inC, outC, size, size, k, stride, k/2)
-	return &unetConv{
+func newUnetConv[T nn.Float](l *nn.Layout, name string, inC, outC, size, k, stride int) *unetConv[T] {
+	c := nn.NewConv2d[T](inC, outC, size, size, k, stride, k/2)
+	return &unetConv[T]{
 		conv: c,
 		w:    l.Add(name+".weight", c.WeightLen(), nn.FanIn(c.FanIn())),
 		b:    l.Add(name+".bias", outC, nn.FanIn(c.FanIn())),
 	}
 }
 
-func (c *unetConv) forward(u *UNet) {
-	c.conv.Forward(c.out, c.in, c.w.Of(u.params), c.b.Of(u.params), u.batch)
+func (c *unetConv[T]) forward(u *unetNet[T]) {
+	c.conv.Forward(c.out, c.in, nn.Of(c.w, u.p), nn.Of(c.b, u.p), u.batch)
 }
 
-func (c *unetConv) backward(u *UNet) {
-	c.conv.Backward(c.din, c.w.Of(u.grads), c.b.Of(u.grads), c.dout, c.in, c.w.Of(u.params), u.batch)
+func (c *unetConv[T]) backward(u *unetNet[T]) {
+	c.conv.Backward(c.din, nn.Of(c.w, u.g), nn.Of(c.b, u.g), c.dout, c.in, nn.Of(c.w, u.p), u.batch)
 }
 
 // unetUpConv is nearest 2× upsampling followed by a 3×3 convolution, with
 // its parameter views (named like the twin's conv) and its place in the
 // network.
-type unetUpConv struct {
-	up        *nn.UpConv2d
+type unetUpConv[T nn.Float] struct {
+	up        *nn.UpConv2d[T]
 	w, b      nn.View
-	in, din   []float64
-	out, dout []float64
+	in, din   []T
+	out, dout []T
 }
 
-func newUnetUpConv(l *nn.Layout, name string, inC, outC, size int) *unetUpConv {
-	up := nn.NewUpConv2d(inC, outC, size, size)
-	return &unetUpConv{
+func newUnetUpConv[T nn.Float](l *nn.Layout, name string, inC, outC, size int) *unetUpConv[T] {
+	up := nn.NewUpConv2d[T](inC, outC, size, size)
+	return &unetUpConv[T]{
 		up: up,
 		w:  l.Add(name+".weight", up.WeightLen(), nn.FanIn(9*inC)),
 		b:  l.Add(name+".bias", outC, nn.FanIn(9*inC)),
 	}
 }
 
-func (c *unetUpConv) forward(u *UNet) {
-	c.up.Forward(c.out, c.in, c.w.Of(u.params), c.b.Of(u.params), u.batch)
+func (c *unetUpConv[T]) forward(u *unetNet[T]) {
+	c.up.Forward(c.out, c.in, nn.Of(c.w, u.p), nn.Of(c.b, u.p), u.batch)
 }
 
-func (c *unetUpConv) backward(u *UNet) {
-	c.up.Backward(c.din, c.w.Of(u.grads), c.b.Of(u.grads), c.dout, c.in, c.w.Of(u.params), u.batch)
+func (c *unetUpConv[T]) backward(u *unetNet[T]) {
+	c.up.Backward(c.din, nn.Of(c.w, u.g), nn.Of(c.b, u.g), c.dout, c.in, nn.Of(c.w, u.p), u.batch)
 }
 
 // unetNorm is a GroupNorm with its parameter views.
-type unetNorm struct {
-	gn   *nn.GroupNorm
+type unetNorm[T nn.Float] struct {
+	gn   *nn.GroupNorm[T]
 	w, b nn.View
 }
 
 // newUnetNorm returns a GroupNorm, fused with the SiLU that follows it if
 // silu is set.
-func newUnetNorm(l *nn.Layout, name string, c, groups, hw int, silu bool) unetNorm {
-	gn := nn.NewGroupNorm(c, groups, hw)
+func newUnetNorm[T nn.Float](l *nn.Layout, name string, c, groups, hw int, silu bool) unetNorm[T] {
+	gn := nn.NewGroupNorm[T](c, groups, hw)
 	gn.SiLU = silu
-	return unetNorm{
+	return unetNorm[T]{
 		gn: gn,
 		w:  l.Add(name+".weight", c, nn.Const(1)),
 		b:  l.Add(name+".bias", c, nn.Const(0)),
 	}
 }
 
-func (n unetNorm) forward(u *UNet, out, in []float64) {
-	n.gn.Forward(out, in, n.w.Of(u.params), n.b.Of(u.params), u.batch)
+func (n unetNorm[T]) forward(u *unetNet[T], out, in []T) {
+	n.gn.Forward(out, in, nn.Of(n.w, u.p), nn.Of(n.b, u.p), u.batch)
 }
 
-func (n unetNorm) backward(u *UNet, dIn, dOut, in []float64) {
-	n.gn.Backward(dIn, n.w.Of(u.grads), n.b.Of(u.grads), dOut, in, n.w.Of(u.params), n.b.Of(u.params), u.batch)
+func (n unetNorm[T]) backward(u *unetNet[T], dIn, dOut, in []T) {
+	n.gn.Backward(dIn, nn.Of(n.w, u.g), nn.Of(n.b, u.g), dOut, in, nn.Of(n.w, u.p), nn.Of(n.b, u.p), u.batch)
 }
 
 // resBlock is the twin's Res module: with x [N, ci, S, S] and the time
@@ -133,35 +133,35 @@ func (n unetNorm) backward(u *UNet, dIn, dOut, in []float64) {
 //
 // where conv1 and conv2 are 3×3 and skip is a 1×1 convolution if ci ≠ co and
 // the identity otherwise. The group norms are fused with their SiLU.
-type resBlock struct {
+type resBlock[T nn.Float] struct {
 	ci, co, hw int
-	n1, n2     unetNorm
-	c1, c2     *unetConv
-	skip       *unetConv // nil: identity
+	n1, n2     unetNorm[T]
+	c1, c2     *unetConv[T]
+	skip       *unetConv[T] // nil: identity
 	tw, tb     nn.View
 
-	in, din   []float64 // [N, ci, hw], wired by alloc; din may be nil
-	out, dout []float64 // [N, co, hw]
-	sk        []float64 // skip output [N, co, hw]
-	tp, dtp   []float64 // time bias [N, co]
+	in, din   []T // [N, ci, hw], wired by alloc; din may be nil
+	out, dout []T // [N, co, hw]
+	sk        []T // skip output [N, co, hw]
+	tp, dtp   []T // time bias [N, co]
 }
 
-func newResBlock(l *nn.Layout, name string, ci, co, size, groups, te int) *resBlock {
-	r := &resBlock{ci: ci, co: co, hw: size * size}
-	r.n1 = newUnetNorm(l, name+".n1", ci, groups, r.hw, true)
-	r.c1 = newUnetConv(l, name+".c1", ci, co, size, 3, 1)
+func newResBlock[T nn.Float](l *nn.Layout, name string, ci, co, size, groups, te int) *resBlock[T] {
+	r := &resBlock[T]{ci: ci, co: co, hw: size * size}
+	r.n1 = newUnetNorm[T](l, name+".n1", ci, groups, r.hw, true)
+	r.c1 = newUnetConv[T](l, name+".c1", ci, co, size, 3, 1)
 	r.tw = l.Add(name+".t.weight", te*co, nn.FanIn(te))
 	r.tb = l.Add(name+".t.bias", co, nn.FanIn(te))
-	r.n2 = newUnetNorm(l, name+".n2", co, groups, r.hw, true)
-	r.c2 = newUnetConv(l, name+".c2", co, co, size, 3, 1)
+	r.n2 = newUnetNorm[T](l, name+".n2", co, groups, r.hw, true)
+	r.c2 = newUnetConv[T](l, name+".c2", co, co, size, 3, 1)
 	if ci != co {
-		r.skip = newUnetConv(l, name+".skip", ci, co, size, 1, 1)
+		r.skip = newUnetConv[T](l, name+".skip", ci, co, size, 1, 1)
 	}
 	return r
 }
 
 // alloc sizes the block's buffers for a.batch samples and wires its input.
-func (r *resBlock) alloc(a *unetBuffers, in, din []float64) {
+func (r *resBlock[T]) alloc(a *unetBuffers[T], in, din []T) {
 	b := a.batch
 	xi, xo := b*r.ci*r.hw, b*r.co*r.hw
 	r.in, r.din = in, din
@@ -179,10 +179,10 @@ func (r *resBlock) alloc(a *unetBuffers, in, din []float64) {
 	}
 }
 
-func (r *resBlock) forward(u *UNet) {
+func (r *resBlock[T]) forward(u *unetNet[T]) {
 	r.n1.forward(u, r.c1.in, r.in)
 	r.c1.forward(u)
-	nn.LinearForward(r.tp, u.e, r.tw.Of(u.params), r.tb.Of(u.params), u.batch, u.te, r.co)
+	nn.LinearForward(r.tp, u.e, nn.Of(r.tw, u.p), nn.Of(r.tb, u.p), u.batch, u.te, r.co)
 	h1 := r.c1.out
 	for n := 0; n < u.batch; n++ {
 		for c := 0; c < r.co; c++ {
@@ -205,7 +205,7 @@ func (r *resBlock) forward(u *UNet) {
 
 // backward needs r.dout complete; it accumulates into r.din (if not nil),
 // the parameter gradients and u.de.
-func (r *resBlock) backward(u *UNet) {
+func (r *resBlock[T]) backward(u *unetNet[T]) {
 	if r.skip != nil {
 		r.skip.backward(u)
 	} else if r.din != nil {
@@ -215,35 +215,35 @@ func (r *resBlock) backward(u *UNet) {
 	dh1 := r.c1.dout
 	r.n2.backward(u, dh1, r.c2.din, r.c1.out)
 	for i := range r.dtp {
-		s := 0.0
+		var s T
 		for _, v := range dh1[i*r.hw : (i+1)*r.hw] {
 			s += v
 		}
 		r.dtp[i] = s
 	}
-	nn.LinearBackward(u.de, r.tw.Of(u.grads), r.tb.Of(u.grads), r.dtp, u.e, r.tw.Of(u.params), u.batch, u.te, r.co)
+	nn.LinearBackward(u.de, nn.Of(r.tw, u.g), nn.Of(r.tb, u.g), r.dtp, u.e, nn.Of(r.tw, u.p), u.batch, u.te, r.co)
 	r.c1.backward(u)
 	r.n1.backward(u, r.din, r.c1.din, r.in)
 }
 
 // attnBlock is optional self-attention with a residual connection:
 // out = x + Attention(GN(x)).
-type attnBlock struct {
-	norm      unetNorm
-	att       *nn.Attention
+type attnBlock[T nn.Float] struct {
+	norm      unetNorm[T]
+	att       *nn.Attention[T]
 	qkvW      nn.View
 	qkvB      nn.View
 	projW     nn.View
 	projB     nn.View
-	in, din   []float64
-	out, dout []float64
-	a, da     []float64
+	in, din   []T
+	out, dout []T
+	a, da     []T
 }
 
-func newAttnBlock(l *nn.Layout, name string, c, size, groups int) *attnBlock {
-	return &attnBlock{
-		norm:  newUnetNorm(l, name+".norm", c, groups, size*size, false),
-		att:   nn.NewAttention(c, size*size),
+func newAttnBlock[T nn.Float](l *nn.Layout, name string, c, size, groups int) *attnBlock[T] {
+	return &attnBlock[T]{
+		norm:  newUnetNorm[T](l, name+".norm", c, groups, size*size, false),
+		att:   nn.NewAttention[T](c, size*size),
 		qkvW:  l.Add(name+".qkv.weight", 3*c*c, nn.FanIn(c)),
 		qkvB:  l.Add(name+".qkv.bias", 3*c, nn.FanIn(c)),
 		projW: l.Add(name+".proj.weight", c*c, nn.FanIn(c)),
@@ -251,29 +251,29 @@ func newAttnBlock(l *nn.Layout, name string, c, size, groups int) *attnBlock {
 	}
 }
 
-func (b *attnBlock) alloc(a *unetBuffers, in, din []float64) {
+func (b *attnBlock[T]) alloc(a *unetBuffers[T], in, din []T) {
 	n := len(in)
 	b.in, b.din = in, din
 	b.out, b.dout = a.val(n), a.grad(n)
 	b.a, b.da = a.val(n), a.grad(n)
 }
 
-func (b *attnBlock) forward(u *UNet) {
+func (b *attnBlock[T]) forward(u *unetNet[T]) {
 	b.norm.forward(u, b.a, b.in)
-	p := u.params
-	b.att.Forward(b.out, b.a, b.qkvW.Of(p), b.qkvB.Of(p), b.projW.Of(p), b.projB.Of(p), u.batch)
+	p := u.p
+	b.att.Forward(b.out, b.a, nn.Of(b.qkvW, p), nn.Of(b.qkvB, p), nn.Of(b.projW, p), nn.Of(b.projB, p), u.batch)
 	addTo(b.out, b.in)
 }
 
-func (b *attnBlock) backward(u *UNet) {
+func (b *attnBlock[T]) backward(u *unetNet[T]) {
 	addTo(b.din, b.dout)
-	p, g := u.params, u.grads
-	b.att.Backward(b.da, b.qkvW.Of(g), b.qkvB.Of(g), b.projW.Of(g), b.projB.Of(g), b.dout, b.a, b.qkvW.Of(p), b.projW.Of(p), u.batch)
+	p, g := u.p, u.g
+	b.att.Backward(b.da, nn.Of(b.qkvW, g), nn.Of(b.qkvB, g), nn.Of(b.projW, g), nn.Of(b.projB, g), b.dout, b.a, nn.Of(b.qkvW, p), nn.Of(b.projW, p), u.batch)
 	b.norm.backward(u, b.din, b.da, b.in)
 }
 
 // addTo sets dst[i] += src[i].
-func addTo(dst, src []float64) {
+func addTo[T nn.Float](dst, src []T) {
 	src = src[:len(dst)]
 	for i, v := range src {
 		dst[i] += v

@@ -35,13 +35,48 @@ type UNetConfig struct {
 	// residual connection) after the middle residual block, at the lowest
 	// resolution. Default false (the twin has none).
 	Attention bool
+	// Precision is the arithmetic of the network's layers: PrecisionFloat64
+	// (the reference, and the zero value, as in checkpoints written before
+	// the field existed) or PrecisionFloat32, with half the activation
+	// memory and faster. Parameters, gradients, the optimiser and the UNet's
+	// inputs and outputs stay float64 either way; in float32 the parameters
+	// are rounded to float32 at every Forward and the gradients added back in
+	// float64. Default PrecisionFloat64.
+	Precision Precision
 }
 
-// DefaultUNetConfig returns the configuration of the PyTorch twin: 1 channel,
+// Precision is the floating-point type of a UNet's layers.
+type Precision int
+
+const (
+	// PrecisionFloat64 computes in float64 (the reference).
+	PrecisionFloat64 Precision = iota
+	// PrecisionFloat32 computes in float32.
+	PrecisionFloat32
+)
+
+var precisionNames = []string{"float64", "float32"}
+
+// String returns "float64" or "float32".
+func (p Precision) String() string { return enumString(p, precisionNames, "Precision") }
+
+// ParsePrecision returns the precision named s ("float64" or "float32", any
+// case), or an error.
+func ParsePrecision(s string) (Precision, error) {
+	return enumParse[Precision](s, precisionNames, "precision")
+}
+
+// MarshalText returns the name of p.
+func (p Precision) MarshalText() ([]byte, error) { return enumMarshal(p, precisionNames, "precision") }
+
+// UnmarshalText parses a name written by MarshalText.
+func (p *Precision) UnmarshalText(b []byte) error { return enumUnmarshal(p, b, ParsePrecision) }
+
+// DefaultConfig returns the configuration of the PyTorch twin: 1 channel,
 // 32×32, Base 32, Mults [1, 2, 2], one ResBlock per level, GroupNorm(8), no
-// attention.
+// attention, float64 arithmetic.
 func DefaultUNetConfig() UNetConfig {
-	return UNetConfig{Channels: 1, Size: 32, Base: 32, Mults: []int{1, 2, 2}, ResBlocks: 1, Groups: 8}
+	return UNetConfig{Channels: 1, Size: 32, Base: 32, Mults: []int{1, 2, 2}, ResBlocks: 1, Groups: 8, Precision: PrecisionFloat64}
 }
 
 // Limits that keep a configuration from exhausting memory.
@@ -70,6 +105,8 @@ func (c UNetConfig) validate() error {
 		return fmt.Errorf("diffusion: UNet residual blocks per level %d out of range [1, %d]", c.ResBlocks, unetMaxBlocks)
 	case c.Groups <= 0:
 		return fmt.Errorf("diffusion: UNet GroupNorm groups must be positive, got %d", c.Groups)
+	case !enumValid(c.Precision, precisionNames):
+		return fmt.Errorf("diffusion: UNet precision %v is neither float64 nor float32", c.Precision)
 	}
 	for i, m := range c.Mults {
 		if m <= 0 {

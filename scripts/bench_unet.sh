@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # UNet training speed: the Go benchmarks BenchmarkTrainStep and BenchmarkForward
 # (./diffusion: default config, batch 32, 1-channel 32×32; one step = forward,
-# MSE-on-ε gradient, backward, AdamW) beside the PyTorch twin
-# ../shared/anchors/torch_unet.py (same architecture, 694561 parameters) in one
-# run, on $THREADS cores (default 2), with the ratio Go/PyTorch per step and per
-# forward pass and the peak memory of both. The twin needs Debian's python3
+# MSE-on-ε gradient, backward, AdamW), in float64 and in float32 precision
+# (each in its own process, so that its peak memory is its own), beside the
+# PyTorch twin ../shared/anchors/torch_unet.py (same architecture, 694561
+# parameters, float32) in one run, on $THREADS cores (default 2), with the
+# ratio Go/PyTorch per step and per forward pass and the peak memory of all. The twin needs Debian's python3
 # with torch (apt-get install python3-torch); without it only the Go numbers
 # are printed. BENCHTIME (default 3x) sets the Go iterations; REPS (default 1)
 # repeats the pair. The load average is printed because the machine may be
@@ -18,11 +19,14 @@ py=/usr/bin/python3
 echo "cores: $(nproc), threads: $threads"
 for rep in $(seq "${REPS:-1}"); do
   echo "== run $rep, load average: $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo unknown)"
-  gout=$(GOMAXPROCS=$threads go test -run '^$' -bench 'TrainStep|Forward' -benchtime "${BENCHTIME:-3x}" ./diffusion)
+  go test -c -o /tmp/bench_unet_diffusion.$$ ./diffusion
+  gout=""
+  for prec in float64 float32; do
+    o=$(GOMAXPROCS=$threads /tmp/bench_unet_diffusion.$$ -test.run '^$' -test.bench "(TrainStep|Forward)/$prec\$" -test.benchtime "${BENCHTIME:-3x}")
+    gout="$gout"$'\n'"$o"
+  done
+  rm -f /tmp/bench_unet_diffusion.$$
   echo "$gout" | grep -E '^Benchmark'
-  go_step=$(echo "$gout" | awk '$1 ~ /^BenchmarkTrainStep/ {print $3/1e6}')
-  go_fwd=$(echo "$gout" | awk '$1 ~ /^BenchmarkForward/ {print $3/1e6}')
-  go_rss=$(echo "$gout" | awk '{for (i=2;i<=NF;i++) if ($i=="peakRSS-MiB") v=$(i-1)} END {print v}')
   if [ -f "$anchors/torch_unet.py" ] && $py -c 'import torch' 2>/dev/null; then
     tout=$($py -c '
 import resource, subprocess, sys
@@ -59,14 +63,15 @@ PY
 )
     t_cpu_step=${tcpu% *}
     t_cpu_fwd=${tcpu#* }
-    go_cpu_step=$(echo "$gout" | awk '$1 ~ /^BenchmarkTrainStep/ {for (i=2;i<=NF;i++) if ($i=="cpu-ms/op") print $(i-1)}')
-    go_cpu_fwd=$(echo "$gout" | awk '$1 ~ /^BenchmarkForward/ {for (i=2;i<=NF;i++) if ($i=="cpu-ms/op") print $(i-1)}')
-    awk -v gs="$go_cpu_step" -v gf="$go_cpu_fwd" -v ts="$t_cpu_step" -v tf="$t_cpu_fwd" 'BEGIN {
-      printf "CPU time: go train step %.0f ms, torch %.0f ms: ratio %.2f; forward go %.0f ms, torch %.0f ms: ratio %.2f\n", gs, ts, gs/ts, gf, tf, gf/tf }'
-    awk -v gs="$go_step" -v gf="$go_fwd" -v ts="$t_step" -v tm="$t_min" -v tf="$t_fwd" -v gr="$go_rss" 'BEGIN {
-      printf "wall time: go train step %.1f ms, torch median %.1f ms (min %.1f): ratio %.2f (vs min %.2f)\n", gs, ts, tm, gs/ts, gs/tm
-      printf "wall time: go forward %.1f ms, torch min %.1f ms: ratio %.2f\n", gf, tf, gf/tf
-      printf "go peak RSS %s MiB\n", gr }'
+    for prec in float64 float32; do
+      val() { echo "$gout" | awk -v n="$1/$prec" -v u="$2" '$1 ~ "^"n"(-[0-9]+)?$" {if (u == "ns/op") print $3/1e6; else for (i=2;i<=NF;i++) if ($i==u) print $(i-1)}'; }
+      awk -v p="$prec" -v gs="$(val BenchmarkTrainStep cpu-ms/op)" -v gf="$(val BenchmarkForward cpu-ms/op)" -v ts="$t_cpu_step" -v tf="$t_cpu_fwd" 'BEGIN {
+        printf "CPU time, go %s: train step %.0f ms, torch %.0f ms: ratio %.2f; forward go %.0f ms, torch %.0f ms: ratio %.2f\n", p, gs, ts, gs/ts, gf, tf, gf/tf }'
+      awk -v p="$prec" -v gs="$(val BenchmarkTrainStep ns/op)" -v gf="$(val BenchmarkForward ns/op)" -v ts="$t_step" -v tm="$t_min" -v tf="$t_fwd" -v gr="$(val BenchmarkTrainStep peakRSS-MiB)" 'BEGIN {
+        printf "wall time, go %s: train step %.1f ms, torch median %.1f ms (min %.1f): ratio %.2f (vs min %.2f)\n", p, gs, ts, tm, gs/ts, gs/tm
+        printf "wall time, go %s: forward %.1f ms, torch min %.1f ms: ratio %.2f\n", p, gf, tf, gf/tf
+        printf "go %s peak RSS %s MiB (train step process)\n", p, gr }'
+    done
   else
     echo "torch twin unavailable: install python3-torch (anchors looked up in $anchors)"
   fi

@@ -28,6 +28,7 @@ const trainExamples = `  cloudnoise train -data photos/ -size 32 -noise cloud -s
   cloudnoise train -data photos/ -noise cloud -delta 1.5 -pad 1 -kmin 0.03 -ckpt periodic.ckpt
   cloudnoise train -data photos/ -ckpt cloud.ckpt -resume -steps 4000   # continue to step 4000
   cloudnoise train -data stack.npy -size 16 -base 16 -steps 200 -batch 8 -ckpt tiny.ckpt
+  cloudnoise train -data photos/ -precision float32 -ckpt fast.ckpt       # float32 arithmetic
 Ctrl-C (or SIGTERM) stops after the current step, writes the checkpoint and exits 0;
 -resume continues exactly where it stopped.
 `
@@ -56,6 +57,7 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	target := fs.String("target", diffusion.TargetEps.String(), "what the network predicts: eps (the paper's), x0 or v (bounded x̂0 error at t = T)")
 	maxSignal := fs.Float64("max-signal", 0.95, "offset-cosine schedule: signal rate at t = 1, its clean end (0.9999 removes the end's shrinkage of fine detail)")
 	minSignal := fs.Float64("min-signal", 0.02, "offset-cosine schedule: signal rate at t = T")
+	precision := fs.String("precision", diffusion.PrecisionFloat64.String(), "UNet arithmetic: float64 or float32 (half the activation memory, faster; weights and optimiser stay float64)")
 	if ok, err := fs.parse(args, stdout, stderr); !ok {
 		return err
 	}
@@ -126,6 +128,10 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if _, err := noise.NewOffsetCosineSchedule(2, *maxSignal, *minSignal); err != nil {
 		return fs.misuse(stderr, "-max-signal %v, -min-signal %v: %v", *maxSignal, *minSignal, err)
 	}
+	prec, err := diffusion.ParsePrecision(*precision)
+	if err != nil {
+		return fs.misuse(stderr, "-precision %q: want float64 or float32", *precision)
+	}
 	if err := checkOutput(*ckpt); err != nil {
 		return fmt.Errorf("-ckpt: %w", err)
 	}
@@ -149,6 +155,10 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		if set["steps"] {
 			ck.Train.Steps = *steps
 		}
+		if set["precision"] {
+			// The weights are float64 in either precision: a run may switch.
+			ck.Model.Precision = prec
+		}
 		if ck.Step >= ck.Train.Steps {
 			return fmt.Errorf("-resume: %s is already at step %d of %d: give a larger -steps to go on", *ckpt, ck.Step, ck.Train.Steps)
 		}
@@ -159,7 +169,7 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		}
 	} else {
 		mc := diffusion.DefaultUNetConfig()
-		mc.Channels, mc.Size, mc.Base = channels, *size, *base
+		mc.Channels, mc.Size, mc.Base, mc.Precision = channels, *size, *base, prec
 		net, err := diffusion.NewUNet(mc, source(*seed))
 		if err != nil {
 			return err

@@ -192,6 +192,7 @@ func TestTrainGenerateErrors(t *testing.T) {
 		{trainTestArgs(data, ckpt, "-base", "12"), 2, []string{"-base"}},
 		{trainTestArgs(data, ckpt, "-schedule", "quadratic"), 2, []string{"-schedule"}},
 		{trainTestArgs(data, ckpt, "-loss", "l1"), 2, []string{"-loss"}},
+		{trainTestArgs(data, ckpt, "-precision", "float16"), 2, []string{"-precision"}},
 		{trainTestArgs(filepath.Join(dir, "nope"), ckpt), 1, []string{"nope"}},
 		{trainTestArgs(corrupt, ckpt), 1, []string{"b.png"}},
 		{trainTestArgs(data, filepath.Join(file, "m.ckpt")), 1, []string{file}},

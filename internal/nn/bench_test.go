@@ -30,7 +30,7 @@ func BenchmarkConv2d(b *testing.B) {
 		{"32to32s2", 32, 32, 32, 2},
 	} {
 		const batch = 32
-		c := NewConv2d(tc.inC, tc.outC, tc.size, tc.size, 3, tc.st, 1)
+		c := NewConv2d[float64](tc.inC, tc.outC, tc.size, tc.size, 3, tc.st, 1)
 		rnd := rand.New(rand.NewPCG(1, 1))
 		x := nnRandSlice(rnd, batch*c.InLen(), 1)
 		w := nnRandSlice(rnd, c.WeightLen(), 1)
@@ -72,8 +72,8 @@ func BenchmarkUpConv2d(b *testing.B) {
 	bias := nnRandSlice(rnd, ch, 1)
 	out := make([]float64, 4*len(x))
 	dx, dw, db := make([]float64, len(x)), make([]float64, len(w)), make([]float64, len(bias))
-	u := NewUpConv2d(ch, ch, h, h)
-	c := NewConv2d(ch, ch, 2*h, 2*h, 3, 1, 1)
+	u := NewUpConv2d[float64](ch, ch, h, h)
+	c := NewConv2d[float64](ch, ch, 2*h, 2*h, 3, 1, 1)
 	up, dup := make([]float64, 4*len(x)), make([]float64, 4*len(x))
 	b.Run("phases", func(b *testing.B) {
 		b.ReportAllocs()

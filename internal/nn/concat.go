@@ -3,7 +3,7 @@ package nn
 // ConcatForward concatenates two tensors along channels (PyTorch's
 // cat([a, b], 1)): a [N, Ca, HW] and b [N, Cb, HW] into out [N, Ca+Cb, HW],
 // a's channels first. It panics on length mismatch.
-func ConcatForward(out, a, b []float64, batch, ca, cb, hw int) {
+func ConcatForward[T Float](out, a, b []T, batch, ca, cb, hw int) {
 	if len(a) != batch*ca*hw || len(b) != batch*cb*hw || len(out) != batch*(ca+cb)*hw {
 		panic("nn: ConcatForward length mismatch")
 	}
@@ -18,7 +18,7 @@ func ConcatForward(out, a, b []float64, batch, ca, cb, hw int) {
 // ConcatBackward splits dOut [N, Ca+Cb, HW] and accumulates its parts into
 // dA [N, Ca, HW] and dB [N, Cb, HW]; either may be nil to skip it. It panics
 // on length mismatch.
-func ConcatBackward(dA, dB, dOut []float64, batch, ca, cb, hw int) {
+func ConcatBackward[T Float](dA, dB, dOut []T, batch, ca, cb, hw int) {
 	if (dA != nil && len(dA) != batch*ca*hw) || (dB != nil && len(dB) != batch*cb*hw) || len(dOut) != batch*(ca+cb)*hw {
 		panic("nn: ConcatBackward length mismatch")
 	}
@@ -35,7 +35,7 @@ func ConcatBackward(dA, dB, dOut []float64, batch, ca, cb, hw int) {
 }
 
 // addTo sets dst[i] += src[i].
-func addTo(dst, src []float64) {
+func addTo[T Float](dst, src []T) {
 	src = src[:len(dst)]
 	for i, v := range src {
 		dst[i] += v

@@ -2,10 +2,11 @@ package nn
 
 import (
 	"fmt"
+
+	"github.com/cloud-diffusion/noise/internal/gemm"
 	"github.com/cloud-diffusion/noise/internal/parallel"
 
 	"gonum.org/v1/gonum/blas"
-	"gonum.org/v1/gonum/blas/blas64"
 )
 
 // Conv2d is a 2-D cross-correlation (PyTorch's Conv2d) with a square K×K
@@ -26,16 +27,16 @@ import (
 // convolution with stride 1 and no padding uses the input as col directly.
 //
 // A Conv2d owns per-worker im2col buffers: it is not safe for concurrent use.
-type Conv2d struct {
+type Conv2d[T Float] struct {
 	InC, OutC, H, W, K, Stride, Pad int
 	OutH, OutW                      int
 
-	col [][]float64 // per-worker im2col buffers (forward, dW, and dcol in backward)
+	col [][]T // per-worker im2col buffers (forward, dW, and dcol in backward)
 
 	// Arguments of the call in progress, for the pool's workers.
 	phase                 convPhase
-	out, in, weight, bias []float64
-	dIn, dWeight, dOut    []float64
+	out, in, weight, bias []T
+	dIn, dWeight, dOut    []T
 	batch                 int
 	grp                   parallel.Group
 }
@@ -50,7 +51,7 @@ const (
 
 // NewConv2d returns a convolution of the given shape. It panics if a size is
 // not positive, the padding is negative or the output would be empty.
-func NewConv2d(inC, outC, h, w, k, stride, pad int) *Conv2d {
+func NewConv2d[T Float](inC, outC, h, w, k, stride, pad int) *Conv2d[T] {
 	if inC <= 0 || outC <= 0 || h <= 0 || w <= 0 || k <= 0 || stride <= 0 || pad < 0 {
 		panic(fmt.Sprintf("nn: bad Conv2d shape in=%d out=%d h=%d w=%d k=%d s=%d p=%d", inC, outC, h, w, k, stride, pad))
 	}
@@ -59,35 +60,35 @@ func NewConv2d(inC, outC, h, w, k, stride, pad int) *Conv2d {
 	if oh <= 0 || ow <= 0 {
 		panic("nn: Conv2d output is empty")
 	}
-	return &Conv2d{InC: inC, OutC: outC, H: h, W: w, K: k, Stride: stride, Pad: pad, OutH: oh, OutW: ow}
+	return &Conv2d[T]{InC: inC, OutC: outC, H: h, W: w, K: k, Stride: stride, Pad: pad, OutH: oh, OutW: ow}
 }
 
 // WeightLen returns the number of weights, OutC·InC·K·K.
-func (c *Conv2d) WeightLen() int { return c.OutC * c.InC * c.K * c.K }
+func (c *Conv2d[T]) WeightLen() int { return c.OutC * c.InC * c.K * c.K }
 
 // FanIn returns InC·K·K, the fan-in used by the default initialisation.
-func (c *Conv2d) FanIn() int { return c.InC * c.K * c.K }
+func (c *Conv2d[T]) FanIn() int { return c.InC * c.K * c.K }
 
 // InLen and OutLen return the number of elements of one input and one output
 // sample.
-func (c *Conv2d) InLen() int  { return c.InC * c.H * c.W }
-func (c *Conv2d) OutLen() int { return c.OutC * c.OutH * c.OutW }
+func (c *Conv2d[T]) InLen() int  { return c.InC * c.H * c.W }
+func (c *Conv2d[T]) OutLen() int { return c.OutC * c.OutH * c.OutW }
 
 // direct reports whether the input can serve as its own im2col matrix.
-func (c *Conv2d) direct() bool { return c.K == 1 && c.Stride == 1 && c.Pad == 0 }
+func (c *Conv2d[T]) direct() bool { return c.K == 1 && c.Stride == 1 && c.Pad == 0 }
 
 // buffers makes sure there are w per-worker im2col buffers.
-func (c *Conv2d) buffers(w int) {
+func (c *Conv2d[T]) buffers(w int) {
 	n := c.FanIn() * c.OutH * c.OutW
 	for len(c.col) < w {
-		c.col = append(c.col, make([]float64, n))
+		c.col = append(c.col, make([]T, n))
 	}
 }
 
 // im2col fills rows [r0, r1) of the im2col matrix [InC·K·K, OutH·OutW] of one
 // input sample in [InC, H, W] into col [r1−r0, OutH·OutW]. Row r holds
 // channel r/K², kernel offset (r/K mod K, r mod K).
-func (c *Conv2d) im2col(col, in []float64, r0, r1 int) {
+func (c *Conv2d[T]) im2col(col, in []T, r0, r1 int) {
 	k, s, p := c.K, c.Stride, c.Pad
 	oh, ow, h, w := c.OutH, c.OutW, c.H, c.W
 	for r := r0; r < r1; r++ {
@@ -125,7 +126,7 @@ func (c *Conv2d) im2col(col, in []float64, r0, r1 int) {
 
 // col2im adds col [InC·K·K, OutH·OutW] back into one input-gradient sample
 // dIn [InC, H, W]; it is the adjoint of im2col.
-func (c *Conv2d) col2im(dIn, col []float64) {
+func (c *Conv2d[T]) col2im(dIn, col []T) {
 	k, s, p := c.K, c.Stride, c.Pad
 	oh, ow, h, w := c.OutH, c.OutW, c.H, c.W
 	for r := 0; r < c.FanIn(); r++ {
@@ -164,7 +165,7 @@ func (c *Conv2d) col2im(dIn, col []float64) {
 // overwritten and must not alias in. bias may be nil (no bias). Samples are
 // split across GOMAXPROCS goroutines. Forward panics on slice length
 // mismatch.
-func (c *Conv2d) Forward(out, in, weight, bias []float64, batch int) {
+func (c *Conv2d[T]) Forward(out, in, weight, bias []T, batch int) {
 	if len(in) != batch*c.InLen() || len(out) != batch*c.OutLen() || len(weight) != c.WeightLen() || (bias != nil && len(bias) != c.OutC) {
 		panic("nn: Conv2d.Forward length mismatch")
 	}
@@ -186,7 +187,7 @@ func (c *Conv2d) Forward(out, in, weight, bias []float64, batch int) {
 // The weight gradient is split across goroutines by columns (each element
 // summed over samples in sample order by one goroutine), the input gradient
 // by samples, so results do not depend on the number of cores.
-func (c *Conv2d) Backward(dIn, dWeight, dBias, dOut, in, weight []float64, batch int) {
+func (c *Conv2d[T]) Backward(dIn, dWeight, dBias, dOut, in, weight []T, batch int) {
 	il, ol, pix := c.InLen(), c.OutLen(), c.OutH*c.OutW
 	if len(in) != batch*il || len(dOut) != batch*ol || len(weight) != c.WeightLen() ||
 		len(dWeight) != c.WeightLen() || (dIn != nil && len(dIn) != batch*il) || (dBias != nil && len(dBias) != c.OutC) {
@@ -196,7 +197,7 @@ func (c *Conv2d) Backward(dIn, dWeight, dBias, dOut, in, weight []float64, batch
 		for n := 0; n < batch; n++ {
 			d := dOut[n*ol : (n+1)*ol]
 			for oc := range dBias {
-				s := 0.0
+				var s T
 				for _, v := range d[oc*pix : (oc+1)*pix] {
 					s += v
 				}
@@ -221,18 +222,17 @@ func (c *Conv2d) Backward(dIn, dWeight, dBias, dOut, in, weight []float64, batch
 }
 
 // release drops the references to the caller's slices.
-func (c *Conv2d) release() {
+func (c *Conv2d[T]) release() {
 	c.out, c.in, c.weight, c.bias, c.dIn, c.dWeight, c.dOut = nil, nil, nil, nil, nil, nil, nil
 }
 
 // run processes items [lo, hi) of the current phase: samples for the forward
 // pass and the input gradient, im2col rows (weight columns) for the weight
 // gradient.
-func (c *Conv2d) Run(wk, lo, hi int) {
+func (c *Conv2d[T]) Run(wk, lo, hi int) {
 	il, ol, fan, pix := c.InLen(), c.OutLen(), c.FanIn(), c.OutH*c.OutW
 	switch c.phase {
 	case convForward:
-		wm := blas64.General{Rows: c.OutC, Cols: fan, Stride: fan, Data: c.weight}
 		for n := lo; n < hi; n++ {
 			o := c.out[n*ol : (n+1)*ol]
 			col := c.in[n*il : (n+1)*il]
@@ -240,7 +240,7 @@ func (c *Conv2d) Run(wk, lo, hi int) {
 				col = c.col[wk]
 				c.im2col(col, c.in[n*il:(n+1)*il], 0, fan)
 			}
-			beta := 0.0
+			var beta T
 			if c.bias != nil {
 				for oc, b := range c.bias {
 					row := o[oc*pix : (oc+1)*pix]
@@ -250,40 +250,33 @@ func (c *Conv2d) Run(wk, lo, hi int) {
 				}
 				beta = 1
 			}
-			gemmSerial(blas.NoTrans, blas.NoTrans, 1, wm,
-				blas64.General{Rows: fan, Cols: pix, Stride: pix, Data: col},
-				beta, blas64.General{Rows: c.OutC, Cols: pix, Stride: pix, Data: o})
+			// out_n [OutC, pix] = weight [OutC, fan] · col [fan, pix].
+			gemm.Gemm(blas.NoTrans, blas.NoTrans, c.OutC, pix, fan, 1, c.weight, fan, col, pix, beta, o, pix)
 		}
 	case convWeightGrad:
 		// dW[:, lo:hi] += Σ_n dOut_n [OutC, pix] · col_n[lo:hi]ᵀ.
 		rows := hi - lo
-		dw := blas64.General{Rows: c.OutC, Cols: rows, Stride: fan, Data: c.dWeight[lo : (c.OutC-1)*fan+hi]}
+		dw := c.dWeight[lo : (c.OutC-1)*fan+hi]
 		for n := 0; n < c.batch; n++ {
-			var col []float64
+			var col []T
 			if c.direct() {
 				col = c.in[n*il+lo*pix : n*il+hi*pix]
 			} else {
 				col = c.col[wk][:rows*pix]
 				c.im2col(col, c.in[n*il:(n+1)*il], lo, hi)
 			}
-			gemmSerial(blas.NoTrans, blas.Trans, 1,
-				blas64.General{Rows: c.OutC, Cols: pix, Stride: pix, Data: c.dOut[n*ol : (n+1)*ol]},
-				blas64.General{Rows: rows, Cols: pix, Stride: pix, Data: col},
-				1, dw)
+			gemm.Gemm(blas.NoTrans, blas.Trans, c.OutC, rows, pix, 1, c.dOut[n*ol:(n+1)*ol], pix, col, pix, 1, dw, fan)
 		}
 	case convInputGrad:
-		wm := blas64.General{Rows: c.OutC, Cols: fan, Stride: fan, Data: c.weight}
 		for n := lo; n < hi; n++ {
-			d := blas64.General{Rows: c.OutC, Cols: pix, Stride: pix, Data: c.dOut[n*ol : (n+1)*ol]}
+			d := c.dOut[n*ol : (n+1)*ol]
 			if c.direct() {
-				// dIn_n [InC, pix] += wᵀ · dOut_n.
-				gemmSerial(blas.Trans, blas.NoTrans, 1, wm, d, 1,
-					blas64.General{Rows: fan, Cols: pix, Stride: pix, Data: c.dIn[n*il : (n+1)*il]})
+				// dIn_n [InC, pix] += weightᵀ · dOut_n.
+				gemm.Gemm(blas.Trans, blas.NoTrans, fan, pix, c.OutC, 1, c.weight, fan, d, pix, 1, c.dIn[n*il:(n+1)*il], pix)
 				continue
 			}
 			dcol := c.col[wk]
-			gemmSerial(blas.Trans, blas.NoTrans, 1, wm, d, 0,
-				blas64.General{Rows: fan, Cols: pix, Stride: pix, Data: dcol})
+			gemm.Gemm(blas.Trans, blas.NoTrans, fan, pix, c.OutC, 1, c.weight, fan, d, pix, 0, dcol, pix)
 			c.col2im(c.dIn[n*il:(n+1)*il], dcol)
 		}
 	}

@@ -5,9 +5,14 @@
 //
 // # Conventions
 //
-// Tensors are flat []float64 slices in NCHW layout: element (n, c, y, x) of a
-// tensor of shape [N, C, H, W] is at index ((n*C+c)*H+y)*W+x. Matrices of
-// shape [N, D] (time embeddings, linear layers) are row major.
+// Layers are generic in their element type T, float64 (the reference, which
+// the gradient checks and the PyTorch golden values test) or float32 (half
+// the memory traffic and twice the matrix-product speed; tested against
+// float64). Statistics that sum many values (group-norm means and
+// variances) are accumulated in float64 in both. Tensors are flat []T
+// slices in NCHW layout: element (n, c, y, x) of a tensor of shape
+// [N, C, H, W] is at index ((n*C+c)*H+y)*W+x. Matrices of shape [N, D]
+// (time embeddings, linear layers) are row major.
 //
 // Every layer is a forward/backward pair in the style of llm.c. Forward
 // overwrites its output. Backward ACCUMULATES: it adds the gradient of the
@@ -17,7 +22,7 @@
 // caller zeroes gradient buffers before a backward pass. A nil dIn asks the
 // layer to skip the input gradient.
 //
-// Parameters of a whole network live in ONE flat []float64 described by a
+// Parameters of a whole network live in ONE flat slice described by a
 // [Layout]: each tensor is a named [View] (offset, length) into it. Gradients
 // and the AdamW first and second moments use the same layout, so that the
 // optimiser ([AdamW.Step]) and gradient clipping ([ClipGradNorm]) are plain

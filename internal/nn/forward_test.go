@@ -56,7 +56,7 @@ func TestConv2dForward(t *testing.T) {
 		{16, 8, 16, 16, 3, 1, 1, 4},
 	} {
 		rnd := rand.New(rand.NewPCG(uint64(i), 20))
-		c := NewConv2d(tc.inC, tc.outC, tc.h, tc.w, tc.k, tc.s, tc.p)
+		c := NewConv2d[float64](tc.inC, tc.outC, tc.h, tc.w, tc.k, tc.s, tc.p)
 		x := nnRandSlice(rnd, tc.batch*c.InLen(), 1)
 		w := nnRandSlice(rnd, c.WeightLen(), 1)
 		b := nnRandSlice(rnd, tc.outC, 1)
@@ -78,7 +78,7 @@ func TestConv2dBackwardAdjoint(t *testing.T) {
 	// ⟨dOut, conv(x)⟩ = ⟨dIn, x⟩ for a bias-free convolution, since conv is
 	// linear in x: checks col2im against im2col on a larger stride-2 case.
 	rnd := rand.New(rand.NewPCG(21, 21))
-	c := NewConv2d(6, 5, 12, 10, 3, 2, 1)
+	c := NewConv2d[float64](6, 5, 12, 10, 3, 2, 1)
 	const batch = 3
 	x := nnRandSlice(rnd, batch*c.InLen(), 1)
 	w := nnRandSlice(rnd, c.WeightLen(), 1)
@@ -105,7 +105,7 @@ func TestConv2dBackwardAdjoint(t *testing.T) {
 func TestGroupNormForward(t *testing.T) {
 	const batch, c, g, hw = 3, 6, 2, 7
 	rnd := rand.New(rand.NewPCG(22, 22))
-	gn := NewGroupNorm(c, g, hw)
+	gn := NewGroupNorm[float64](c, g, hw)
 	x := nnRandSlice(rnd, batch*c*hw, 2)
 	gamma := nnRandSlice(rnd, c, 1)
 	beta := nnRandSlice(rnd, c, 1)
@@ -216,7 +216,7 @@ func TestTimeEmbedding(t *testing.T) {
 func TestAttentionForward(t *testing.T) {
 	const batch, c, l = 2, 3, 5
 	rnd := rand.New(rand.NewPCG(24, 24))
-	att := NewAttention(c, l)
+	att := NewAttention[float64](c, l)
 	x := nnRandSlice(rnd, batch*c*l, 1)
 	wqkv := nnRandSlice(rnd, 3*c*c, 1)
 	bqkv := nnRandSlice(rnd, 3*c, 1)
@@ -340,7 +340,7 @@ func TestConv2dIndependentOfWorkers(t *testing.T) {
 	// goroutine and many give identical bits. Uneven sizes make the chunks
 	// differ (7 samples, fan-in 5·9 = 45 rows).
 	rnd := rand.New(rand.NewPCG(25, 25))
-	c := NewConv2d(5, 6, 9, 7, 3, 1, 1)
+	c := NewConv2d[float64](5, 6, 9, 7, 3, 1, 1)
 	const batch = 7
 	x := nnRandSlice(rnd, batch*c.InLen(), 1)
 	w := nnRandSlice(rnd, c.WeightLen(), 1)
@@ -373,7 +373,7 @@ func TestUpConv2dForward(t *testing.T) {
 		{8, 6, 8, 8, 2},
 	} {
 		rnd := rand.New(rand.NewPCG(uint64(i), 32))
-		u := NewUpConv2d(tc.inC, tc.outC, tc.h, tc.w)
+		u := NewUpConv2d[float64](tc.inC, tc.outC, tc.h, tc.w)
 		x := nnRandSlice(rnd, tc.batch*tc.inC*tc.h*tc.w, 1)
 		w := nnRandSlice(rnd, u.WeightLen(), 1)
 		b := nnRandSlice(rnd, tc.outC, 1)

@@ -99,7 +99,7 @@ func TestConv2dGradient(t *testing.T) {
 		{1, 2, 4, 4, 3, 1, 0, 1}, // no padding
 	} {
 		rnd := rand.New(rand.NewPCG(uint64(i), 1))
-		c := NewConv2d(tc.inC, tc.outC, tc.h, tc.w, tc.k, tc.s, tc.p)
+		c := NewConv2d[float64](tc.inC, tc.outC, tc.h, tc.w, tc.k, tc.s, tc.p)
 		x := nnRandSlice(rnd, tc.batch*c.InLen(), 1)
 		w := nnRandSlice(rnd, c.WeightLen(), 0.5)
 		b := nnRandSlice(rnd, tc.outC, 0.5)
@@ -127,7 +127,7 @@ func TestGroupNormGradient(t *testing.T) {
 		{6, 1, 5, 1, true},
 	} {
 		rnd := rand.New(rand.NewPCG(uint64(i), 3))
-		gn := NewGroupNorm(tc.c, tc.g, tc.hw)
+		gn := NewGroupNorm[float64](tc.c, tc.g, tc.hw)
 		gn.SiLU = tc.silu
 		x := nnRandSlice(rnd, tc.batch*tc.c*tc.hw, 1)
 		for j := range x {
@@ -196,7 +196,7 @@ func TestConcatGradient(t *testing.T) {
 func TestAttentionGradient(t *testing.T) {
 	const batch, c, l = 2, 3, 4
 	rnd := rand.New(rand.NewPCG(9, 9))
-	att := NewAttention(c, l)
+	att := NewAttention[float64](c, l)
 	x := nnRandSlice(rnd, batch*c*l, 1)
 	wqkv := nnRandSlice(rnd, 3*c*c, 0.7)
 	bqkv := nnRandSlice(rnd, 3*c, 0.5)
@@ -247,7 +247,7 @@ func TestUpConv2dGradient(t *testing.T) {
 		{1, 2, 2, 3, 3},
 	} {
 		rnd := rand.New(rand.NewPCG(uint64(i), 30))
-		u := NewUpConv2d(tc.inC, tc.outC, tc.h, tc.w)
+		u := NewUpConv2d[float64](tc.inC, tc.outC, tc.h, tc.w)
 		x := nnRandSlice(rnd, tc.batch*tc.inC*tc.h*tc.w, 1)
 		w := nnRandSlice(rnd, u.WeightLen(), 0.5)
 		b := nnRandSlice(rnd, tc.outC, 0.5)

@@ -21,35 +21,35 @@ import (
 // Shapes: in, out [N, C, HW]; γ, β [C]. Forward caches μ and 1/√(σ²+Eps) per
 // (n, g) for Backward, which must be called with the input of the latest
 // Forward. A GroupNorm is not safe for concurrent use.
-type GroupNorm struct {
+type GroupNorm[T Float] struct {
 	C, G, HW int
 	Eps      float64 // 1e-5 by default, as in PyTorch
 	SiLU     bool    // apply SiLU to the output (fused)
 
-	mean, rstd []float64   // [N, G]
-	sums       []float64   // [N, C, 2] per-sample Σ dy·x̂ and Σ dy
-	da         [][]float64 // per-worker gradient of the pre-activation of one group (SiLU)
+	mean, rstd []float64 // [N, G], in float64 whatever T
+	sums       []float64 // [N, C, 2] per-sample Σ dy·x̂ and Σ dy
+	da         [][]T     // per-worker gradient of the pre-activation of one group (SiLU)
 
 	// Arguments of the call in progress, for the pool's workers.
 	backward             bool
-	out, in, gamma, beta []float64
-	dIn, dOut            []float64
+	out, in, gamma, beta []T
+	dIn, dOut            []T
 	grp                  parallel.Group
 }
 
 // NewGroupNorm returns a group normalisation of c channels in g groups over
 // hw pixels with Eps = 1e-5. It panics if g does not divide c or a size is
 // not positive.
-func NewGroupNorm(c, g, hw int) *GroupNorm {
+func NewGroupNorm[T Float](c, g, hw int) *GroupNorm[T] {
 	if c <= 0 || g <= 0 || hw <= 0 || c%g != 0 {
 		panic(fmt.Sprintf("nn: bad GroupNorm shape c=%d g=%d hw=%d", c, g, hw))
 	}
-	return &GroupNorm{C: c, G: g, HW: hw, Eps: 1e-5}
+	return &GroupNorm[T]{C: c, G: g, HW: hw, Eps: 1e-5}
 }
 
 // Forward computes the normalisation of batch samples of in into out, which
 // may alias in. It panics on slice length mismatch.
-func (gn *GroupNorm) Forward(out, in, gamma, beta []float64, batch int) {
+func (gn *GroupNorm[T]) Forward(out, in, gamma, beta []T, batch int) {
 	sz := gn.C * gn.HW
 	if len(in) != batch*sz || len(out) != batch*sz || len(gamma) != gn.C || len(beta) != gn.C {
 		panic("nn: GroupNorm.Forward length mismatch")
@@ -73,7 +73,7 @@ func (gn *GroupNorm) Forward(out, in, gamma, beta []float64, batch int) {
 //	dγ[c] = Σ dOut · x̂, dβ[c] = Σ dOut.
 //
 // dIn must not alias dOut or in.
-func (gn *GroupNorm) Backward(dIn, dGamma, dBeta, dOut, in, gamma, beta []float64, batch int) {
+func (gn *GroupNorm[T]) Backward(dIn, dGamma, dBeta, dOut, in, gamma, beta []T, batch int) {
 	sz := gn.C * gn.HW
 	if len(in) != batch*sz || len(dOut) != batch*sz || len(gamma) != gn.C ||
 		len(dGamma) != gn.C || len(dBeta) != gn.C || len(beta) != gn.C || (dIn != nil && len(dIn) != batch*sz) ||
@@ -87,7 +87,7 @@ func (gn *GroupNorm) Backward(dIn, dGamma, dBeta, dOut, in, gamma, beta []float6
 	w := workers(batch)
 	if gn.SiLU {
 		for len(gn.da) < w {
-			gn.da = append(gn.da, make([]float64, gn.C/gn.G*gn.HW))
+			gn.da = append(gn.da, make([]T, gn.C/gn.G*gn.HW))
 		}
 	}
 	gn.backward, gn.in, gn.gamma, gn.beta, gn.dIn, gn.dOut = true, in, gamma, beta, dIn, dOut
@@ -95,19 +95,19 @@ func (gn *GroupNorm) Backward(dIn, dGamma, dBeta, dOut, in, gamma, beta []float6
 	gn.release()
 	for n := 0; n < batch; n++ {
 		for c := 0; c < gn.C; c++ {
-			dGamma[c] += sums[2*(n*gn.C+c)]
-			dBeta[c] += sums[2*(n*gn.C+c)+1]
+			dGamma[c] += T(sums[2*(n*gn.C+c)])
+			dBeta[c] += T(sums[2*(n*gn.C+c)+1])
 		}
 	}
 }
 
 // release drops the references to the caller's slices.
-func (gn *GroupNorm) release() {
+func (gn *GroupNorm[T]) release() {
 	gn.out, gn.in, gn.gamma, gn.beta, gn.dIn, gn.dOut = nil, nil, nil, nil, nil, nil
 }
 
 // run normalises (or back-propagates through) samples [lo, hi).
-func (gn *GroupNorm) Run(wk, lo, hi int) {
+func (gn *GroupNorm[T]) Run(wk, lo, hi int) {
 	sz := gn.C * gn.HW
 	if gn.backward {
 		gn.runBackward(lo, hi, sz, wk)
@@ -122,12 +122,12 @@ func (gn *GroupNorm) Run(wk, lo, hi int) {
 			x := in[off : off+gl]
 			s := 0.0
 			for _, v := range x {
-				s += v
+				s += float64(v)
 			}
 			mu := s / float64(gl)
 			ss := 0.0
 			for _, v := range x {
-				d := v - mu
+				d := float64(v) - mu
 				ss += d * d
 			}
 			r := 1 / math.Sqrt(ss/float64(gl)+gn.Eps)
@@ -136,14 +136,14 @@ func (gn *GroupNorm) Run(wk, lo, hi int) {
 			y := out[off : off+gl]
 			for cc := 0; cc < cg; cc++ {
 				c := g*cg + cc
-				a := gamma[c] * r
-				b := beta[c] - mu*a
+				af := float64(gamma[c]) * r
+				a, b := T(af), T(float64(beta[c])-mu*af)
 				xs := x[cc*gn.HW : (cc+1)*gn.HW]
 				ys := y[cc*gn.HW : (cc+1)*gn.HW]
 				if gn.SiLU {
 					for i, v := range xs {
 						z := v*a + b
-						ys[i] = z / (1 + math.Exp(-z))
+						ys[i] = z / (1 + T(math.Exp(float64(-z))))
 					}
 					continue
 				}
@@ -155,7 +155,7 @@ func (gn *GroupNorm) Run(wk, lo, hi int) {
 	}
 }
 
-func (gn *GroupNorm) runBackward(lo, hi, sz, wk int) {
+func (gn *GroupNorm[T]) runBackward(lo, hi, sz, wk int) {
 	cg := gn.C / gn.G
 	gl := cg * gn.HW
 	for n := lo; n < hi; n++ {
@@ -170,20 +170,20 @@ func (gn *GroupNorm) runBackward(lo, hi, sz, wk int) {
 				dz := gn.da[wk][:gl]
 				for cc := 0; cc < cg; cc++ {
 					c := g*cg + cc
-					a := gn.gamma[c] * r
-					b := gn.beta[c] - mu*a
+					af := float64(gn.gamma[c]) * r
+					a, b := T(af), T(float64(gn.beta[c])-mu*af)
 					xs := x[cc*gn.HW : (cc+1)*gn.HW]
 					ds := dy[cc*gn.HW : (cc+1)*gn.HW]
 					dd := dz[cc*gn.HW : (cc+1)*gn.HW]
 					for i, v := range xs {
 						z := v*a + b
-						sg := 1 / (1 + math.Exp(-z))
+						sg := 1 / (1 + T(math.Exp(float64(-z))))
 						dd[i] = ds[i] * sg * (1 + z*(1-sg))
 					}
 				}
 				dy = dz
 			}
-			var dx []float64
+			var dx []T
 			if gn.dIn != nil {
 				dx = gn.dIn[off : off+gl]
 			}
@@ -196,7 +196,7 @@ func (gn *GroupNorm) runBackward(lo, hi, sz, wk int) {
 // sample n: x and dy are the group's input and the gradient with respect to
 // its normalised output, [C/G, HW]; dx, if not nil, accumulates the input
 // gradient. The per-channel Σ dy·x̂ and Σ dy go to gn.sums.
-func (gn *GroupNorm) groupBackward(dx, dy, x []float64, n, g int, mu, r float64) {
+func (gn *GroupNorm[T]) groupBackward(dx, dy, x []T, n, g int, mu, r float64) {
 	cg := gn.C / gn.G
 	hw := gn.HW
 	gamma, sums := gn.gamma, gn.sums
@@ -208,13 +208,13 @@ func (gn *GroupNorm) groupBackward(dx, dy, x []float64, n, g int, mu, r float64)
 		ds := dy[cc*hw : (cc+1)*hw]
 		var sdx, sd float64
 		for i, d := range ds {
-			sdx += d * (xs[i] - mu) * r
-			sd += d
+			sdx += float64(d) * (float64(xs[i]) - mu) * r
+			sd += float64(d)
 		}
 		sums[2*(n*gn.C+c)] = sdx
 		sums[2*(n*gn.C+c)+1] = sd
-		mdx += gamma[c] * sd
-		mdxx += gamma[c] * sdx
+		mdx += float64(gamma[c]) * sd
+		mdxx += float64(gamma[c]) * sdx
 	}
 	if dx == nil {
 		return
@@ -226,10 +226,10 @@ func (gn *GroupNorm) groupBackward(dx, dy, x []float64, n, g int, mu, r float64)
 		xs := x[cc*hw : (cc+1)*hw]
 		ds := dy[cc*hw : (cc+1)*hw]
 		d := dx[cc*hw : (cc+1)*hw]
-		gr := gamma[c] * r
+		gr := float64(gamma[c]) * r
 		for i, v := range ds {
-			xh := (xs[i] - mu) * r
-			d[i] += gr*v - r*(mdx+xh*mdxx)
+			xh := (float64(xs[i]) - mu) * r
+			d[i] += T(gr*float64(v) - r*(mdx+xh*mdxx))
 		}
 	}
 }

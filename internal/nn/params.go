@@ -45,6 +45,10 @@ type View struct {
 // capacity Len, so appends never overwrite the next view.
 func (v View) Of(s []float64) []float64 { return s[v.Off : v.Off+v.Len : v.Off+v.Len] }
 
+// Of returns the block of s described by v, like View.Of, for a slice of
+// either precision.
+func Of[T Float](v View, s []T) []T { return s[v.Off : v.Off+v.Len : v.Off+v.Len] }
+
 // Layout is the list of parameter tensors of a network in one flat slice.
 // Parameters, gradients and optimiser moments all use the same Layout.
 type Layout struct {

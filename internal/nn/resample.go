@@ -7,7 +7,7 @@ package nn
 //
 // with in [N, C, H, W] and out [N, C, 2H, 2W]; planes = N·C. out is
 // overwritten and must not alias in. It panics on length mismatch.
-func Upsample2xForward(out, in []float64, planes, h, w int) {
+func Upsample2xForward[T Float](out, in []T, planes, h, w int) {
 	if len(in) != planes*h*w || len(out) != 4*planes*h*w {
 		panic("nn: Upsample2xForward length mismatch")
 	}
@@ -28,7 +28,7 @@ func Upsample2xForward(out, in []float64, planes, h, w int) {
 
 // Upsample2xBackward accumulates dIn[n, c, y, x] += Σ_{a,b} dOut[n, c, 2y+a, 2x+b],
 // the adjoint of Upsample2xForward. It panics on length mismatch.
-func Upsample2xBackward(dIn, dOut []float64, planes, h, w int) {
+func Upsample2xBackward[T Float](dIn, dOut []T, planes, h, w int) {
 	if len(dIn) != planes*h*w || len(dOut) != 4*planes*h*w {
 		panic("nn: Upsample2xBackward length mismatch")
 	}

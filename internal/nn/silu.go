@@ -4,24 +4,24 @@ import "math"
 
 // SiLUForward sets out[i] = in[i]·σ(in[i]), σ(x) = 1/(1+e^−x), the SiLU
 // (swish) activation. out may alias in. It panics if the lengths differ.
-func SiLUForward(out, in []float64) {
+func SiLUForward[T Float](out, in []T) {
 	if len(out) != len(in) {
 		panic("nn: SiLUForward length mismatch")
 	}
 	for i, x := range in {
-		out[i] = x / (1 + math.Exp(-x))
+		out[i] = x / (1 + T(math.Exp(float64(-x))))
 	}
 }
 
 // SiLUBackward accumulates dIn[i] += dOut[i]·σ(x)(1 + x(1 − σ(x))) with
 // x = in[i], the forward input. dIn must not alias dOut or in. It panics if
 // the lengths differ.
-func SiLUBackward(dIn, dOut, in []float64) {
+func SiLUBackward[T Float](dIn, dOut, in []T) {
 	if len(dIn) != len(in) || len(dOut) != len(in) {
 		panic("nn: SiLUBackward length mismatch")
 	}
 	for i, x := range in {
-		s := 1 / (1 + math.Exp(-x))
+		s := 1 / (1 + T(math.Exp(float64(-x))))
 		dIn[i] += dOut[i] * s * (1 + x*(1-s))
 	}
 }

@@ -12,7 +12,7 @@ import "math"
 // usual discrete step range. The embedding has no parameters, and the network
 // takes no gradient with respect to t. It panics if dim is odd or not
 // positive, or on length mismatch.
-func TimeEmbedding(out, t []float64, dim int) {
+func TimeEmbedding[T Float](out []T, t []float64, dim int) {
 	if dim <= 0 || dim%2 != 0 {
 		panic("nn: TimeEmbedding dimension must be positive and even")
 	}
@@ -25,8 +25,8 @@ func TimeEmbedding(out, t []float64, dim int) {
 		for i := 0; i < half; i++ {
 			f := math.Exp(-math.Log(10000) * float64(i) / float64(half))
 			s, c := math.Sincos(tn * 1000 * f)
-			o[i] = s
-			o[half+i] = c
+			o[i] = T(s)
+			o[half+i] = T(c)
 		}
 	}
 }

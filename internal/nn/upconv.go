@@ -19,38 +19,38 @@ import "fmt"
 // starting at (a, b). This needs 4·4 instead of 9·4 multiply-adds per input
 // pixel and channel pair, 16(H+1)(W+1)/(36HW) of the direct cost. An UpConv2d
 // owns its buffers and is not safe for concurrent use.
-type UpConv2d struct {
+type UpConv2d[T Float] struct {
 	InC, OutC, H, W int
 
-	conv     *Conv2d   // the stacked phase convolution
-	w4, b4   []float64 // phase weights [4·OutC, InC, 2, 2] and biases
-	dw4, db4 []float64
-	out4, d4 []float64 // phase outputs and their gradients [N, 4·OutC, H+1, W+1]
+	conv     *Conv2d[T] // the stacked phase convolution
+	w4, b4   []T        // phase weights [4·OutC, InC, 2, 2] and biases
+	dw4, db4 []T
+	out4, d4 []T // phase outputs and their gradients [N, 4·OutC, H+1, W+1]
 }
 
 // NewUpConv2d returns the upsampling convolution from inC to outC channels of
 // an h×w input. It panics if a size is not positive.
-func NewUpConv2d(inC, outC, h, w int) *UpConv2d {
+func NewUpConv2d[T Float](inC, outC, h, w int) *UpConv2d[T] {
 	if inC <= 0 || outC <= 0 || h <= 0 || w <= 0 {
 		panic(fmt.Sprintf("nn: bad UpConv2d shape in=%d out=%d h=%d w=%d", inC, outC, h, w))
 	}
-	c := NewConv2d(inC, 4*outC, h, w, 2, 1, 1)
-	return &UpConv2d{
+	c := NewConv2d[T](inC, 4*outC, h, w, 2, 1, 1)
+	return &UpConv2d[T]{
 		InC: inC, OutC: outC, H: h, W: w, conv: c,
-		w4: make([]float64, c.WeightLen()), b4: make([]float64, 4*outC),
-		dw4: make([]float64, c.WeightLen()), db4: make([]float64, 4*outC),
+		w4: make([]T, c.WeightLen()), b4: make([]T, 4*outC),
+		dw4: make([]T, c.WeightLen()), db4: make([]T, 4*outC),
 	}
 }
 
 // WeightLen returns OutC·InC·9, the length of the 3×3 weights.
-func (u *UpConv2d) WeightLen() int { return u.OutC * u.InC * 9 }
+func (u *UpConv2d[T]) WeightLen() int { return u.OutC * u.InC * 9 }
 
 // upconvGroup[a][r] is the kernel row (or column) range [lo, hi) of the 3×3
 // kernel that phase a's 2×2 tap r sums.
 var upconvGroup = [2][2][2]int{{{0, 1}, {1, 3}}, {{0, 2}, {2, 3}}}
 
 // phaseWeights sets the stacked phase weights from the 3×3 weights.
-func (u *UpConv2d) phaseWeights(weight []float64) {
+func (u *UpConv2d[T]) phaseWeights(weight []T) {
 	for a := 0; a < 2; a++ {
 		for b := 0; b < 2; b++ {
 			p := 2*a + b
@@ -60,7 +60,7 @@ func (u *UpConv2d) phaseWeights(weight []float64) {
 					dst := u.w4[((p*u.OutC+o)*u.InC+c)*4:]
 					for ri := 0; ri < 2; ri++ {
 						for rj := 0; rj < 2; rj++ {
-							s := 0.0
+							var s T
 							for i := upconvGroup[a][ri][0]; i < upconvGroup[a][ri][1]; i++ {
 								for j := upconvGroup[b][rj][0]; j < upconvGroup[b][rj][1]; j++ {
 									s += k[3*i+j]
@@ -77,15 +77,15 @@ func (u *UpConv2d) phaseWeights(weight []float64) {
 
 // Forward computes out = conv3×3(upsample2×(in)) + bias. out is overwritten.
 // It panics on length mismatch.
-func (u *UpConv2d) Forward(out, in, weight, bias []float64, batch int) {
+func (u *UpConv2d[T]) Forward(out, in, weight, bias []T, batch int) {
 	h, w := u.H, u.W
 	if len(in) != batch*u.InC*h*w || len(out) != batch*u.OutC*4*h*w || len(weight) != u.WeightLen() || len(bias) != u.OutC {
 		panic("nn: UpConv2d.Forward length mismatch")
 	}
 	n4 := batch * u.conv.OutLen()
 	if cap(u.out4) < n4 {
-		u.out4 = make([]float64, n4)
-		u.d4 = make([]float64, n4)
+		u.out4 = make([]T, n4)
+		u.d4 = make([]T, n4)
 	}
 	u.out4, u.d4 = u.out4[:n4], u.d4[:n4]
 	u.phaseWeights(weight)
@@ -117,7 +117,7 @@ func (u *UpConv2d) Forward(out, in, weight, bias []float64, batch int) {
 // Forward: dOut is gathered into the phase layout, back-propagated through
 // the phase convolution, and the phase-weight gradients are summed back onto
 // the 3×3 taps they were formed from.
-func (u *UpConv2d) Backward(dIn, dWeight, dBias, dOut, in, weight []float64, batch int) {
+func (u *UpConv2d[T]) Backward(dIn, dWeight, dBias, dOut, in, weight []T, batch int) {
 	h, w := u.H, u.W
 	if len(in) != batch*u.InC*h*w || len(dOut) != batch*u.OutC*4*h*w || len(weight) != u.WeightLen() ||
 		len(dWeight) != u.WeightLen() || len(dBias) != u.OutC || (dIn != nil && len(dIn) != len(in)) ||
