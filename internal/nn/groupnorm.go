@@ -2,8 +2,10 @@ package nn
 
 import (
 	"fmt"
-	"github.com/cloud-diffusion/noise/internal/parallel"
 	"math"
+
+	"github.com/cloud-diffusion/noise/internal/parallel"
+	"github.com/cloud-diffusion/noise/internal/vmath"
 )
 
 // GroupNorm normalises each sample over groups of channels (PyTorch's
@@ -120,17 +122,8 @@ func (gn *GroupNorm[T]) Run(wk, lo, hi int) {
 		for g := 0; g < gn.G; g++ {
 			off := n*sz + g*gl
 			x := in[off : off+gl]
-			s := 0.0
-			for _, v := range x {
-				s += float64(v)
-			}
-			mu := s / float64(gl)
-			ss := 0.0
-			for _, v := range x {
-				d := float64(v) - mu
-				ss += d * d
-			}
-			r := 1 / math.Sqrt(ss/float64(gl)+gn.Eps)
+			mu := vmath.Sum(x) / float64(gl)
+			r := 1 / math.Sqrt(vmath.SumSqDev(x, mu)/float64(gl)+gn.Eps)
 			gn.mean[n*gn.G+g] = mu
 			gn.rstd[n*gn.G+g] = r
 			y := out[off : off+gl]
@@ -141,10 +134,7 @@ func (gn *GroupNorm[T]) Run(wk, lo, hi int) {
 				xs := x[cc*gn.HW : (cc+1)*gn.HW]
 				ys := y[cc*gn.HW : (cc+1)*gn.HW]
 				if gn.SiLU {
-					for i, v := range xs {
-						z := v*a + b
-						ys[i] = z / (1 + T(math.Exp(float64(-z))))
-					}
+					vmath.AffineSiLU(ys, xs, a, b)
 					continue
 				}
 				for i, v := range xs {
@@ -175,11 +165,7 @@ func (gn *GroupNorm[T]) runBackward(lo, hi, sz, wk int) {
 					xs := x[cc*gn.HW : (cc+1)*gn.HW]
 					ds := dy[cc*gn.HW : (cc+1)*gn.HW]
 					dd := dz[cc*gn.HW : (cc+1)*gn.HW]
-					for i, v := range xs {
-						z := v*a + b
-						sg := 1 / (1 + T(math.Exp(float64(-z))))
-						dd[i] = ds[i] * sg * (1 + z*(1-sg))
-					}
+					vmath.AffineSiLUGrad(dd, ds, xs, a, b)
 				}
 				dy = dz
 			}
@@ -206,11 +192,8 @@ func (gn *GroupNorm[T]) groupBackward(dx, dy, x []T, n, g int, mu, r float64) {
 		c := g*cg + cc
 		xs := x[cc*hw : (cc+1)*hw]
 		ds := dy[cc*hw : (cc+1)*hw]
-		var sdx, sd float64
-		for i, d := range ds {
-			sdx += float64(d) * (float64(xs[i]) - mu) * r
-			sd += float64(d)
-		}
+		sdx, sd := vmath.DotDev(ds, xs, mu)
+		sdx *= r
 		sums[2*(n*gn.C+c)] = sdx
 		sums[2*(n*gn.C+c)+1] = sd
 		mdx += float64(gamma[c]) * sd
@@ -223,13 +206,8 @@ func (gn *GroupNorm[T]) groupBackward(dx, dy, x []T, n, g int, mu, r float64) {
 	mdxx /= float64(cg * hw)
 	for cc := 0; cc < cg; cc++ {
 		c := g*cg + cc
-		xs := x[cc*hw : (cc+1)*hw]
-		ds := dy[cc*hw : (cc+1)*hw]
-		d := dx[cc*hw : (cc+1)*hw]
-		gr := float64(gamma[c]) * r
-		for i, v := range ds {
-			xh := (float64(xs[i]) - mu) * r
-			d[i] += T(gr*float64(v) - r*(mdx+xh*mdxx))
-		}
+		// dx = γr·dy − r·mdx − r²·mdxx·(x − μ).
+		vmath.NormGrad(dx[cc*hw:(cc+1)*hw], dy[cc*hw:(cc+1)*hw], x[cc*hw:(cc+1)*hw],
+			float64(gamma[c])*r, -r*r*mdxx, mu, -r*mdx)
 	}
 }

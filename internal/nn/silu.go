@@ -1,6 +1,10 @@
 package nn
 
-import "math"
+import (
+	"math"
+
+	"github.com/cloud-diffusion/noise/internal/vmath"
+)
 
 // SiLUForward sets out[i] = in[i]·σ(in[i]), σ(x) = 1/(1+e^−x), the SiLU
 // (swish) activation. out may alias in. It panics if the lengths differ.
@@ -8,9 +12,7 @@ func SiLUForward[T Float](out, in []T) {
 	if len(out) != len(in) {
 		panic("nn: SiLUForward length mismatch")
 	}
-	for i, x := range in {
-		out[i] = x / (1 + T(math.Exp(float64(-x))))
-	}
+	vmath.AffineSiLU(out, in, 1, 0)
 }
 
 // SiLUBackward accumulates dIn[i] += dOut[i]·σ(x)(1 + x(1 − σ(x))) with
