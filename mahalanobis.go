@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"math/rand/v2"
 
 	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/gonum/blas/blas64"
@@ -74,7 +75,7 @@ type Metric struct {
 	workers []metricWorker
 	d       []float64 // per-pair distances of the batch under way
 	xs, ys  []*mat.Dense
-	paired  bool // ys == nil: pair xs[2i] with xs[2i+1]
+	pairs   []int // nil: norms of xs; else pair i is (pairs[2i], pairs[2i+1]), indices of xs and ys (xs when ys is nil)
 	batchFn func(c, lo, hi int)
 }
 
@@ -290,54 +291,106 @@ func (m *Metric) FromCenter(xs []*mat.Dense) Estimate {
 	if len(xs) == 0 {
 		return nanEstimate
 	}
-	return m.run(xs, nil, false, len(xs))
+	return m.run(xs, nil, nil, len(xs))
 }
 
 // Between returns d(Q1, Q2 | Q0) = E_{x~Q1, y~Q2} d(x, y | Q0), the expected
 // distance between independent draws, estimated from the samples xs of Q1
-// and ys of Q2 over disjoint, hence independent, pairs:
+// and ys of Q2 over disjoint pairs drawn at random. It is
+// BetweenRand(xs, ys, src) with a source of a fixed seed, so that the same
+// sets give the same estimate; see BetweenRand for the pairing.
+func (m *Metric) Between(xs, ys []*mat.Dense) Estimate {
+	return m.BetweenRand(xs, ys, rand.NewPCG(betweenSeed, betweenSeed))
+}
+
+// betweenSeed seeds the pairing of Between: "pairs" in ASCII.
+const betweenSeed = 0x7061697273
+
+// BetweenRand returns d(Q1, Q2 | Q0) = E_{x~Q1, y~Q2} d(x, y | Q0), the
+// expected distance between independent draws, estimated from the samples xs
+// of Q1 and ys of Q2 over disjoint pairs chosen by a random permutation π
+// drawn from src (nil means the global, non-reproducible generator):
 //
 //   - If xs and ys are the same set, meaning equal length and xs[i] == ys[i]
 //     (the same *mat.Dense) for every i, as when the same slice is passed
-//     twice, the pairs are (xs[0], xs[1]), (xs[2], xs[3]), …: N = len(xs)/2
-//     pairs of distinct elements, never an element with itself (which would
-//     add zeros and bias the estimate down).
-//   - Otherwise the pairs are (xs[i], ys[i]) for i < min(len(xs), len(ys)),
-//     and the surplus of the longer set is unused.
+//     twice, the pairs are (xs[π(0)], xs[π(1)]), (xs[π(2)], xs[π(3)]), …:
+//     N = len(xs)/2 pairs of distinct elements, never an element with itself
+//     (which would add zeros and bias the estimate down); π permutes the
+//     indices of xs.
+//   - Otherwise N = min(len(xs), len(ys)) and every element of the shorter
+//     set is paired with a distinct element of the longer: (xs[i], ys[π(i)])
+//     with π a permutation of the indices of ys when len(ys) ≥ len(xs),
+//     (xs[π(i)], ys[i]) with π one of the indices of xs otherwise. The
+//     surplus of the longer set is unused.
 //
-// The estimate is the mean of the pair distances with its standard error.
+// The estimate is the mean of the N pair distances with its standard error.
 //
-// Between follows gonum's rule for failures (see Failures in the Metric
+// # Why random pairs
+//
+// A set read from a folder is sorted by file name, and neighbours in that
+// order are often related (crops of one photograph, frames of one video,
+// samples of one run). Pairing neighbours, or pairing xs[i] with ys[i] when
+// both sets are sorted alike, then measures the distance within such groups
+// rather than between independent draws and biases the estimate, by far
+// more than its standard error (TestBetweenRandomPairing). Over the random
+// permutation, each pair is a uniformly chosen pair of distinct elements,
+// so the estimate is unbiased for the mean over all such pairs whatever the
+// order of the sets.
+//
+// BetweenRand follows gonum's rule for failures (see Failures in the Metric
 // documentation): it panics if a matrix is nil or not rows×cols (as
 // Distance does) or if a pair holds the same matrix twice (a distance of 0
-// by construction, not a draw), and it returns Mean = StdErr = NaN with
-// N = 0 when there is no pair (an empty set, or the same set with fewer
-// than 2 elements). A NaN or infinite pixel makes its distances, and so the
-// estimate, NaN or infinite.
-func (m *Metric) Between(xs, ys []*mat.Dense) Estimate {
+// by construction, not a draw: pass the same slice twice to pair distinct
+// elements of one set), and it returns Mean = StdErr = NaN with N = 0 when
+// there is no pair (an empty set, or the same set with fewer than 2
+// elements). A NaN or infinite pixel makes its distances, and so the
+// estimate, NaN or infinite. BetweenRand allocates the permutation.
+func (m *Metric) BetweenRand(xs, ys []*mat.Dense, src rand.Source) Estimate {
 	m.checkShapes("Between", "xs", xs)
 	if sameSet(xs, ys) {
-		for i := 0; i+1 < len(xs); i += 2 {
-			if xs[i] == xs[i+1] {
-				panic(fmt.Sprintf("noise: Between: xs[%d] and xs[%d], paired as distinct elements of one set, are the same matrix", i, i+1))
-			}
-		}
 		if len(xs) < 2 {
 			return nanEstimate
 		}
-		return m.run(xs, nil, true, len(xs)/2)
+		p := permutation(len(xs), src)
+		n := len(xs) / 2
+		for i := range n {
+			if a, b := p[2*i], p[2*i+1]; xs[a] == xs[b] {
+				panic(fmt.Sprintf("noise: Between: xs[%d] and xs[%d], paired as distinct elements of one set, are the same matrix", min(a, b), max(a, b)))
+			}
+		}
+		return m.run(xs, nil, p, n)
 	}
 	m.checkShapes("Between", "ys", ys)
 	n := min(len(xs), len(ys))
-	for i := range n {
-		if xs[i] == ys[i] {
-			panic(fmt.Sprintf("noise: Between: xs[%d] and ys[%d] are the same matrix; pass the same slice twice to pair distinct elements of one set", i, i))
-		}
-	}
 	if n == 0 {
 		return nanEstimate
 	}
-	return m.run(xs, ys, false, n)
+	// pairs[2i], pairs[2i+1] index xs and ys.
+	pairs := make([]int, 2*n)
+	if len(ys) >= len(xs) {
+		for i, j := range permutation(len(ys), src)[:n] {
+			pairs[2*i], pairs[2*i+1] = i, j
+		}
+	} else {
+		for j, i := range permutation(len(xs), src)[:n] {
+			pairs[2*j], pairs[2*j+1] = i, j
+		}
+	}
+	for k := range n {
+		if i, j := pairs[2*k], pairs[2*k+1]; xs[i] == ys[j] {
+			panic(fmt.Sprintf("noise: Between: xs[%d] and ys[%d] are the same matrix; pass the same slice twice to pair distinct elements of one set", i, j))
+		}
+	}
+	return m.run(xs, ys, pairs, n)
+}
+
+// permutation returns a random permutation of 0..n-1 drawn from src (nil:
+// the global generator).
+func permutation(n int, src rand.Source) []int {
+	if src == nil {
+		return rand.Perm(n)
+	}
+	return rand.New(src).Perm(n)
 }
 
 // nanEstimate is the estimate of an empty sample.
@@ -366,10 +419,10 @@ func (m *Metric) checkShapes(method, name string, xs []*mat.Dense) {
 	}
 }
 
-// run computes n distances on all cores: Norm(xs[i]) when ys is nil and
-// !paired, Distance(xs[2i], xs[2i+1]) when paired, Distance(xs[i], ys[i])
-// otherwise.
-func (m *Metric) run(xs, ys []*mat.Dense, paired bool, n int) Estimate {
+// run computes n distances on all cores: Norm(xs[i]) when pairs is nil,
+// otherwise Distance(xs[pairs[2i]], ys[pairs[2i+1]]), with ys = xs when ys
+// is nil.
+func (m *Metric) run(xs, ys []*mat.Dense, pairs []int, n int) Estimate {
 	k := min(n, parallel.Workers())
 	for len(m.workers) < k {
 		m.workers = append(m.workers, newBatchWorker(m.rows, m.cols))
@@ -378,9 +431,12 @@ func (m *Metric) run(xs, ys []*mat.Dense, paired bool, n int) Estimate {
 		m.d = make([]float64, n)
 	}
 	m.d = m.d[:n]
-	m.xs, m.ys, m.paired = xs, ys, paired
+	if ys == nil {
+		ys = xs
+	}
+	m.xs, m.ys, m.pairs = xs, ys, pairs
 	m.group.For(n, k, m.batchFn)
-	m.xs, m.ys = nil, nil
+	m.xs, m.ys, m.pairs = nil, nil, nil
 	return newEstimate(m.d)
 }
 
@@ -391,13 +447,10 @@ func (m *Metric) batch(c, lo, hi int) {
 	s := 1 / m.a
 	for i := lo; i < hi; i++ {
 		var sq float64
-		switch {
-		case m.paired:
-			sq = w.sqDiff(m.w, m.xs[2*i], m.xs[2*i+1])
-		case m.ys != nil:
-			sq = w.sqDiff(m.w, m.xs[i], m.ys[i])
-		default:
+		if m.pairs == nil {
 			sq = w.sqNorm(m.w, m.xs[i])
+		} else {
+			sq = w.sqDiff(m.w, m.xs[m.pairs[2*i]], m.ys[m.pairs[2*i+1]])
 		}
 		m.d[i] = math.Sqrt(sq) * s
 	}

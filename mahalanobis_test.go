@@ -310,17 +310,29 @@ func TestMetricBatchMatchesSerial(t *testing.T) {
 	}
 	check("FromCenter", m.FromCenter(xs), norms)
 
-	// Distinct sets: pairs (xs[i], ys[i]), i < 7.
+	// Distinct sets (BetweenRand's documented pairing, here with the fixed
+	// source of Between): xs (9) is longer than ys (7), so xs[π(i)] meets
+	// ys[i] for i < 7, π a permutation of the indices of xs.
+	perm := func(n int) []int { return rand.New(rand.NewPCG(betweenSeed, betweenSeed)).Perm(n) }
 	var between []float64
-	for i := range ys {
-		between = append(between, ref.Distance(xs[i], ys[i]))
+	for i, j := range perm(len(xs))[:len(ys)] {
+		between = append(between, ref.Distance(xs[j], ys[i]))
 	}
 	check("Between(xs, ys)", m.Between(xs, ys), between)
+	// The shorter set first: ys[i] meets xs[π(i)], the same π.
+	check("Between(ys, xs)", m.Between(ys, xs), between)
+	// Another source gives other pairs: BetweenRand with an explicit source.
+	var other []float64
+	for i, j := range rand.New(rand.NewPCG(3, 4)).Perm(len(xs))[:len(ys)] {
+		other = append(other, ref.Distance(xs[j], ys[i]))
+	}
+	check("BetweenRand(xs, ys)", m.BetweenRand(xs, ys, rand.NewPCG(3, 4)), other)
 
-	// The same set: pairs (0,1), (2,3), (4,5), (6,7); xs[8] unused.
+	// The same set: pairs (π(0), π(1)), …, (π(6), π(7)); xs[π(8)] unused.
 	var self []float64
+	p := perm(len(xs))
 	for i := 0; i+1 < len(xs); i += 2 {
-		self = append(self, ref.Distance(xs[i], xs[i+1]))
+		self = append(self, ref.Distance(xs[p[i]], xs[p[i+1]]))
 	}
 	check("Between(xs, xs)", m.Between(xs, xs), self)
 	// A copy of the slice is the same set too.
@@ -380,8 +392,9 @@ func TestMetricBatchBadInput(t *testing.T) {
 		{[]*mat.Dense{a, wrong}, []*mat.Dense{b, c}, mat.ErrShape},  // mixed shapes
 		{[]*mat.Dense{wrong}, []*mat.Dense{wrong, a}, mat.ErrShape}, // not the metric's shape
 		{[]*mat.Dense{a, b}, []*mat.Dense{c, wrong}, mat.ErrShape},
-		{[]*mat.Dense{a, b}, []*mat.Dense{c, b}, "noise: Between: xs[1] and ys[1] are the same matrix; pass the same slice twice to pair distinct elements of one set"},
-		{[]*mat.Dense{a, a, b}, []*mat.Dense{a, a, b}, "noise: Between: xs[0] and xs[1], paired as distinct elements of one set, are the same matrix"},
+		// Whatever the pairing, xs[0] meets b, at ys[π(0)].
+		{[]*mat.Dense{b}, []*mat.Dense{b, b}, "noise: Between: xs[0] and ys[" + strconv.Itoa(rand.New(rand.NewPCG(betweenSeed, betweenSeed)).Perm(2)[0]) + "] are the same matrix; pass the same slice twice to pair distinct elements of one set"},
+		{[]*mat.Dense{a, a}, []*mat.Dense{a, a}, "noise: Between: xs[0] and xs[1], paired as distinct elements of one set, are the same matrix"},
 	} {
 		assert.PanicsWithValue(t, test.want, func() { m.Between(test.xs, test.ys) }, "case %d", i)
 	}
@@ -723,4 +736,90 @@ func TestCovarianceMetricBadInput(t *testing.T) {
 	assert.PanicsWithValue(t, "noise: CovarianceMetric.Distance of a nil vector", func() { m.Distance(nil, mat.NewVecDense(2, nil)) })
 	// Diagonal covariance: the distance is √Σ (x_i − y_i)²/σ_i².
 	assert.InDelta(t, math.Sqrt(1.0/2+4.0/3), m.Distance(mat.NewVecDense(2, []float64{1, 2}), mat.NewVecDense(2, nil)), 1e-15)
+}
+
+// correlatedCrops returns, for each of fields cloud-noise fields of
+// (n+span)×(n+span) pixels, the n×n crops at the offsets (off+step·a,
+// off+step·b) for a, b < 4, field after field: a set whose neighbours in
+// order overlap (they share most of their pixels), like the crops of a few
+// photographs in a folder sorted by name.
+func correlatedCrops(t *testing.T, fields []*mat.Dense, n, off, step int) []*mat.Dense {
+	t.Helper()
+	var out []*mat.Dense
+	for _, f := range fields {
+		for a := range 4 {
+			for b := range 4 {
+				i, j := off+step*a, off+step*b
+				out = append(out, mat.DenseCopyOf(f.Slice(i, i+n, j, j+n)))
+			}
+		}
+	}
+	return out
+}
+
+// TestBetweenRandomPairing checks issue 15 item 2 on a set of overlapping
+// crops sorted by field: Between must estimate the mean distance over all
+// pairs of distinct elements (its value under random pairing), which the
+// test computes exhaustively, and not the distance between neighbours in
+// the given order. Before the fix, Between paired xs[2i] with xs[2i+1] (and
+// xs[i] with ys[i]), and this test failed: the neighbour estimates lie many
+// standard errors below the all-pairs means (checked below).
+func TestBetweenRandomPairing(t *testing.T) {
+	t.Parallel()
+	const n, span = 16, 8
+	s, err := NewSampler(Spec{Rows: n + span, Cols: n + span, Delta: 1.5}, rand.NewPCG(21, 22))
+	require.NoError(t, err)
+	fields := s.SampleBatch(make([]*mat.Dense, 8))
+	// 128 crops at offsets 0, 2, 4, 6 and, for the second set, at 1, 3, 5, 7
+	// of the same fields: xs[i] and ys[i] come from the same field.
+	xs := correlatedCrops(t, fields, n, 0, 2)
+	ys := correlatedCrops(t, fields, n, 1, 2)
+	m, err := NewMetric(n, n, 1.5, 1)
+	require.NoError(t, err)
+
+	// The exhaustive means: over the 128·127/2 pairs of distinct elements of
+	// xs, and over the 128² pairs (xs[i], ys[j]). Random pairing is unbiased
+	// for these (each of its pairs is uniform over them).
+	var self, cross float64
+	for i := range xs {
+		for j := range xs {
+			if j > i {
+				self += m.Distance(xs[i], xs[j])
+			}
+			cross += m.Distance(xs[i], ys[j])
+		}
+	}
+	self /= float64(len(xs) * (len(xs) - 1) / 2)
+	cross /= float64(len(xs) * len(ys))
+
+	// The neighbour pairings of the old Between, computed here.
+	var neighbours, aligned []float64
+	for i := 0; i+1 < len(xs); i += 2 {
+		neighbours = append(neighbours, m.Distance(xs[i], xs[i+1]))
+	}
+	for i := range xs {
+		aligned = append(aligned, m.Distance(xs[i], ys[i]))
+	}
+
+	for _, c := range []struct {
+		name  string
+		got   Estimate
+		all   float64
+		naive []float64
+	}{
+		{"Between(xs, xs)", m.Between(xs, xs), self, neighbours},
+		{"BetweenRand(xs, xs)", m.BetweenRand(xs, xs, rand.NewPCG(5, 6)), self, neighbours},
+		{"Between(xs, ys)", m.Between(xs, ys), cross, aligned},
+		{"BetweenRand(xs, ys)", m.BetweenRand(xs, ys, rand.NewPCG(7, 8)), cross, aligned},
+	} {
+		// Random pairing: a sample of N pairs from the exhaustive set, so
+		// the estimate is within a few standard errors of its mean (4 SE:
+		// a two-sided normal tail of 6·10⁻⁵; the seeds are fixed).
+		assert.InDelta(t, c.all, c.got.Mean, 4*c.got.StdErr, "%s = %v, all pairs %.4g", c.name, c.got, c.all)
+		// The neighbour pairing is far off (the test would catch it): by
+		// more than 10 of its own standard errors.
+		naive := newEstimate(c.naive)
+		assert.Greater(t, math.Abs(naive.Mean-c.all), 10*naive.StdErr, "%s: neighbour pairing %v, all pairs %.4g", c.name, naive, c.all)
+		t.Logf("%s: random %v, neighbours %v, all pairs %.4g", c.name, c.got, naive, c.all)
+	}
 }

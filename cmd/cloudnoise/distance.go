@@ -75,7 +75,7 @@ func runDistance(_ context.Context, args []string, stdout, stderr io.Writer) err
 	amp := fs.Float64("a", 0, "amplitude A of Q0 (0: unit mean pixel variance, noise.UnitAmplitude)")
 	paper := fs.Bool("paper", false, "use A = noise.PaperAmplitude, which puts 96×96 distances on the paper's published scale")
 	samples := fs.Int("samples", 0, "white and cloud noise fields drawn (0: as many as images; at least 2)")
-	seed := fs.Uint64("seed", 1, "random seed of the noise fields")
+	seed := fs.Uint64("seed", 1, "random seed of the noise fields and of the random pairing of the sets")
 	asJSON := fs.Bool("json", false, "print one JSON object: rows, cols, delta, a, images, samples, fit, distances{white, cloud, images, white_white, …: mean, stderr, n}")
 	plotPath := fs.String("plot", "", "draw the distances as a bar chart (paper Figure 19) to `FILE`")
 	if ok, err := fs.parse(args, stdout, stderr); !ok {
