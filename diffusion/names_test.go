@@ -40,6 +40,9 @@ func TestEnumNames(t *testing.T) {
 	check("loss", []enum{LossMSE, LossSpectral}, func(s string) (enum, error) { return ParseLoss(s) }, Loss(2))
 	check("norm", []enum{PixelNorm, GlobalNorm, NoNorm}, func(s string) (enum, error) { return ParseNormKind(s) }, NormKind(3))
 	check("noise", []enum{WhiteNoise, CloudNoise, MatchedNoise}, func(s string) (enum, error) { return ParseNoiseKind(s) }, NoiseKind(3))
+	check("precision", []enum{PrecisionFloat64, PrecisionFloat32}, func(s string) (enum, error) { return ParsePrecision(s) }, Precision(2))
+	check("padding", []enum{PaddingZero, PaddingReplicate, PaddingCircular}, func(s string) (enum, error) { return ParsePadding(s) }, Padding(3))
+	assert.Equal(t, []string{"zero", "replicate", "circular"}, paddingNames)
 	assert.Equal(t, []string{"offset-cosine", "cosine", "linear"}, scheduleNames)
 	assert.Equal(t, "Method(5)", Method(5).String())
 }

@@ -23,6 +23,8 @@ import (
 //	      h = conv3×3(nearest2×(h))                        if i > 0
 //	out = conv3×3(SiLU(GN(h)))                             Channels channels
 //
+// Every 3×3 convolution pads its input by one pixel as UNetConfig.Padding
+// says (zero, as in the twin, by default).
 // where Res(x, e) = conv(SiLU(GN(h'))) + skip(x), h' = conv(SiLU(GN(x))) +
 // Linear(e) per channel. The upsampling convolutions are computed as four
 // 2×2 convolutions of the low-resolution input (nn.UpConv2d), the same
@@ -148,7 +150,8 @@ func newUNetNet[T nn.Float](cfg UNetConfig, l *nn.Layout) *unetNet[T] {
 	u.t1b = l.Add("temb.0.bias", te, nn.FanIn(b))
 	u.t2w = l.Add("temb.2.weight", te*te, nn.FanIn(te))
 	u.t2b = l.Add("temb.2.bias", te, nn.FanIn(te))
-	u.inc = newUnetConv[T](l, "inc", cfg.Channels, b, cfg.Size, 3, 1)
+	pad := cfg.Padding
+	u.inc = newUnetConv[T](l, "inc", cfg.Channels, b, cfg.Size, 3, 1, pad)
 	levels := len(cfg.Mults)
 	u.down = make([][]*resBlock[T], levels)
 	u.ds = make([]*unetConv[T], levels)
@@ -156,17 +159,17 @@ func newUNetNet[T nn.Float](cfg UNetConfig, l *nn.Layout) *unetNet[T] {
 	for i, m := range cfg.Mults {
 		size := cfg.Size >> i
 		for j := 0; j < cfg.ResBlocks; j++ {
-			u.down[i] = append(u.down[i], newResBlock[T](l, fmt.Sprintf("down.%d", k), c, b*m, size, g, te))
+			u.down[i] = append(u.down[i], newResBlock[T](l, fmt.Sprintf("down.%d", k), c, b*m, size, g, te, pad))
 			c = b * m
 			k++
 		}
 	}
 	for i := 0; i < levels-1; i++ {
 		c := b * cfg.Mults[i]
-		u.ds[i] = newUnetConv[T](l, fmt.Sprintf("ds.%d", i), c, c, cfg.Size>>i, 3, 2)
+		u.ds[i] = newUnetConv[T](l, fmt.Sprintf("ds.%d", i), c, c, cfg.Size>>i, 3, 2, pad)
 	}
 	low := cfg.Size >> (levels - 1)
-	u.mid = newResBlock[T](l, "mid", c, c, low, g, te)
+	u.mid = newResBlock[T](l, "mid", c, c, low, g, te, pad)
 	if cfg.Attention {
 		u.attn = newAttnBlock[T](l, "attn", c, low, g)
 	}
@@ -181,20 +184,20 @@ func newUNetNet[T nn.Float](cfg UNetConfig, l *nn.Layout) *unetNet[T] {
 			if j == 0 {
 				ci = c + co
 			}
-			u.up[i] = append(u.up[i], newResBlock[T](l, fmt.Sprintf("up.%d", k), ci, co, size, g, te))
+			u.up[i] = append(u.up[i], newResBlock[T](l, fmt.Sprintf("up.%d", k), ci, co, size, g, te, pad))
 			k++
 		}
 		c = co
 	}
 	for i, j := levels-1, 0; i > 0; i, j = i-1, j+1 {
 		c := b * cfg.Mults[i]
-		u.us[i] = newUnetUpConv[T](l, fmt.Sprintf("us.%d", j), c, c, cfg.Size>>i)
+		u.us[i] = newUnetUpConv[T](l, fmt.Sprintf("us.%d", j), c, c, cfg.Size>>i, pad)
 	}
 	u.skip, u.dskip = make([][]T, levels), make([][]T, levels)
 	u.cat, u.dcat = make([][]T, levels), make([][]T, levels)
 	u.catA, u.dcatA = make([][]T, levels), make([][]T, levels)
 	u.outN = newUnetNorm[T](l, "out.0", b*cfg.Mults[0], g, cfg.Size*cfg.Size, true)
-	u.outC = newUnetConv[T](l, "out.2", b*cfg.Mults[0], cfg.Channels, cfg.Size, 3, 1)
+	u.outC = newUnetConv[T](l, "out.2", b*cfg.Mults[0], cfg.Channels, cfg.Size, 3, 1, pad)
 	return u
 }
 

@@ -55,8 +55,9 @@ type unetConv[T nn.Float] struct {
 	out, dout []T
 }
 
-func newUnetConv[T nn.Float](l *nn.Layout, name string, inC, outC, size, k, stride int) *unetConv[T] {
+func newUnetConv[T nn.Float](l *nn.Layout, name string, inC, outC, size, k, stride int, pad Padding) *unetConv[T] {
 	c := nn.NewConv2d[T](inC, outC, size, size, k, stride, k/2)
+	c.Padding = pad.nn()
 	return &unetConv[T]{
 		conv: c,
 		w:    l.Add(name+".weight", c.WeightLen(), nn.FanIn(c.FanIn())),
@@ -82,8 +83,9 @@ type unetUpConv[T nn.Float] struct {
 	out, dout []T
 }
 
-func newUnetUpConv[T nn.Float](l *nn.Layout, name string, inC, outC, size int) *unetUpConv[T] {
+func newUnetUpConv[T nn.Float](l *nn.Layout, name string, inC, outC, size int, pad Padding) *unetUpConv[T] {
 	up := nn.NewUpConv2d[T](inC, outC, size, size)
+	up.Padding = pad.nn()
 	return &unetUpConv[T]{
 		up: up,
 		w:  l.Add(name+".weight", up.WeightLen(), nn.FanIn(9*inC)),
@@ -146,16 +148,16 @@ type resBlock[T nn.Float] struct {
 	tp, dtp   []T // time bias [N, co]
 }
 
-func newResBlock[T nn.Float](l *nn.Layout, name string, ci, co, size, groups, te int) *resBlock[T] {
+func newResBlock[T nn.Float](l *nn.Layout, name string, ci, co, size, groups, te int, pad Padding) *resBlock[T] {
 	r := &resBlock[T]{ci: ci, co: co, hw: size * size}
 	r.n1 = newUnetNorm[T](l, name+".n1", ci, groups, r.hw, true)
-	r.c1 = newUnetConv[T](l, name+".c1", ci, co, size, 3, 1)
+	r.c1 = newUnetConv[T](l, name+".c1", ci, co, size, 3, 1, pad)
 	r.tw = l.Add(name+".t.weight", te*co, nn.FanIn(te))
 	r.tb = l.Add(name+".t.bias", co, nn.FanIn(te))
 	r.n2 = newUnetNorm[T](l, name+".n2", co, groups, r.hw, true)
-	r.c2 = newUnetConv[T](l, name+".c2", co, co, size, 3, 1)
+	r.c2 = newUnetConv[T](l, name+".c2", co, co, size, 3, 1, pad)
 	if ci != co {
-		r.skip = newUnetConv[T](l, name+".skip", ci, co, size, 1, 1)
+		r.skip = newUnetConv[T](l, name+".skip", ci, co, size, 1, 1, pad)
 	}
 	return r
 }

@@ -3,6 +3,8 @@ package diffusion
 import (
 	"errors"
 	"fmt"
+
+	"github.com/cloud-diffusion/noise/internal/nn"
 )
 
 // UNetConfig describes a UNet. The defaults (DefaultUNetConfig) are the PyTorch twin
@@ -43,6 +45,56 @@ type UNetConfig struct {
 	// are rounded to float32 at every Forward and the gradients added back in
 	// float64. Default PrecisionFloat64.
 	Precision Precision
+	// Padding is how every 3×3 convolution reads outside the image (the
+	// upsampling convolutions outside the upsampled image): PaddingZero
+	// (the twin's, and the zero value, as in checkpoints written before the
+	// field existed), PaddingReplicate or PaddingCircular. Zero padding
+	// makes the border visible to the network: a constant image becomes a
+	// constant plus a frame after the first convolution. Replicate and
+	// circular padding keep a constant image constant through every
+	// convolution, and circular padding makes the network commute with
+	// cyclic shifts by multiples of 2^(levels−1) pixels. Default
+	// PaddingZero.
+	Padding Padding
+}
+
+// Padding is how a UNet's convolutions read outside the image.
+type Padding int
+
+const (
+	// PaddingZero reads 0 outside the image (PyTorch's padding_mode
+	// "zeros").
+	PaddingZero Padding = iota
+	// PaddingReplicate reads the nearest edge pixel ("replicate").
+	PaddingReplicate
+	// PaddingCircular wraps the image around, as on a torus ("circular").
+	PaddingCircular
+)
+
+var paddingNames = []string{"zero", "replicate", "circular"}
+
+// String returns "zero", "replicate" or "circular".
+func (p Padding) String() string { return enumString(p, paddingNames, "Padding") }
+
+// ParsePadding returns the padding named s ("zero", "replicate" or
+// "circular", any case), or an error.
+func ParsePadding(s string) (Padding, error) { return enumParse[Padding](s, paddingNames, "padding") }
+
+// MarshalText returns the name of p.
+func (p Padding) MarshalText() ([]byte, error) { return enumMarshal(p, paddingNames, "padding") }
+
+// UnmarshalText parses a name written by MarshalText.
+func (p *Padding) UnmarshalText(b []byte) error { return enumUnmarshal(p, b, ParsePadding) }
+
+// nn returns the layers' padding mode.
+func (p Padding) nn() nn.Padding {
+	switch p {
+	case PaddingReplicate:
+		return nn.PadReplicate
+	case PaddingCircular:
+		return nn.PadCircular
+	}
+	return nn.PadZero
 }
 
 // Precision is the floating-point type of a UNet's layers.
@@ -74,9 +126,9 @@ func (p *Precision) UnmarshalText(b []byte) error { return enumUnmarshal(p, b, P
 
 // DefaultConfig returns the configuration of the PyTorch twin: 1 channel,
 // 32×32, Base 32, Mults [1, 2, 2], one ResBlock per level, GroupNorm(8), no
-// attention, float64 arithmetic.
+// attention, float64 arithmetic, zero padding.
 func DefaultUNetConfig() UNetConfig {
-	return UNetConfig{Channels: 1, Size: 32, Base: 32, Mults: []int{1, 2, 2}, ResBlocks: 1, Groups: 8, Precision: PrecisionFloat64}
+	return UNetConfig{Channels: 1, Size: 32, Base: 32, Mults: []int{1, 2, 2}, ResBlocks: 1, Groups: 8, Precision: PrecisionFloat64, Padding: PaddingZero}
 }
 
 // Limits that keep a configuration from exhausting memory.
@@ -107,6 +159,8 @@ func (c UNetConfig) validate() error {
 		return fmt.Errorf("diffusion: UNet GroupNorm groups must be positive, got %d", c.Groups)
 	case !enumValid(c.Precision, precisionNames):
 		return fmt.Errorf("diffusion: UNet precision %v is neither float64 nor float32", c.Precision)
+	case !enumValid(c.Padding, paddingNames):
+		return fmt.Errorf("diffusion: UNet padding %v is not %s", c.Padding, enumList(paddingNames))
 	}
 	for i, m := range c.Mults {
 		if m <= 0 {

@@ -7,6 +7,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -160,11 +161,14 @@ func TestUNetMatchesTorch(t *testing.T) {
 
 // unetTinyConfigs are small networks for finite-difference checks: the
 // brief's 8×8, Base 8, Groups 2 net, plus attention, three channels, two
-// blocks per level and three levels.
+// blocks per level and three levels; then both again with replicate and
+// circular padding.
 func unetTinyConfigs() []UNetConfig {
 	return []UNetConfig{
 		{Channels: 1, Size: 8, Base: 8, Mults: []int{1, 2}, ResBlocks: 1, Groups: 2},
 		{Channels: 3, Size: 4, Base: 4, Mults: []int{1, 2, 1}, ResBlocks: 2, Groups: 2, Attention: true},
+		{Channels: 1, Size: 8, Base: 8, Mults: []int{1, 2}, ResBlocks: 1, Groups: 2, Padding: PaddingReplicate},
+		{Channels: 3, Size: 4, Base: 4, Mults: []int{1, 2, 1}, ResBlocks: 2, Groups: 2, Attention: true, Padding: PaddingCircular},
 	}
 }
 
@@ -275,6 +279,8 @@ func TestUNetConfigErrors(t *testing.T) {
 		{mod(func(c *UNetConfig) { c.Mults = []int{1, 1000} }), "channels"},
 		{mod(func(c *UNetConfig) { c.Base = 2048; c.Mults = []int{1, 2, 2} }), "parameters"}, // ~10^9 parameters
 		{mod(func(c *UNetConfig) { c.Precision = 2 }), "precision"},
+		{mod(func(c *UNetConfig) { c.Padding = 3 }), "padding"},
+		{mod(func(c *UNetConfig) { c.Padding = -1 }), "padding"},
 	} {
 		u, err := NewUNet(tc.cfg, rand.NewPCG(1, 1))
 		if tc.want == "" {
@@ -565,4 +571,107 @@ func TestUNetPrecisionCheckpoint(t *testing.T) {
 	u, err := NewUNet(old, rand.NewPCG(1, 2))
 	require.NoError(t, err)
 	assert.Equal(t, PrecisionFloat64, u.Config().Precision)
+	assert.Equal(t, PaddingZero, u.Config().Padding, "a checkpoint without the field has zero padding")
+}
+
+// TestUNetPaddingCheckpoint checks that checkpoints record the padding: a
+// circular-padding model saves, resumes and loads for sampling with it, and
+// its JSON holds the name.
+func TestUNetPaddingCheckpoint(t *testing.T) {
+	cfg := trainTestConfig(1)
+	cfg.Padding = PaddingCircular
+	net, err := NewUNet(cfg, rand.NewPCG(1, 2))
+	require.NoError(t, err)
+	imgs := trainTestImages(5, 8, 21)
+	tr, err := NewTrainer(net, imgs, trainTestTC())
+	require.NoError(t, err)
+	_, err = tr.Step()
+	require.NoError(t, err)
+	path := filepath.Join(t.TempDir(), "circular.ckpt")
+	require.NoError(t, tr.Save(path))
+	ck, err := ReadCheckpoint(path)
+	require.NoError(t, err)
+	assert.Equal(t, PaddingCircular, ck.Model.Padding)
+	b, err := json.Marshal(ck.Model)
+	require.NoError(t, err)
+	assert.Contains(t, string(b), `"Padding":"circular"`)
+	again, err := Resume(path, imgs)
+	require.NoError(t, err)
+	assert.Equal(t, PaddingCircular, again.Model().Config().Padding)
+	s, err := LoadSampler(path)
+	require.NoError(t, err)
+	_, err = s.Sample(context.Background(), 1, &SampleOptions{Steps: 2, Method: DDIM}, rand.NewPCG(1, 1))
+	require.NoError(t, err)
+}
+
+// TestUNetPaddingSymmetry checks that the padding reaches every
+// convolution, through what each mode implies for the whole network.
+// Circular padding makes every layer commute with cyclic shifts (the
+// stride-2 convolutions and the upsampling with shifts by even amounts), so
+// the network commutes with a cyclic shift by 2^(levels−1) pixels: the
+// shifted output equals the output of the shifted input up to rounding
+// (both are the same sums in different orders: 1e-12 of O(1) values). Replicate (and
+// circular) padding keeps a constant image constant through every layer,
+// so a constant input gives a spatially constant output (measured: 1e-15 and
+// 9e-14 at most). Zero padding does neither, which shows that both checks
+// can fail: it makes differences of 1.2 and 2.1 here (measured), far above
+// the rounding tolerance.
+func TestUNetPaddingSymmetry(t *testing.T) {
+	const tol = 1e-12
+	for _, pad := range []Padding{PaddingZero, PaddingReplicate, PaddingCircular} {
+		cfg := UNetConfig{Channels: 3, Size: 16, Base: 8, Mults: []int{1, 2, 2}, ResBlocks: 1, Groups: 4, Attention: true, Padding: pad}
+		u, err := NewUNet(cfg, rand.NewPCG(4, 4))
+		require.NoError(t, err)
+		const batch, shift = 2, 4 // 2^(3−1)
+		s := cfg.Size
+		n := cfg.Channels * s * s
+		rnd := rand.New(rand.NewPCG(5, 5))
+		x := unetTestRand(rnd, batch*n)
+		ts := []float64{0.3, 0.95}
+		// roll returns v with every plane shifted cyclically by (dy, dx).
+		roll := func(v []float64, dy, dx int) []float64 {
+			r := make([]float64, len(v))
+			for p := 0; p < len(v)/(s*s); p++ {
+				for y := 0; y < s; y++ {
+					for x := 0; x < s; x++ {
+						r[p*s*s+((y+dy)%s)*s+(x+dx)%s] = v[p*s*s+y*s+x]
+					}
+				}
+			}
+			return r
+		}
+		out, outShifted := make([]float64, batch*n), make([]float64, batch*n)
+		u.Forward(out, x, ts, batch)
+		u.Forward(outShifted, roll(x, shift, 2*shift), ts, batch)
+		worst := 0.0
+		for i, v := range roll(out, shift, 2*shift) {
+			worst = max(worst, math.Abs(v-outShifted[i]))
+		}
+		if pad == PaddingCircular {
+			assert.Less(t, worst, tol, "circular padding: shift equivariance")
+		} else {
+			assert.Greater(t, worst, 1e3*tol, "%v padding: not shift equivariant", pad)
+		}
+
+		// Constant images of levels −2 and 1.5.
+		c := make([]float64, batch*n)
+		for i := range c {
+			c[i] = 1.5
+			if i < n {
+				c[i] = -2
+			}
+		}
+		u.Forward(out, c, ts, batch)
+		spread := 0.0
+		for p := 0; p < batch*cfg.Channels; p++ {
+			plane := out[p*s*s : (p+1)*s*s]
+			lo, hi := slices.Min(plane), slices.Max(plane)
+			spread = max(spread, hi-lo)
+		}
+		if pad == PaddingZero {
+			assert.Greater(t, spread, 1e3*tol, "zero padding: constant input gives a frame")
+		} else {
+			assert.Less(t, spread, tol, "%v padding: constant input, constant output", pad)
+		}
+	}
 }

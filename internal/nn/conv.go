@@ -10,11 +10,14 @@ import (
 )
 
 // Conv2d is a 2-D cross-correlation (PyTorch's Conv2d) with a square K×K
-// kernel, stride S and zero padding P over NCHW tensors:
+// kernel, stride S and padding P over NCHW tensors:
 //
 //	out[n, o, y, x] = bias[o] + Σ_{c,i,j} w[o, c, i, j] · in[n, c, S·y−P+i, S·x−P+j]
 //
-// with out-of-range input taken as 0. Shapes:
+// with out-of-range input read according to Padding: 0 (PadZero, the zero
+// value), the nearest edge pixel (PadReplicate) or the image wrapped around
+// (PadCircular), like PyTorch's padding_mode "zeros", "replicate" and
+// "circular". Shapes:
 //
 //	in     [N, InC, H, W]
 //	out    [N, OutC, OutH, OutW], OutH = (H+2P−K)/S + 1, OutW likewise
@@ -30,6 +33,9 @@ import (
 type Conv2d[T Float] struct {
 	InC, OutC, H, W, K, Stride, Pad int
 	OutH, OutW                      int
+	// Padding is how input outside the image is read; the zero value is
+	// zero padding. It may be changed between calls.
+	Padding Padding
 
 	col [][]T // per-worker im2col buffers (forward, dW, and dcol in backward)
 
@@ -85,76 +91,106 @@ func (c *Conv2d[T]) buffers(w int) {
 	}
 }
 
+// inside returns the output columns [x0, x1) whose input column
+// S·x−P+j, for kernel column j, lies inside the image (0 ≤ · < W); the
+// columns outside it read the padding.
+func (c *Conv2d[T]) inside(j int) (x0, x1 int) {
+	s, p := c.Stride, c.Pad
+	if p > j {
+		x0 = (p - j + s - 1) / s
+	}
+	x0 = min(x0, c.OutW)
+	if e := c.W + p - j; e > 0 {
+		x1 = (e + s - 1) / s
+	}
+	return x0, max(x0, min(x1, c.OutW))
+}
+
 // im2col fills rows [r0, r1) of the im2col matrix [InC·K·K, OutH·OutW] of one
 // input sample in [InC, H, W] into col [r1−r0, OutH·OutW]. Row r holds
-// channel r/K², kernel offset (r/K mod K, r mod K).
+// channel r/K², kernel offset (r/K mod K, r mod K). Input outside the image
+// is read according to c.Padding.
 func (c *Conv2d[T]) im2col(col, in []T, r0, r1 int) {
-	k, s, p := c.K, c.Stride, c.Pad
+	k, s, p, mode := c.K, c.Stride, c.Pad, c.Padding
 	oh, ow, h, w := c.OutH, c.OutW, c.H, c.W
 	for r := r0; r < r1; r++ {
 		ci, i, j := r/(k*k), (r/k)%k, r%k
 		plane := in[ci*h*w : (ci+1)*h*w]
 		row := col[(r-r0)*oh*ow : (r-r0+1)*oh*ow]
+		x0, x1 := c.inside(j)
 		for y := 0; y < oh; y++ {
 			dst := row[y*ow : (y+1)*ow]
-			iy := s*y - p + i
-			if iy < 0 || iy >= h {
+			iy := mode.source(s*y-p+i, h)
+			if iy < 0 {
 				clear(dst)
 				continue
 			}
 			src := plane[iy*w : (iy+1)*w]
 			if s == 1 {
-				// ix = x − p + j is in range for x in [x0, x1).
-				x0 := max(0, p-j)
-				x1 := max(x0, min(ow, w+p-j))
-				clear(dst[:x0])
 				copy(dst[x0:x1], src[x0-p+j:x1-p+j])
-				clear(dst[x1:])
-				continue
-			}
-			for x := range dst {
-				ix := s*x - p + j
-				if ix < 0 || ix >= w {
-					dst[x] = 0
-				} else {
-					dst[x] = src[ix]
+			} else {
+				for x := x0; x < x1; x++ {
+					dst[x] = src[s*x-p+j]
 				}
+			}
+			// The padded columns, at most ⌈P/S⌉ on each side.
+			for x := 0; x < x0; x++ {
+				dst[x] = padValue(src, mode.source(s*x-p+j, w))
+			}
+			for x := x1; x < ow; x++ {
+				dst[x] = padValue(src, mode.source(s*x-p+j, w))
 			}
 		}
 	}
 }
 
+// padValue returns src[i], or 0 for i < 0.
+func padValue[T Float](src []T, i int) T {
+	if i < 0 {
+		return 0
+	}
+	return src[i]
+}
+
 // col2im adds col [InC·K·K, OutH·OutW] back into one input-gradient sample
-// dIn [InC, H, W]; it is the adjoint of im2col.
+// dIn [InC, H, W]; it is the adjoint of im2col: each entry of col is added to
+// the input pixel it was read from (none for zero padding; an edge pixel
+// for replicate padding; the wrapped pixel for circular padding).
 func (c *Conv2d[T]) col2im(dIn, col []T) {
-	k, s, p := c.K, c.Stride, c.Pad
+	k, s, p, mode := c.K, c.Stride, c.Pad, c.Padding
 	oh, ow, h, w := c.OutH, c.OutW, c.H, c.W
 	for r := 0; r < c.FanIn(); r++ {
 		ci, i, j := r/(k*k), (r/k)%k, r%k
 		plane := dIn[ci*h*w : (ci+1)*h*w]
 		row := col[r*oh*ow : (r+1)*oh*ow]
+		x0, x1 := c.inside(j)
 		for y := 0; y < oh; y++ {
-			iy := s*y - p + i
-			if iy < 0 || iy >= h {
+			iy := mode.source(s*y-p+i, h)
+			if iy < 0 {
 				continue
 			}
 			src := row[y*ow : (y+1)*ow]
 			dst := plane[iy*w : (iy+1)*w]
 			if s == 1 {
-				x0 := max(0, p-j)
-				x1 := min(ow, w+p-j)
 				if x1 > x0 {
 					d := dst[x0-p+j : x1-p+j]
 					for x, v := range src[x0:x1] {
 						d[x] += v
 					}
 				}
-				continue
+			} else {
+				for x := x0; x < x1; x++ {
+					dst[s*x-p+j] += src[x]
+				}
 			}
-			for x, v := range src {
-				ix := s*x - p + j
-				if ix >= 0 && ix < w {
-					dst[ix] += v
+			for x := 0; x < x0; x++ {
+				if ix := mode.source(s*x-p+j, w); ix >= 0 {
+					dst[ix] += src[x]
+				}
+			}
+			for x := x1; x < ow; x++ {
+				if ix := mode.source(s*x-p+j, w); ix >= 0 {
+					dst[ix] += src[x]
 				}
 			}
 		}
@@ -164,11 +200,12 @@ func (c *Conv2d[T]) col2im(dIn, col []T) {
 // Forward computes out = conv(in) + bias for batch samples. out is
 // overwritten and must not alias in. bias may be nil (no bias). Samples are
 // split across GOMAXPROCS goroutines. Forward panics on slice length
-// mismatch.
+// mismatch or an unknown Padding.
 func (c *Conv2d[T]) Forward(out, in, weight, bias []T, batch int) {
 	if len(in) != batch*c.InLen() || len(out) != batch*c.OutLen() || len(weight) != c.WeightLen() || (bias != nil && len(bias) != c.OutC) {
 		panic("nn: Conv2d.Forward length mismatch")
 	}
+	c.Padding.valid()
 	w := workers(batch)
 	c.buffers(w)
 	c.phase, c.out, c.in, c.weight, c.bias = convForward, out, in, weight, bias
@@ -186,7 +223,8 @@ func (c *Conv2d[T]) Forward(out, in, weight, bias []T, batch int) {
 //
 // The weight gradient is split across goroutines by columns (each element
 // summed over samples in sample order by one goroutine), the input gradient
-// by samples, so results do not depend on the number of cores.
+// by samples, so results do not depend on the number of cores. Backward
+// panics on slice length mismatch or an unknown Padding.
 func (c *Conv2d[T]) Backward(dIn, dWeight, dBias, dOut, in, weight []T, batch int) {
 	il, ol, pix := c.InLen(), c.OutLen(), c.OutH*c.OutW
 	if len(in) != batch*il || len(dOut) != batch*ol || len(weight) != c.WeightLen() ||
@@ -205,6 +243,7 @@ func (c *Conv2d[T]) Backward(dIn, dWeight, dBias, dOut, in, weight []T, batch in
 			}
 		}
 	}
+	c.Padding.valid()
 	fan := c.FanIn()
 	c.in, c.weight, c.dIn, c.dWeight, c.dOut = in, weight, dIn, dWeight, dOut
 	c.batch = batch

@@ -77,9 +77,10 @@ func run2(f64 func(in [][]float64, dOut []float64) ([]float64, [][]float64), f32
 	}
 }
 
-func convRun[T Float](inC, outC, h, w, k, s, p, batch int) func(in [][]T, dOut []T) ([]T, [][]T) {
+func convRun[T Float](inC, outC, h, w, k, s, p, batch int, mode Padding) func(in [][]T, dOut []T) ([]T, [][]T) {
 	return func(in [][]T, dOut []T) ([]T, [][]T) {
 		c := NewConv2d[T](inC, outC, h, w, k, s, p)
+		c.Padding = mode
 		x, wt, b := in[0], in[1], in[2]
 		out := make([]T, batch*c.OutLen())
 		c.Forward(out, x, wt, b, batch)
@@ -89,9 +90,10 @@ func convRun[T Float](inC, outC, h, w, k, s, p, batch int) func(in [][]T, dOut [
 	}
 }
 
-func upConvRun[T Float](inC, outC, h, w, batch int) func(in [][]T, dOut []T) ([]T, [][]T) {
+func upConvRun[T Float](inC, outC, h, w, batch int, mode Padding) func(in [][]T, dOut []T) ([]T, [][]T) {
 	return func(in [][]T, dOut []T) ([]T, [][]T) {
 		u := NewUpConv2d[T](inC, outC, h, w)
+		u.Padding = mode
 		x, wt, b := in[0], in[1], in[2]
 		out := make([]T, batch*outC*4*h*w)
 		u.Forward(out, x, wt, b, batch)
@@ -164,13 +166,25 @@ func TestFloat32MatchesFloat64(t *testing.T) {
 	const batch = 3
 	cases := []nnPrecisionCase{
 		{"conv 3×3", [][]float64{r(batch*16*100, 1), r(24*16*9, 0.1), r(24, 0.1)}, r(batch*24*100, 1),
-			run2(convRun[float64](16, 24, 10, 10, 3, 1, 1, batch), convRun[float32](16, 24, 10, 10, 3, 1, 1, batch))},
+			run2(convRun[float64](16, 24, 10, 10, 3, 1, 1, batch, PadZero), convRun[float32](16, 24, 10, 10, 3, 1, 1, batch, PadZero))},
+		{"conv 3×3 replicate", [][]float64{r(batch*16*100, 1), r(24*16*9, 0.1), r(24, 0.1)}, r(batch*24*100, 1),
+			run2(convRun[float64](16, 24, 10, 10, 3, 1, 1, batch, PadReplicate), convRun[float32](16, 24, 10, 10, 3, 1, 1, batch, PadReplicate))},
+		{"conv 3×3 circular", [][]float64{r(batch*16*100, 1), r(24*16*9, 0.1), r(24, 0.1)}, r(batch*24*100, 1),
+			run2(convRun[float64](16, 24, 10, 10, 3, 1, 1, batch, PadCircular), convRun[float32](16, 24, 10, 10, 3, 1, 1, batch, PadCircular))},
 		{"conv stride 2", [][]float64{r(batch*8*81, 1), r(8*8*9, 0.1), r(8, 0.1)}, r(batch*8*25, 1),
-			run2(convRun[float64](8, 8, 9, 9, 3, 2, 1, batch), convRun[float32](8, 8, 9, 9, 3, 2, 1, batch))},
+			run2(convRun[float64](8, 8, 9, 9, 3, 2, 1, batch, PadZero), convRun[float32](8, 8, 9, 9, 3, 2, 1, batch, PadZero))},
+		{"conv stride 2 replicate", [][]float64{r(batch*8*81, 1), r(8*8*9, 0.1), r(8, 0.1)}, r(batch*8*25, 1),
+			run2(convRun[float64](8, 8, 9, 9, 3, 2, 1, batch, PadReplicate), convRun[float32](8, 8, 9, 9, 3, 2, 1, batch, PadReplicate))},
+		{"conv stride 2 circular", [][]float64{r(batch*8*81, 1), r(8*8*9, 0.1), r(8, 0.1)}, r(batch*8*25, 1),
+			run2(convRun[float64](8, 8, 9, 9, 3, 2, 1, batch, PadCircular), convRun[float32](8, 8, 9, 9, 3, 2, 1, batch, PadCircular))},
 		{"conv 1×1", [][]float64{r(batch*12*49, 1), r(6*12, 0.2), r(6, 0.1)}, r(batch*6*49, 1),
-			run2(convRun[float64](12, 6, 7, 7, 1, 1, 0, batch), convRun[float32](12, 6, 7, 7, 1, 1, 0, batch))},
+			run2(convRun[float64](12, 6, 7, 7, 1, 1, 0, batch, PadZero), convRun[float32](12, 6, 7, 7, 1, 1, 0, batch, PadZero))},
 		{"upconv", [][]float64{r(batch*8*36, 1), r(8*8*9, 0.1), r(8, 0.1)}, r(batch*8*144, 1),
-			run2(upConvRun[float64](8, 8, 6, 6, batch), upConvRun[float32](8, 8, 6, 6, batch))},
+			run2(upConvRun[float64](8, 8, 6, 6, batch, PadZero), upConvRun[float32](8, 8, 6, 6, batch, PadZero))},
+		{"upconv replicate", [][]float64{r(batch*8*36, 1), r(8*8*9, 0.1), r(8, 0.1)}, r(batch*8*144, 1),
+			run2(upConvRun[float64](8, 8, 6, 6, batch, PadReplicate), upConvRun[float32](8, 8, 6, 6, batch, PadReplicate))},
+		{"upconv circular", [][]float64{r(batch*8*36, 1), r(8*8*9, 0.1), r(8, 0.1)}, r(batch*8*144, 1),
+			run2(upConvRun[float64](8, 8, 6, 6, batch, PadCircular), upConvRun[float32](8, 8, 6, 6, batch, PadCircular))},
 		{"groupnorm", [][]float64{r(batch*8*64, 2), r(8, 1), r(8, 1)}, r(batch*8*64, 1),
 			run2(groupNormRun[float64](8, 4, 64, batch, false), groupNormRun[float32](8, 4, 64, batch, false))},
 		{"groupnorm+silu", [][]float64{r(batch*8*64, 2), r(8, 1), r(8, 1)}, r(batch*8*64, 1),

@@ -14,9 +14,67 @@ import (
 // they agree to a few hundred ulps of the result's O(10) size.
 const nnFwdTol = 1e-11
 
-// nnNaiveConv is the direct definition of a convolution (PyTorch's Conv2d).
-func nnNaiveConv(in, w, b []float64, batch, inC, outC, h, wd, k, s, p int) []float64 {
+// nnPadModes are the padding modes every convolution test runs through.
+var nnPadModes = []Padding{PadZero, PadReplicate, PadCircular}
+
+// nnPad returns the plane [h, w] padded by p on every side, [h+2p, w+2p],
+// built without the layers' index mapping: zero padding copies the plane
+// into zeros; replicate padding copies it into the centre and then extends
+// the edge rows outwards one at a time and then the edge columns; circular
+// padding crops the centre of a (2m+1)×(2m+1) tiling of the plane with
+// m = ⌈p/h⌉ or ⌈p/w⌉ copies on each side.
+func nnPad(plane []float64, h, w, p int, mode Padding) []float64 {
+	ph, pw := h+2*p, w+2*p
+	out := make([]float64, ph*pw)
+	switch mode {
+	case PadZero, PadReplicate:
+		for y := 0; y < h; y++ {
+			copy(out[(y+p)*pw+p:(y+p)*pw+p+w], plane[y*w:(y+1)*w])
+		}
+		if mode == PadZero {
+			return out
+		}
+		for q := 1; q <= p; q++ {
+			copy(out[(p-q)*pw+p:(p-q)*pw+p+w], out[(p-q+1)*pw+p:(p-q+1)*pw+p+w])
+			copy(out[(p+h-1+q)*pw+p:(p+h-1+q)*pw+p+w], out[(p+h-2+q)*pw+p:(p+h-2+q)*pw+p+w])
+		}
+		for y := 0; y < ph; y++ {
+			for q := 1; q <= p; q++ {
+				out[y*pw+p-q] = out[y*pw+p-q+1]
+				out[y*pw+p+w-1+q] = out[y*pw+p+w-2+q]
+			}
+		}
+	case PadCircular:
+		my, mx := (p+h-1)/h, (p+w-1)/w
+		th, tw := (2*my+1)*h, (2*mx+1)*w
+		tile := make([]float64, th*tw)
+		for ty := 0; ty < 2*my+1; ty++ {
+			for tx := 0; tx < 2*mx+1; tx++ {
+				for y := 0; y < h; y++ {
+					copy(tile[(ty*h+y)*tw+tx*w:(ty*h+y)*tw+tx*w+w], plane[y*w:(y+1)*w])
+				}
+			}
+		}
+		for y := 0; y < ph; y++ {
+			oy, ox := my*h-p+y, mx*w-p
+			copy(out[y*pw:(y+1)*pw], tile[oy*tw+ox:oy*tw+ox+pw])
+		}
+	default:
+		panic("bad mode")
+	}
+	return out
+}
+
+// nnNaiveConv is the direct definition of a convolution (PyTorch's Conv2d
+// with the given padding_mode): pad every input plane (nnPad), then sum over
+// the valid windows.
+func nnNaiveConv(in, w, b []float64, batch, inC, outC, h, wd, k, s, p int, mode Padding) []float64 {
 	oh, ow := (h+2*p-k)/s+1, (wd+2*p-k)/s+1
+	pw := wd + 2*p
+	padded := make([][]float64, batch*inC)
+	for i := range padded {
+		padded[i] = nnPad(in[i*h*wd:(i+1)*h*wd], h, wd, p, mode)
+	}
 	out := make([]float64, batch*outC*oh*ow)
 	for n := 0; n < batch; n++ {
 		for o := 0; o < outC; o++ {
@@ -27,13 +85,10 @@ func nnNaiveConv(in, w, b []float64, batch, inC, outC, h, wd, k, s, p int) []flo
 						sum = b[o]
 					}
 					for c := 0; c < inC; c++ {
+						pl := padded[n*inC+c]
 						for i := 0; i < k; i++ {
 							for j := 0; j < k; j++ {
-								iy, ix := s*y-p+i, s*x-p+j
-								if iy < 0 || iy >= h || ix < 0 || ix >= wd {
-									continue
-								}
-								sum += w[((o*inC+c)*k+i)*k+j] * in[((n*inC+c)*h+iy)*wd+ix]
+								sum += w[((o*inC+c)*k+i)*k+j] * pl[(s*y+i)*pw+s*x+j]
 							}
 						}
 					}
@@ -45,6 +100,31 @@ func nnNaiveConv(in, w, b []float64, batch, inC, outC, h, wd, k, s, p int) []flo
 	return out
 }
 
+// TestPad checks nnPad itself on a 2×3 plane padded by 2, against arrays
+// written out by hand (the first row of each).
+func TestPad(t *testing.T) {
+	plane := []float64{1, 2, 3, 4, 5, 6}
+	for _, tc := range []struct {
+		mode Padding
+		row0 []float64 // padded row 0, above the plane by 2
+		row2 []float64 // padded row 2, the plane's first row
+	}{
+		{PadZero, []float64{0, 0, 0, 0, 0, 0, 0}, []float64{0, 0, 1, 2, 3, 0, 0}},
+		{PadReplicate, []float64{1, 1, 1, 2, 3, 3, 3}, []float64{1, 1, 1, 2, 3, 3, 3}},
+		// Circular: row −2 is row 0 (2 mod 2); columns −2, −1 are 2, 3 → values 2, 3.
+		{PadCircular, []float64{2, 3, 1, 2, 3, 1, 2}, []float64{2, 3, 1, 2, 3, 1, 2}},
+	} {
+		got := nnPad(plane, 2, 3, 2, tc.mode)
+		require.Len(t, got, 6*7)
+		assert.Equal(t, tc.row0, got[:7], "%v row 0", tc.mode)
+		assert.Equal(t, tc.row2, got[14:21], "%v row 2", tc.mode)
+	}
+	// Circular row 1 (row −1) is the plane's last row, 4 5 6, wrapped.
+	assert.Equal(t, []float64{5, 6, 4, 5, 6, 4, 5}, nnPad(plane, 2, 3, 2, PadCircular)[7:14])
+	// Replicate row 5 (row 3, below the plane) is the last row extended.
+	assert.Equal(t, []float64{4, 4, 4, 5, 6, 6, 6}, nnPad(plane, 2, 3, 2, PadReplicate)[35:42])
+}
+
 func TestConv2dForward(t *testing.T) {
 	for i, tc := range []struct{ inC, outC, h, w, k, s, p, batch int }{
 		{3, 4, 7, 5, 3, 1, 1, 5},
@@ -54,52 +134,64 @@ func TestConv2dForward(t *testing.T) {
 		{2, 3, 6, 5, 3, 1, 0, 2},
 		{1, 8, 1, 1, 3, 1, 1, 2}, // 1×1 image: only the kernel centre sees data
 		{16, 8, 16, 16, 3, 1, 1, 4},
+		{2, 3, 2, 3, 5, 1, 2, 2}, // padding as large as the image
+		{2, 2, 8, 7, 5, 2, 2, 2}, // 5×5 stride 2: two padded columns
+		{1, 2, 5, 5, 3, 3, 1, 1}, // stride 3
 	} {
-		rnd := rand.New(rand.NewPCG(uint64(i), 20))
-		c := NewConv2d[float64](tc.inC, tc.outC, tc.h, tc.w, tc.k, tc.s, tc.p)
-		x := nnRandSlice(rnd, tc.batch*c.InLen(), 1)
-		w := nnRandSlice(rnd, c.WeightLen(), 1)
-		b := nnRandSlice(rnd, tc.outC, 1)
-		xc := append([]float64(nil), x...)
-		for _, bias := range [][]float64{b, nil} {
-			out := make([]float64, tc.batch*c.OutLen())
-			for j := range out {
-				out[j] = math.NaN() // Forward must overwrite
+		for _, mode := range nnPadModes {
+			rnd := rand.New(rand.NewPCG(uint64(i), 20))
+			c := NewConv2d[float64](tc.inC, tc.outC, tc.h, tc.w, tc.k, tc.s, tc.p)
+			c.Padding = mode
+			x := nnRandSlice(rnd, tc.batch*c.InLen(), 1)
+			w := nnRandSlice(rnd, c.WeightLen(), 1)
+			b := nnRandSlice(rnd, tc.outC, 1)
+			xc := append([]float64(nil), x...)
+			for _, bias := range [][]float64{b, nil} {
+				out := make([]float64, tc.batch*c.OutLen())
+				for j := range out {
+					out[j] = math.NaN() // Forward must overwrite
+				}
+				c.Forward(out, x, w, bias, tc.batch)
+				want := nnNaiveConv(x, w, bias, tc.batch, tc.inC, tc.outC, tc.h, tc.w, tc.k, tc.s, tc.p, mode)
+				assert.InDeltaSlice(t, want, out, nnFwdTol, "case %d %v", i, mode)
 			}
-			c.Forward(out, x, w, bias, tc.batch)
-			want := nnNaiveConv(x, w, bias, tc.batch, tc.inC, tc.outC, tc.h, tc.w, tc.k, tc.s, tc.p)
-			assert.InDeltaSlice(t, want, out, nnFwdTol, "case %d", i)
+			assert.Equal(t, xc, x, "case %d %v: input modified", i, mode)
 		}
-		assert.Equal(t, xc, x, "case %d: input modified", i)
 	}
 }
 
 func TestConv2dBackwardAdjoint(t *testing.T) {
 	// ⟨dOut, conv(x)⟩ = ⟨dIn, x⟩ for a bias-free convolution, since conv is
-	// linear in x: checks col2im against im2col on a larger stride-2 case.
-	rnd := rand.New(rand.NewPCG(21, 21))
-	c := NewConv2d[float64](6, 5, 12, 10, 3, 2, 1)
-	const batch = 3
-	x := nnRandSlice(rnd, batch*c.InLen(), 1)
-	w := nnRandSlice(rnd, c.WeightLen(), 1)
-	d := nnRandSlice(rnd, batch*c.OutLen(), 1)
-	out := make([]float64, len(d))
-	c.Forward(out, x, w, nil, batch)
-	dx := make([]float64, len(x))
-	dw := make([]float64, len(w))
-	c.Backward(dx, dw, nil, d, x, w, batch)
-	var lhs, rhs, rw float64
-	for i := range d {
-		lhs += d[i] * out[i]
+	// linear in x: checks col2im against im2col on larger stride-1 and
+	// stride-2 cases in every padding mode.
+	for _, tc := range []struct{ k, s, p int }{{3, 2, 1}, {3, 1, 1}, {5, 1, 2}} {
+		for _, mode := range nnPadModes {
+			rnd := rand.New(rand.NewPCG(21, 21))
+			c := NewConv2d[float64](6, 5, 12, 10, tc.k, tc.s, tc.p)
+			c.Padding = mode
+			const batch = 3
+			x := nnRandSlice(rnd, batch*c.InLen(), 1)
+			w := nnRandSlice(rnd, c.WeightLen(), 1)
+			d := nnRandSlice(rnd, batch*c.OutLen(), 1)
+			out := make([]float64, len(d))
+			c.Forward(out, x, w, nil, batch)
+			dx := make([]float64, len(x))
+			dw := make([]float64, len(w))
+			c.Backward(dx, dw, nil, d, x, w, batch)
+			var lhs, rhs, rw float64
+			for i := range d {
+				lhs += d[i] * out[i]
+			}
+			for i := range x {
+				rhs += dx[i] * x[i]
+			}
+			for i := range w {
+				rw += dw[i] * w[i] // conv is also linear in w
+			}
+			assert.InDelta(t, lhs, rhs, 1e-9*math.Abs(lhs), "%+v %v", tc, mode)
+			assert.InDelta(t, lhs, rw, 1e-9*math.Abs(lhs), "%+v %v", tc, mode)
+		}
 	}
-	for i := range x {
-		rhs += dx[i] * x[i]
-	}
-	for i := range w {
-		rw += dw[i] * w[i] // conv is also linear in w
-	}
-	assert.InDelta(t, lhs, rhs, 1e-9*math.Abs(lhs))
-	assert.InDelta(t, lhs, rw, 1e-9*math.Abs(lhs))
 }
 
 func TestGroupNormForward(t *testing.T) {
@@ -366,25 +458,29 @@ func TestConv2dIndependentOfWorkers(t *testing.T) {
 }
 
 func TestUpConv2dForward(t *testing.T) {
-	// Against its definition: nearest upsampling, then the naive convolution.
+	// Against its definition: nearest upsampling, then the naive convolution
+	// with the same padding mode.
 	for i, tc := range []struct{ inC, outC, h, w, batch int }{
 		{3, 4, 5, 4, 3},
 		{2, 2, 1, 2, 1},
 		{8, 6, 8, 8, 2},
 	} {
-		rnd := rand.New(rand.NewPCG(uint64(i), 32))
-		u := NewUpConv2d[float64](tc.inC, tc.outC, tc.h, tc.w)
-		x := nnRandSlice(rnd, tc.batch*tc.inC*tc.h*tc.w, 1)
-		w := nnRandSlice(rnd, u.WeightLen(), 1)
-		b := nnRandSlice(rnd, tc.outC, 1)
-		up := make([]float64, 4*len(x))
-		Upsample2xForward(up, x, tc.batch*tc.inC, tc.h, tc.w)
-		want := nnNaiveConv(up, w, b, tc.batch, tc.inC, tc.outC, 2*tc.h, 2*tc.w, 3, 1, 1)
-		out := make([]float64, len(want))
-		for j := range out {
-			out[j] = math.NaN()
+		for _, mode := range nnPadModes {
+			rnd := rand.New(rand.NewPCG(uint64(i), 32))
+			u := NewUpConv2d[float64](tc.inC, tc.outC, tc.h, tc.w)
+			u.Padding = mode
+			x := nnRandSlice(rnd, tc.batch*tc.inC*tc.h*tc.w, 1)
+			w := nnRandSlice(rnd, u.WeightLen(), 1)
+			b := nnRandSlice(rnd, tc.outC, 1)
+			up := make([]float64, 4*len(x))
+			Upsample2xForward(up, x, tc.batch*tc.inC, tc.h, tc.w)
+			want := nnNaiveConv(up, w, b, tc.batch, tc.inC, tc.outC, 2*tc.h, 2*tc.w, 3, 1, 1, mode)
+			out := make([]float64, len(want))
+			for j := range out {
+				out[j] = math.NaN()
+			}
+			u.Forward(out, x, w, b, tc.batch)
+			assert.InDeltaSlice(t, want, out, nnFwdTol, "case %d %v", i, mode)
 		}
-		u.Forward(out, x, w, b, tc.batch)
-		assert.InDeltaSlice(t, want, out, nnFwdTol, "case %d", i)
 	}
 }

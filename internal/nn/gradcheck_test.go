@@ -1,6 +1,7 @@
 package nn
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -97,20 +98,25 @@ func TestConv2dGradient(t *testing.T) {
 		{3, 2, 5, 3, 3, 2, 1, 1}, // stride 2 on odd sizes
 		{3, 4, 3, 5, 1, 1, 0, 2}, // 1×1 (direct, no im2col)
 		{1, 2, 4, 4, 3, 1, 0, 1}, // no padding
+		{1, 2, 3, 2, 5, 1, 2, 1}, // padding as large as the image
 	} {
-		rnd := rand.New(rand.NewPCG(uint64(i), 1))
-		c := NewConv2d[float64](tc.inC, tc.outC, tc.h, tc.w, tc.k, tc.s, tc.p)
-		x := nnRandSlice(rnd, tc.batch*c.InLen(), 1)
-		w := nnRandSlice(rnd, c.WeightLen(), 0.5)
-		b := nnRandSlice(rnd, tc.outC, 0.5)
-		dx := make([]float64, len(x))
-		dw := make([]float64, len(w))
-		db := make([]float64, len(b))
-		out := make([]float64, tc.batch*c.OutLen())
-		nnGradCheck(t, rand.NewPCG(uint64(i), 2),
-			[]nnGradInput{{"conv in", x, dx}, {"conv weight", w, dw}, {"conv bias", b, db}},
-			func() []float64 { c.Forward(out, x, w, b, tc.batch); return out },
-			func(d []float64) { c.Backward(dx, dw, db, d, x, w, tc.batch) })
+		for _, mode := range nnPadModes {
+			rnd := rand.New(rand.NewPCG(uint64(i), 1))
+			c := NewConv2d[float64](tc.inC, tc.outC, tc.h, tc.w, tc.k, tc.s, tc.p)
+			c.Padding = mode
+			x := nnRandSlice(rnd, tc.batch*c.InLen(), 1)
+			w := nnRandSlice(rnd, c.WeightLen(), 0.5)
+			b := nnRandSlice(rnd, tc.outC, 0.5)
+			dx := make([]float64, len(x))
+			dw := make([]float64, len(w))
+			db := make([]float64, len(b))
+			out := make([]float64, tc.batch*c.OutLen())
+			name := fmt.Sprintf("case %d %v: conv", i, mode)
+			nnGradCheck(t, rand.NewPCG(uint64(i), 2),
+				[]nnGradInput{{name + " in", x, dx}, {name + " weight", w, dw}, {name + " bias", b, db}},
+				func() []float64 { c.Forward(out, x, w, b, tc.batch); return out },
+				func(d []float64) { c.Backward(dx, dw, db, d, x, w, tc.batch) })
+		}
 	}
 }
 
@@ -246,16 +252,20 @@ func TestUpConv2dGradient(t *testing.T) {
 		{3, 2, 1, 1, 1},
 		{1, 2, 2, 3, 3},
 	} {
-		rnd := rand.New(rand.NewPCG(uint64(i), 30))
-		u := NewUpConv2d[float64](tc.inC, tc.outC, tc.h, tc.w)
-		x := nnRandSlice(rnd, tc.batch*tc.inC*tc.h*tc.w, 1)
-		w := nnRandSlice(rnd, u.WeightLen(), 0.5)
-		b := nnRandSlice(rnd, tc.outC, 0.5)
-		dx, dw, db := make([]float64, len(x)), make([]float64, len(w)), make([]float64, len(b))
-		out := make([]float64, tc.batch*tc.outC*4*tc.h*tc.w)
-		nnGradCheck(t, rand.NewPCG(uint64(i), 31),
-			[]nnGradInput{{"upconv in", x, dx}, {"upconv weight", w, dw}, {"upconv bias", b, db}},
-			func() []float64 { u.Forward(out, x, w, b, tc.batch); return out },
-			func(d []float64) { u.Backward(dx, dw, db, d, x, w, tc.batch) })
+		for _, mode := range nnPadModes {
+			rnd := rand.New(rand.NewPCG(uint64(i), 30))
+			u := NewUpConv2d[float64](tc.inC, tc.outC, tc.h, tc.w)
+			u.Padding = mode
+			x := nnRandSlice(rnd, tc.batch*tc.inC*tc.h*tc.w, 1)
+			w := nnRandSlice(rnd, u.WeightLen(), 0.5)
+			b := nnRandSlice(rnd, tc.outC, 0.5)
+			dx, dw, db := make([]float64, len(x)), make([]float64, len(w)), make([]float64, len(b))
+			out := make([]float64, tc.batch*tc.outC*4*tc.h*tc.w)
+			name := fmt.Sprintf("case %d %v: upconv", i, mode)
+			nnGradCheck(t, rand.NewPCG(uint64(i), 31),
+				[]nnGradInput{{name + " in", x, dx}, {name + " weight", w, dw}, {name + " bias", b, db}},
+				func() []float64 { u.Forward(out, x, w, b, tc.batch); return out },
+				func(d []float64) { u.Backward(dx, dw, db, d, x, w, tc.batch) })
+		}
 	}
 }

@@ -3,8 +3,8 @@ package nn
 import "fmt"
 
 // UpConv2d is nearest-neighbour 2× upsampling followed by a 3×3 convolution
-// with zero padding 1 (the twin's conv(interpolate(x, 2, "nearest"))),
-// computed without forming the upsampled tensor. Shapes:
+// with padding 1 (the twin's conv(interpolate(x, 2, "nearest"))), computed
+// without forming the upsampled tensor. Shapes:
 //
 //	in     [N, InC, H, W]
 //	out    [N, OutC, 2H, 2W]
@@ -17,10 +17,19 @@ import "fmt"
 // phase kernels are stacked into one 2×2 convolution with 4·OutC outputs and
 // padding 1 (output (H+1)×(W+1)), of which phase (a, b) uses the window
 // starting at (a, b). This needs 4·4 instead of 9·4 multiply-adds per input
-// pixel and channel pair, 16(H+1)(W+1)/(36HW) of the direct cost. An UpConv2d
-// owns its buffers and is not safe for concurrent use.
+// pixel and channel pair, 16(H+1)(W+1)/(36HW) of the direct cost.
+//
+// The padding of the upsampled image carries over to the phase convolution
+// unchanged: row −1 of the upsampled image is 0 (zero), its row 0, which is
+// input row 0 (replicate), or its row 2H−1, which is input row H−1
+// (circular), and likewise at the other edges, which is what the padding
+// mode gives for input row −1 (or H). An UpConv2d owns its buffers and is
+// not safe for concurrent use.
 type UpConv2d[T Float] struct {
 	InC, OutC, H, W int
+	// Padding is how the convolution reads outside the upsampled image; the
+	// zero value is zero padding. It may be changed between calls.
+	Padding Padding
 
 	conv     *Conv2d[T] // the stacked phase convolution
 	w4, b4   []T        // phase weights [4·OutC, InC, 2, 2] and biases
@@ -76,7 +85,7 @@ func (u *UpConv2d[T]) phaseWeights(weight []T) {
 }
 
 // Forward computes out = conv3×3(upsample2×(in)) + bias. out is overwritten.
-// It panics on length mismatch.
+// It panics on length mismatch or an unknown Padding.
 func (u *UpConv2d[T]) Forward(out, in, weight, bias []T, batch int) {
 	h, w := u.H, u.W
 	if len(in) != batch*u.InC*h*w || len(out) != batch*u.OutC*4*h*w || len(weight) != u.WeightLen() || len(bias) != u.OutC {
@@ -88,6 +97,7 @@ func (u *UpConv2d[T]) Forward(out, in, weight, bias []T, batch int) {
 		u.d4 = make([]T, n4)
 	}
 	u.out4, u.d4 = u.out4[:n4], u.d4[:n4]
+	u.conv.Padding = u.Padding
 	u.phaseWeights(weight)
 	for p := 0; p < 4; p++ {
 		copy(u.b4[p*u.OutC:(p+1)*u.OutC], bias)
@@ -142,6 +152,7 @@ func (u *UpConv2d[T]) Backward(dIn, dWeight, dBias, dOut, in, weight []T, batch 
 			}
 		}
 	}
+	u.conv.Padding = u.Padding
 	u.phaseWeights(weight)
 	clear(u.dw4)
 	clear(u.db4)
