@@ -11,11 +11,12 @@ import (
 )
 
 // experimentTestArgs returns the arguments of a smoke-sized experiment
-// (16×16 dead leaves, base-8 UNet, 3 steps, 6 samples; about a second)
+// (16×16 dead leaves, base-8 UNet, three noises with one seed, 3 steps, 6
+// samples; a few seconds)
 // writing to out, without the photo set.
 func experimentTestArgs(out string, extra ...string) []string {
-	args := []string{"experiment", "-size", "16", "-images", "24", "-base", "8", "-steps", "3", "-batch", "4",
-		"-samples", "6", "-k", "1,3", "-traj", "3", "-ddpm", "2", "-photos", filepath.Join(out, "no-photos"), "-o", out}
+	args := []string{"experiment", "-size", "16", "-images", "32", "-heldout", "8", "-base", "8", "-steps", "3", "-check", "3", "-batch", "4",
+		"-seeds", "1", "-samples", "6", "-k", "1,3", "-traj", "3", "-ddpm", "2", "-photos", filepath.Join(out, "no-photos"), "-o", out}
 	return append(args, extra...)
 }
 
@@ -27,13 +28,14 @@ func TestExperimentSmoke(t *testing.T) {
 	assert.Equal(t, 0, code)
 	// Progress and the skipped photo set on stderr; tables and files on
 	// stdout.
-	assert.Contains(t, stderr, "deadleaves: training white model")
+	assert.Contains(t, stderr, "deadleaves: white seed 1: training white model")
 	assert.Contains(t, stderr, "photos: skipped")
 	assert.Contains(t, stdout, "### deadleaves")
 	assert.Contains(t, stdout, "| cloud Δ=")
-	assert.Contains(t, stdout, "| white | DDPM | 2 |")
-	for _, name := range []string{"experiment.json", "experiment.csv", "experiment-bands.csv",
-		"experiment-metrics-deadleaves.png", "experiment-bands-deadleaves.png", "experiment-samples-deadleaves.png"} {
+	assert.Contains(t, stdout, "| white | ddpm | 2 |")
+	assert.Contains(t, stdout, "| matched | ddim | 3 |")
+	for _, name := range []string{"experiment.json", "experiment.csv", "experiment-bands.csv", "experiment-theory.csv", "experiment-x0.csv",
+		"experiment-metrics-deadleaves.png", "experiment-x0-deadleaves.png", "experiment-bands-deadleaves.png", "experiment-samples-deadleaves.png"} {
 		p := filepath.Join(out, name)
 		assert.Contains(t, stdout, "wrote "+p)
 		if strings.HasSuffix(name, ".png") {
@@ -92,6 +94,16 @@ func TestExperimentMisuse(t *testing.T) {
 		{[]string{"-images", "1"}, "-images"},
 		{[]string{"-base", "12"}, "-base"},
 		{[]string{"-ddpm", "2000"}, "-ddpm"},
+		{[]string{"-ddpm", "x"}, "-ddpm"},
+		{[]string{"-noise", "pink"}, "-noise"},
+		{[]string{"-noise", ","}, "-noise"},
+		{[]string{"-seeds", "0"}, "-seeds"},
+		{[]string{"-heldout", "1"}, "-heldout"},
+		{[]string{"-check", "0"}, "-check"},
+		{[]string{"-x0-tol", "0.9"}, "-x0-tol"},
+		{[]string{"-max-signal", "1"}, "-max-signal"},
+		{[]string{"-target", "score"}, "-target"},
+		{[]string{"-precision", "float16"}, "-precision"},
 		{[]string{"extra"}, "unexpected argument"},
 	} {
 		_, stderr, err, code := cliRun(t, experimentTestArgs(out, test.args...)...)

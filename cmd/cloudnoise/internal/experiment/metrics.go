@@ -8,6 +8,7 @@ import (
 	"gonum.org/v1/gonum/mat"
 
 	"github.com/cloud-diffusion/noise"
+	"github.com/cloud-diffusion/noise/diffusion"
 	"github.com/cloud-diffusion/noise/eval"
 )
 
@@ -30,6 +31,10 @@ type Reference struct {
 	// Lo and Hi are the smallest and largest pixel values, the range of the
 	// eval.PixelTV histograms.
 	Lo, Hi float64
+	// PixelVar is the mean per-pixel variance of the images
+	// (diffusion.PixelVariance), Border the ratio of the per-pixel variance
+	// on the outermost ring to the interior's (diffusion.BorderRatios).
+	PixelVar, Border float64
 	// pairs is a fixed random permutation of Images, paired with samples by
 	// Metric.Between.
 	pairs []*mat.Dense
@@ -99,7 +104,12 @@ func NewReference(xs []*mat.Dense, seed uint64) (*Reference, error) {
 	pairs := append([]*mat.Dense(nil), xs...)
 	rnd := rand.New(rand.NewPCG(seed, 0x7061697273)) // "pairs"
 	rnd.Shuffle(len(pairs), func(i, j int) { pairs[i], pairs[j] = pairs[j], pairs[i] })
-	return &Reference{Images: xs, Mean: mean, Var: variance, Fit: fit, Metric: m, Lo: lo, Hi: hi, pairs: pairs, nearest: nt}, nil
+	pv, border, err := varianceChecks(xs)
+	if err != nil {
+		return nil, err
+	}
+	return &Reference{Images: xs, Mean: mean, Var: variance, Fit: fit, Metric: m, Lo: lo, Hi: hi, PixelVar: pv, Border: border,
+		pairs: pairs, nearest: nt}, nil
 }
 
 // TVBins is the number of bins of the eval.PixelTV histograms of Score.
@@ -127,6 +137,27 @@ type Scores struct {
 	W1, TV float64
 	// Nearest is the nearest-neighbour copy check against the data.
 	Nearest *eval.Nearest
+	// Variance is the samples' mean per-pixel variance divided by the
+	// data's: far above 1 means a sampler that blew up. Border is the
+	// samples' border ratio (Reference.Border) divided by the data's: far
+	// above 1 means frames.
+	Variance, Border float64
+}
+
+// varianceChecks returns the mean per-pixel variance of xs and the ratio
+// of its outermost ring to its interior.
+func varianceChecks(xs []*mat.Dense) (pixVar, border float64, err error) {
+	_, v, err := diffusion.PixelVariance(xs)
+	if err != nil {
+		return 0, 0, err
+	}
+	r, c := v.Dims()
+	pixVar = mat.Sum(v) / float64(r*c)
+	ratios, err := diffusion.BorderRatios(v, 1)
+	if err != nil {
+		return 0, 0, err
+	}
+	return pixVar, ratios[0], nil
 }
 
 // Score computes the metrics of samples against the reference. It returns
@@ -168,5 +199,10 @@ func (ref *Reference) Score(samples []*mat.Dense) (*Scores, error) {
 	if sc.Nearest, err = ref.nearest.Check(samples); err != nil {
 		return nil, err
 	}
+	pv, border, err := varianceChecks(samples)
+	if err != nil {
+		return nil, err
+	}
+	sc.Variance, sc.Border = pv/ref.PixelVar, border/ref.Border
 	return sc, nil
 }

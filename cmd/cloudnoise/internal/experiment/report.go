@@ -9,6 +9,7 @@ import (
 	"io"
 	"math"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -27,15 +28,18 @@ import (
 // Names of the files WriteFiles writes; %s is the data set.
 const (
 	FileJSON    = "experiment.json"           // the whole Result
-	FileCSV     = "experiment.csv"            // one line per data set, model and K
+	FileCSV     = "experiment.csv"            // one line per data set, model, seed, sampler and K
+	FileTheory  = "experiment-theory.csv"     // the exact Gaussian predictions
+	FileX0      = "experiment-x0.csv"         // the x̂0 checks during training
 	FileBands   = "experiment-bands.csv"      // band errors along the trajectory
 	FileMetrics = "experiment-metrics-%s.png" // metrics against K
+	FileX0PNG   = "experiment-x0-%s.png"      // x̂0 error / Gaussian bound against t
 	FileBandPNG = "experiment-bands-%s.png"   // band error against reverse time
 	FileSamples = "experiment-samples-%s.png" // data and samples
 )
 
 // WriteFiles writes the results of res into dir (which must exist): the
-// JSON, the CSV tables and, per data set, the three pictures. Every file is
+// JSON, the CSV tables and, per data set, the four pictures. Every file is
 // written atomically. It returns the paths written.
 func WriteFiles(dir string, res *Result) ([]string, error) {
 	var paths []string
@@ -54,52 +58,77 @@ func WriteFiles(dir string, res *Result) ([]string, error) {
 	}); err != nil {
 		return nil, err
 	}
-	if err := add(FileCSV, func(w io.Writer) error { return writeRowsCSV(w, res) }); err != nil {
-		return nil, err
-	}
-	if err := add(FileBands, func(w io.Writer) error { return writeBandsCSV(w, res) }); err != nil {
-		return nil, err
+	for _, f := range []struct {
+		name  string
+		write func(io.Writer, *Result) error
+	}{{FileCSV, writeRowsCSV}, {FileTheory, writeTheoryCSV}, {FileX0, writeX0CSV}, {FileBands, writeBandsCSV}} {
+		if err := add(f.name, func(w io.Writer) error { return f.write(w, res) }); err != nil {
+			return nil, err
+		}
 	}
 	for _, d := range res.Datasets {
-		p := filepath.Join(dir, fmt.Sprintf(FileMetrics, d.Name))
-		if err := metricsPlot(p, d); err != nil {
-			return nil, err
+		for _, pic := range []struct {
+			name string
+			draw func(string) error
+		}{
+			{FileMetrics, func(p string) error { return metricsPlot(p, d) }},
+			{FileX0PNG, func(p string) error { return x0Plot(p, d, res.Config.X0Tolerance) }},
+			{FileBandPNG, func(p string) error { return bandsPlot(p, d, res.Config.TrajectoryK) }},
+			{FileSamples, func(p string) error { return samplesPicture(p, d, res.Config.Ks) }},
+		} {
+			p := filepath.Join(dir, fmt.Sprintf(pic.name, d.Name))
+			if err := pic.draw(p); err != nil {
+				return nil, err
+			}
+			paths = append(paths, p)
 		}
-		paths = append(paths, p)
-		p = filepath.Join(dir, fmt.Sprintf(FileBandPNG, d.Name))
-		if err := bandsPlot(p, d, res.Config.TrajectoryK); err != nil {
-			return nil, err
-		}
-		paths = append(paths, p)
-		p = filepath.Join(dir, fmt.Sprintf(FileSamples, d.Name))
-		if err := samplesPicture(p, d, res.Config.Ks); err != nil {
-			return nil, err
-		}
-		paths = append(paths, p)
 	}
 	return paths, nil
 }
 
-// jsonSafe prepares res for JSON and returns it: an infinite standard error
-// (an estimate from one pair) is not a valid JSON number, so it is set to
-// −1 in place. Only Estimate.StdErr can be infinite.
+// jsonSafe prepares res for JSON and returns it: values that are not valid
+// JSON numbers (an infinite standard error from one pair, an infinite LSD
+// or KL of a noise that misses frequencies, NaN band powers) are set to −1
+// in place, which no such quantity takes otherwise.
 func jsonSafe(res *Result) *Result {
-	fix := func(s *Scores) {
+	fix := func(v *float64) {
+		if math.IsInf(*v, 0) || math.IsNaN(*v) {
+			*v = -1
+		}
+	}
+	fixScores := func(s *Scores) {
 		if s == nil {
 			return
 		}
-		if math.IsInf(s.Mahalanobis.StdErr, 0) {
-			s.Mahalanobis.StdErr = -1
-		}
-		if math.IsInf(s.MahalanobisData.StdErr, 0) {
-			s.MahalanobisData.StdErr = -1
-		}
+		fix(&s.Mahalanobis.StdErr)
+		fix(&s.MahalanobisData.StdErr)
 	}
 	for _, d := range res.Datasets {
-		fix(d.Baseline)
+		fixScores(d.Baseline)
+		for _, th := range d.Theory {
+			fix(&th.Information)
+			for _, r := range th.Rows {
+				fix(&r.LSD)
+				fix(&r.KL)
+				for i := range r.BandPower {
+					fix(&r.BandPower[i])
+				}
+			}
+		}
 		for _, m := range d.Models {
+			fix(&m.Information)
 			for _, r := range m.Rows {
-				fix(r.Scores)
+				fixScores(r.Scores)
+			}
+			for _, c := range m.Checks {
+				for i := range c.Errors {
+					for j := range c.Errors[i].Bands {
+						fix(&c.Errors[i].Bands[j])
+					}
+					for j := range c.Errors[i].BandBounds {
+						fix(&c.Errors[i].BandBounds[j])
+					}
+				}
 			}
 		}
 	}
@@ -107,9 +136,9 @@ func jsonSafe(res *Result) *Result {
 }
 
 // csvHeader is the header of FileCSV.
-var csvHeader = []string{"dataset", "model", "delta", "method", "k", "n",
+var csvHeader = []string{"dataset", "model", "delta", "seed", "method", "k", "n",
 	"lsd_db", "frechet", "mahalanobis", "mahalanobis_se", "mahalanobis_data", "mahalanobis_data_se",
-	"w1", "tv", "nn_median", "nn_train_median", "nn_ratio", "nn_below_p5", "seconds"}
+	"w1", "tv", "nn_median", "nn_train_median", "nn_ratio", "nn_below_p5", "variance_ratio", "border_ratio", "seconds"}
 
 func fmtFloat(v float64) string { return strconv.FormatFloat(v, 'g', 6, 64) }
 
@@ -120,21 +149,65 @@ func scoreFields(sc *Scores) []string {
 		fmtFloat(sc.MahalanobisData.Mean), fmtFloat(sc.MahalanobisData.StdErr),
 		fmtFloat(sc.W1), fmtFloat(sc.TV),
 		fmtFloat(sc.Nearest.MedianSample), fmtFloat(sc.Nearest.MedianTrain),
-		fmtFloat(sc.Nearest.Ratio), fmtFloat(sc.Nearest.BelowShare)}
+		fmtFloat(sc.Nearest.Ratio), fmtFloat(sc.Nearest.BelowShare),
+		fmtFloat(sc.Variance), fmtFloat(sc.Border)}
 }
 
 // writeRowsCSV writes FileCSV: the baseline of each data set (model
-// "data", k 0) and one line per model and sampling run.
+// "data", k 0) and one line per model, seed and sampling run.
 func writeRowsCSV(w io.Writer, res *Result) error {
 	cw := csv.NewWriter(w)
 	cw.Write(csvHeader)
 	for _, d := range res.Datasets {
-		rec := append([]string{d.Name, "data", fmtFloat(d.Fit.Delta), "-", "0"}, scoreFields(d.Baseline)...)
+		rec := append([]string{d.Name, "data", fmtFloat(d.Fit.Delta), "-", "-", "0"}, scoreFields(d.Baseline)...)
 		cw.Write(append(rec, "0"))
 		for _, m := range d.Models {
 			for _, r := range m.Rows {
-				rec := append([]string{d.Name, m.Noise, fmtFloat(m.Delta), r.Method, strconv.Itoa(r.K)}, scoreFields(r.Scores)...)
+				rec := append([]string{d.Name, m.Noise, fmtFloat(m.Delta), strconv.FormatUint(m.Seed, 10), r.Method, strconv.Itoa(r.K)}, scoreFields(r.Scores)...)
 				cw.Write(append(rec, fmtFloat(r.Seconds)))
+			}
+		}
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+// writeTheoryCSV writes FileTheory: one line per data set, noise, sampler
+// and K with the exact LSD and KL and the band power errors.
+func writeTheoryCSV(w io.Writer, res *Result) error {
+	cw := csv.NewWriter(w)
+	head := []string{"dataset", "noise", "delta", "information_nats", "method", "k", "lsd_db", "kl_nats"}
+	for b := 0; b+1 < len(bandEdges); b++ {
+		head = append(head, "band"+strconv.Itoa(b)+"_db")
+	}
+	cw.Write(head)
+	for _, d := range res.Datasets {
+		for _, th := range d.Theory {
+			for _, r := range th.Rows {
+				rec := []string{d.Name, th.Noise, fmtFloat(th.Delta), fmtFloat(th.Information), r.Method, strconv.Itoa(r.K), fmtFloat(r.LSD), fmtFloat(r.KL)}
+				for _, v := range r.BandPower {
+					rec = append(rec, fmtFloat(v))
+				}
+				cw.Write(rec)
+			}
+		}
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+// writeX0CSV writes FileX0: one line per data set, model, seed, check and
+// noise level.
+func writeX0CSV(w io.Writer, res *Result) error {
+	cw := csv.NewWriter(w)
+	cw.Write([]string{"dataset", "model", "seed", "step", "t", "mse", "mse_se", "bound", "ratio"})
+	for _, d := range res.Datasets {
+		for _, m := range d.Models {
+			for _, c := range m.Checks {
+				for i, e := range c.Errors {
+					cw.Write([]string{d.Name, m.Noise, strconv.FormatUint(m.Seed, 10), strconv.Itoa(c.Step), strconv.Itoa(e.T),
+						fmtFloat(e.MSE), fmtFloat(e.StdErr), fmtFloat(e.Bound), fmtFloat(c.Ratio[i])})
+				}
 			}
 		}
 	}
@@ -163,11 +236,11 @@ func fraction(v float64) string {
 	return fmtFloat(v)
 }
 
-// writeBandsCSV writes FileBands: per data set, model and trajectory step,
-// t, t/T and the relative error of each band.
+// writeBandsCSV writes FileBands: per data set, model, seed and trajectory
+// step, t, t/T and the relative error of each band.
 func writeBandsCSV(w io.Writer, res *Result) error {
 	cw := csv.NewWriter(w)
-	head := []string{"dataset", "model", "step", "t", "t_over_T"}
+	head := []string{"dataset", "model", "seed", "step", "t", "t_over_T"}
 	for b := 0; b+1 < len(bandEdges); b++ {
 		head = append(head, "band"+strconv.Itoa(b))
 	}
@@ -175,7 +248,7 @@ func writeBandsCSV(w io.Writer, res *Result) error {
 	for _, d := range res.Datasets {
 		for _, m := range d.Models {
 			for s, row := range m.BandErrors {
-				rec := []string{d.Name, m.Noise, strconv.Itoa(s), strconv.Itoa(m.Times[s]), fmtFloat(float64(m.Times[s]) / timeSteps)}
+				rec := []string{d.Name, m.Noise, strconv.FormatUint(m.Seed, 10), strconv.Itoa(s), strconv.Itoa(m.Times[s]), fmtFloat(float64(m.Times[s]) / timeSteps)}
 				for _, v := range row {
 					rec = append(rec, fmtFloat(v))
 				}
@@ -187,12 +260,108 @@ func writeBandsCSV(w io.Writer, res *Result) error {
 	return cw.Error()
 }
 
+// colorMatched is the colour of matched noise.
+var colorMatched = color.RGBA{R: 0x2c, G: 0xa0, B: 0x2c, A: 0xff} // green
+
 // modelColor returns the colour of a noise kind.
 func modelColor(kind string) color.Color {
-	if kind == diffusion.CloudNoise.String() {
+	switch kind {
+	case diffusion.CloudNoise.String():
 		return plotting.ColorCloud
+	case diffusion.MatchedNoise.String():
+		return colorMatched
 	}
 	return plotting.ColorWhite
+}
+
+// group is the runs of one noise on one data set, one per seed.
+type group struct {
+	noise  string
+	delta  float64
+	models []*ModelResult
+	theory *TheoryResult
+}
+
+// label names the group's noise, with Δ for cloud noise.
+func (g *group) label() string {
+	if g.noise == diffusion.CloudNoise.String() {
+		return fmt.Sprintf("cloud Δ=%.2f", g.delta)
+	}
+	return g.noise
+}
+
+// groups returns the models of d grouped by noise, in the order of the
+// first appearance of each noise.
+func groups(d *DatasetResult) []*group {
+	var gs []*group
+	for _, m := range d.Models {
+		var g *group
+		for _, h := range gs {
+			if h.noise == m.Noise {
+				g = h
+			}
+		}
+		if g == nil {
+			g = &group{noise: m.Noise, delta: m.Delta}
+			for _, th := range d.Theory {
+				if th.Noise == m.Noise {
+					g.theory = th
+				}
+			}
+			gs = append(gs, g)
+		}
+		g.models = append(g.models, m)
+	}
+	return gs
+}
+
+// stat is a mean over seeds with the sample standard deviation (0 for one
+// seed).
+type stat struct{ Mean, SD float64 }
+
+// over returns the mean and standard deviation of get over the group's
+// models at one sampler and K; ok is false if no model has that run.
+func (g *group) over(method string, k int, get func(*Scores) float64) (st stat, ok bool) {
+	var vs []float64
+	for _, m := range g.models {
+		for _, r := range m.Rows {
+			if r.Method == method && r.K == k {
+				vs = append(vs, get(r.Scores))
+			}
+		}
+	}
+	if len(vs) == 0 {
+		return stat{}, false
+	}
+	return meanSD(vs), true
+}
+
+// meanSD returns the mean and sample standard deviation of vs.
+func meanSD(vs []float64) stat {
+	var sum float64
+	for _, v := range vs {
+		sum += v
+	}
+	mean := sum / float64(len(vs))
+	if len(vs) < 2 {
+		return stat{Mean: mean}
+	}
+	var ss float64
+	for _, v := range vs {
+		ss += (v - mean) * (v - mean)
+	}
+	return stat{Mean: mean, SD: math.Sqrt(ss / float64(len(vs)-1))}
+}
+
+// ks returns the Ks of a method in the runs of m, in order.
+func ks(m *ModelResult, method string) []int {
+	var out []int
+	for _, r := range m.Rows {
+		if r.Method == method {
+			out = append(out, r.K)
+		}
+	}
+	return out
 }
 
 // savePlots draws the plots side by side and writes the PNG atomically.
@@ -213,89 +382,179 @@ func savePlots(path string, plots []*plot.Plot, w, h vg.Length) error {
 	})
 }
 
-// metricsPlot draws LSD, Fréchet distance and Mahalanobis distance (with
-// standard errors) against K for both models, with the data baseline as a
-// grey line.
+// dashed is the dash pattern of DDPM curves and baselines.
+var dashed = []vg.Length{vg.Points(4), vg.Points(3)}
+
+// kTicks marks the Ks of a log axis.
+func kTicks(k []int) plot.ConstantTicks {
+	var t plot.ConstantTicks
+	for _, v := range k {
+		t = append(t, plot.Tick{Value: float64(v), Label: strconv.Itoa(v)})
+	}
+	return t
+}
+
+// metricsPlot draws LSD, Fréchet distance, Mahalanobis distance and W1
+// against K, per noise the mean over seeds with ±1 standard deviation as
+// error bars, DDIM solid and DDPM dashed, the exact Gaussian LSD of DDIM
+// dotted in the first panel and the data baseline as a grey line.
 func metricsPlot(path string, d *DatasetResult) error {
 	type metric struct {
 		title string
-		get   func(*Scores) (float64, float64)
+		get   func(*Scores) float64
 	}
 	metrics := []metric{
-		{"log-spectral distance (dB)", func(s *Scores) (float64, float64) { return s.LSD, 0 }},
-		{"spectral Fréchet distance²", func(s *Scores) (float64, float64) { return s.Frechet, 0 }},
-		{"Mahalanobis d(samples, data)", func(s *Scores) (float64, float64) { return s.Mahalanobis.Mean, s.Mahalanobis.StdErr }},
-		{"pixel histogram W1", func(s *Scores) (float64, float64) { return s.W1, 0 }},
+		{"log-spectral distance (dB)", func(s *Scores) float64 { return s.LSD }},
+		{"spectral Fréchet distance²", func(s *Scores) float64 { return s.Frechet }},
+		{"Mahalanobis d(samples, data)", func(s *Scores) float64 { return s.Mahalanobis.Mean }},
+		{"pixel histogram W1", func(s *Scores) float64 { return s.W1 }},
+	}
+	gs := groups(d)
+	if len(gs) == 0 {
+		return fmt.Errorf("experiment: %s: no models to plot", d.Name)
 	}
 	var plots []*plot.Plot
 	for mi, mt := range metrics {
 		p := plot.New()
 		p.Title.Text = mt.title
-		p.X.Label.Text = "DDIM steps K"
+		p.X.Label.Text = "sampling steps K (DDIM solid, DDPM dashed)"
 		p.X.Scale = plot.LogScale{}
-		var kt plot.ConstantTicks
-		for _, r := range d.Models[0].Rows {
-			if r.Method == diffusion.DDIM.String() {
-				kt = append(kt, plot.Tick{Value: float64(r.K), Label: strconv.Itoa(r.K)})
-			}
-		}
-		p.X.Tick.Marker = kt
-		var kmin, kmax float64 = math.Inf(1), 0
-		for _, m := range d.Models {
-			var xy plotter.XYs
-			var errs plotter.YErrors
-			for _, r := range m.Rows {
-				if r.Method != diffusion.DDIM.String() {
+		all := append(ks(gs[0].models[0], diffusion.DDIM.String()), ks(gs[0].models[0], diffusion.DDPM.String())...)
+		slices.Sort(all)
+		all = slices.Compact(all)
+		p.X.Tick.Marker = kTicks(all)
+		for _, g := range gs {
+			for _, method := range []string{diffusion.DDIM.String(), diffusion.DDPM.String()} {
+				var xy plotter.XYs
+				var errs plotter.YErrors
+				for _, k := range ks(g.models[0], method) {
+					st, _ := g.over(method, k, mt.get)
+					xy = append(xy, plotter.XY{X: float64(k), Y: st.Mean})
+					errs = append(errs, struct{ Low, High float64 }{st.SD, st.SD})
+				}
+				if len(xy) == 0 {
 					continue
 				}
-				v, e := mt.get(r.Scores)
-				xy = append(xy, plotter.XY{X: float64(r.K), Y: v})
-				errs = append(errs, struct{ Low, High float64 }{e, e})
-				kmin, kmax = min(kmin, float64(r.K)), max(kmax, float64(r.K))
+				l, pts, err := plotter.NewLinePoints(xy)
+				if err != nil {
+					return err
+				}
+				l.Color, pts.Color = modelColor(g.noise), modelColor(g.noise)
+				if method == diffusion.DDPM.String() {
+					l.Dashes = dashed
+				}
+				p.Add(l, pts)
+				eb, err := plotter.NewYErrorBars(struct {
+					plotter.XYer
+					plotter.YErrorer
+				}{xy, errs})
+				if err == nil {
+					eb.Color = modelColor(g.noise)
+					p.Add(eb)
+				}
+				if method == diffusion.DDIM.String() {
+					p.Legend.Add(g.label(), l, pts)
+				}
 			}
-			if len(xy) == 0 {
-				continue
+			if mi == 0 && g.theory != nil {
+				var xy plotter.XYs
+				for _, r := range g.theory.Rows {
+					if r.Method == diffusion.DDIM.String() && !math.IsInf(r.LSD, 0) && !math.IsNaN(r.LSD) {
+						xy = append(xy, plotter.XY{X: float64(r.K), Y: r.LSD})
+					}
+				}
+				if len(xy) > 0 {
+					l, err := plotter.NewLine(xy)
+					if err != nil {
+						return err
+					}
+					l.Color = modelColor(g.noise)
+					l.Dashes = []vg.Length{vg.Points(1), vg.Points(2)}
+					p.Add(l)
+					p.Legend.Add(g.noise+", exact Gaussian", l)
+				}
 			}
-			l, pts, err := plotter.NewLinePoints(xy)
-			if err != nil {
-				return err
-			}
-			l.Color, pts.Color = modelColor(m.Noise), modelColor(m.Noise)
-			p.Add(l, pts)
-			eb, err := plotter.NewYErrorBars(struct {
-				plotter.XYer
-				plotter.YErrorer
-			}{xy, errs})
-			if err == nil {
-				eb.Color = modelColor(m.Noise)
-				p.Add(eb)
-			}
-			label := m.Noise
-			if m.Noise == diffusion.CloudNoise.String() {
-				label = fmt.Sprintf("cloud (Δ=%.2f)", m.Delta)
-			}
-			p.Legend.Add(label, l, pts)
 		}
-		if base, _ := mt.get(d.Baseline); kmax > 0 {
-			bl, err := plotter.NewLine(plotter.XYs{{X: kmin, Y: base}, {X: kmax, Y: base}})
+		if base := mt.get(d.Baseline); len(all) > 0 {
+			bl, err := plotter.NewLine(plotter.XYs{{X: float64(all[0]), Y: base}, {X: float64(all[len(all)-1]), Y: base}})
 			if err != nil {
 				return err
 			}
 			bl.Color = plotting.ColorMasked
-			bl.Dashes = []vg.Length{vg.Points(4), vg.Points(3)}
+			bl.Dashes = dashed
 			p.Add(bl)
 			p.Legend.Add("data vs data", bl)
 		}
 		p.Y.Min = 0
-		// One legend, bottom right of the first panel, above the
-		// baseline: the log-spectral distances stay far above it.
-		p.Legend.YOffs = vg.Points(14)
+		p.Legend.Top = true
 		if mi > 0 {
 			p.Legend = plot.NewLegend()
 		}
 		plots = append(plots, p)
 	}
-	return savePlots(path, plots, 16*vg.Inch, 4*vg.Inch)
+	return savePlots(path, plots, 18*vg.Inch, 4.5*vg.Inch)
+}
+
+// x0Plot draws, per noise, the ratio of the network's x̂0 error to the
+// Gaussian bound against t/T at the last check, the mean over seeds with
+// ±1 standard deviation, and the tolerance as a dashed line.
+func x0Plot(path string, d *DatasetResult, tol float64) error {
+	p := plot.New()
+	p.Title.Text = d.Name + ": x̂0 error of the trained networks / Gaussian bound (held-out images)"
+	p.X.Label.Text = "t/T"
+	p.Y.Label.Text = "MSE(x̂0) / Gaussian MMSE"
+	p.Y.Scale = plot.LogScale{}
+	p.Y.Tick.Marker = plot.LogTicks{Prec: -1}
+	for _, g := range groups(d) {
+		last := func(m *ModelResult) *X0Check {
+			if len(m.Checks) == 0 {
+				return nil
+			}
+			return m.Checks[len(m.Checks)-1]
+		}
+		c0 := last(g.models[0])
+		if c0 == nil {
+			continue
+		}
+		var xy plotter.XYs
+		var errs plotter.YErrors
+		for i, e := range c0.Errors {
+			var vs []float64
+			for _, m := range g.models {
+				if c := last(m); c != nil && i < len(c.Ratio) {
+					vs = append(vs, c.Ratio[i])
+				}
+			}
+			st := meanSD(vs)
+			xy = append(xy, plotter.XY{X: float64(e.T) / timeSteps, Y: st.Mean})
+			errs = append(errs, struct{ Low, High float64 }{min(st.SD, st.Mean/2), st.SD})
+		}
+		l, pts, err := plotter.NewLinePoints(xy)
+		if err != nil {
+			return err
+		}
+		l.Color, pts.Color = modelColor(g.noise), modelColor(g.noise)
+		p.Add(l, pts)
+		if eb, err := plotter.NewYErrorBars(struct {
+			plotter.XYer
+			plotter.YErrorer
+		}{xy, errs}); err == nil {
+			eb.Color = modelColor(g.noise)
+			p.Add(eb)
+		}
+		p.Legend.Add(fmt.Sprintf("%s (step %d)", g.label(), c0.Step), l, pts)
+	}
+	for _, y := range []float64{1, tol} {
+		l, err := plotter.NewLine(plotter.XYs{{X: 0, Y: y}, {X: 1, Y: y}})
+		if err != nil {
+			return err
+		}
+		l.Color = plotting.ColorMasked
+		l.Dashes = dashed
+		p.Add(l)
+	}
+	p.Legend.Top = true
+	return savePlots(path, []*plot.Plot{p}, 7*vg.Inch, 4.5*vg.Inch)
 }
 
 // bandColors are the colours of the bands, low to high frequency.
@@ -306,14 +565,15 @@ var bandColors = []color.Color{
 	color.RGBA{R: 0xd0, G: 0x10, B: 0x10, A: 0xff},
 }
 
-// bandsPlot draws, for each model in its own panel, the band errors of x̂0
-// against t/T on an inverted axis (sampling runs left to right, from
-// t = T to 0) and a log error axis.
+// bandsPlot draws, for each noise in its own panel (its first seed), the
+// band errors of x̂0 against t/T on an inverted axis (sampling runs left to
+// right, from t = T to 0) and a log error axis.
 func bandsPlot(path string, d *DatasetResult, k int) error {
 	var plots []*plot.Plot
-	for _, m := range d.Models {
+	for _, g := range groups(d) {
+		m := g.models[0]
 		p := plot.New()
-		p.Title.Text = fmt.Sprintf("%s: %s noise, x̂0 band error, DDIM K=%d", d.Name, m.Noise, k)
+		p.Title.Text = fmt.Sprintf("%s: %s, x̂0 band error, DDIM K=%d, seed %d", d.Name, g.label(), k, m.Seed)
 		p.X.Label.Text = "t/T (sampling runs from 1 to 0)"
 		p.Y.Label.Text = "‖band of x̂0 − final‖² / ‖band of final‖²"
 		p.X.Scale = plot.InvertedScale{Normalizer: plot.LinearScale{}}
@@ -346,9 +606,9 @@ func bandsPlot(path string, d *DatasetResult, k int) error {
 			return err
 		}
 		th.Color = plotting.ColorMasked
-		th.Dashes = []vg.Length{vg.Points(4), vg.Points(3)}
+		th.Dashes = dashed
 		p.Add(th)
-		p.Legend.Add("settled (0.1)", th)
+		p.Legend.Add(fmt.Sprintf("settled (%g)", SettleThreshold), th)
 		p.Legend.Left = true
 		plots = append(plots, p)
 	}
@@ -363,7 +623,7 @@ func bandsPlot(path string, d *DatasetResult, k int) error {
 	for _, p := range plots {
 		p.Y.Min, p.Y.Max = lo, hi
 	}
-	return savePlots(path, plots, 12*vg.Inch, 4.5*vg.Inch)
+	return savePlots(path, plots, 6*vg.Inch*vg.Length(len(plots)), 4.5*vg.Inch)
 }
 
 // bandPlotFloor is the smallest band error drawn.
@@ -393,29 +653,32 @@ func (decadeTicks) Ticks(lo, hi float64) []plot.Tick {
 	return ticks
 }
 
-// mosaic tiles up to 16 images into a grid of 4 columns with 1-pixel gaps
-// at lo.
-func mosaic(imgs []*mat.Dense, lo float64) *mat.Dense {
-	return plotting.Tile(imgs[:min(len(imgs), 16)], 4, 1, lo)
+// mosaic tiles up to 16 images into a grid of at most 4 columns with
+// 1-pixel gaps. Gaps and the empty cells of a last row that is not full
+// are drawn white (hi), so that they cannot be taken for dark samples.
+func mosaic(imgs []*mat.Dense, hi float64) *mat.Dense {
+	n := min(len(imgs), 16)
+	return plotting.Tile(imgs[:n], min(n, 4), 1, hi)
 }
 
-// samplesPicture draws 16 training images and 16 samples of each model at
-// the smallest and two larger K, on the data's grey scale.
+// samplesPicture draws 16 training images and 16 samples of the first
+// seed of each noise at the smallest, a middle and the largest K, on the
+// data's grey scale.
 func samplesPicture(path string, d *DatasetResult, ks []int) error {
 	lo, hi := math.Inf(1), math.Inf(-1)
 	for _, x := range d.Data {
 		lo, hi = min(lo, mat.Min(x)), max(hi, mat.Max(x))
 	}
-	panels := []plotting.Panel{{Title: d.Name + " data", Field: mosaic(d.Data, lo), Lo: lo, Hi: hi}}
+	panels := []plotting.Panel{{Title: d.Name + " data", Field: mosaic(d.Data, hi), Lo: lo, Hi: hi}}
 	show := pictureKs(ks)
-	for _, m := range d.Models {
+	for _, g := range groups(d) {
 		for _, k := range show {
-			if imgs := m.Pictures[k]; len(imgs) > 0 {
-				panels = append(panels, plotting.Panel{Title: fmt.Sprintf("%s, K=%d", m.Noise, k), Field: mosaic(imgs, lo), Lo: lo, Hi: hi})
+			if imgs := g.models[0].Pictures[k]; len(imgs) > 0 {
+				panels = append(panels, plotting.Panel{Title: fmt.Sprintf("%s, K=%d", g.label(), k), Field: mosaic(imgs, hi), Lo: lo, Hi: hi})
 			}
 		}
 	}
-	return plotting.Gallery(path, panels, len(panels), 1.8*vg.Inch)
+	return plotting.Gallery(path, panels, 1+len(show), 1.8*vg.Inch)
 }
 
 // pictureKs returns the Ks shown in pictures: the smallest, one in the
@@ -427,57 +690,145 @@ func pictureKs(ks []int) []int {
 	return []int{ks[0], ks[len(ks)/2], ks[len(ks)-1]}
 }
 
-// Markdown returns the tables of res in Markdown: per data set, one line
-// per model and K with every metric, and the settle times of the bands.
+// pm formats a mean ± standard deviation.
+func pm(s stat, format string) string {
+	return fmt.Sprintf(format+" ± "+format, s.Mean, s.SD)
+}
+
+// Markdown returns the tables of res in Markdown: per data set, the exact
+// Gaussian predictions, the training checks, one line per noise, sampler
+// and K with every metric (mean ± standard deviation over seeds), and the
+// settle times of the bands, exact and measured.
 func Markdown(res *Result) string {
 	var b strings.Builder
+	cfg := res.Config
 	for _, d := range res.Datasets {
-		fmt.Fprintf(&b, "### %s (%d training images, data Δ = %.2f ± %.2f)\n\n", d.Name, d.Images, d.Fit.Delta, d.Fit.DeltaErr)
-		b.WriteString("| model | sampler | K | LSD (dB) | Fréchet² | Mahalanobis ± se | W1 | TV | NN median / train NN median | below train p5 | time (s) |\n")
-		b.WriteString("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
-		line := func(model, method, k string, sc *Scores, sec string) {
-			fmt.Fprintf(&b, "| %s | %s | %s | %.2f | %.3g | %.2f ± %.2f | %.4f | %.3f | %.3f / %.3f = %.2f | %.2f | %s |\n",
-				model, method, k, sc.LSD, sc.Frechet, sc.Mahalanobis.Mean, sc.Mahalanobis.StdErr, sc.W1, sc.TV,
-				sc.Nearest.MedianSample, sc.Nearest.MedianTrain, sc.Nearest.Ratio, sc.Nearest.BelowShare, sec)
-		}
-		line("data", d.BaselineLabel, "–", d.Baseline, "–")
-		for _, m := range d.Models {
-			name := m.Noise
-			if m.Noise == diffusion.CloudNoise.String() {
-				name = fmt.Sprintf("cloud Δ=%.2f", m.Delta)
-			}
-			for _, r := range m.Rows {
-				method := "DDIM η=0"
-				if r.Method == diffusion.DDPM.String() {
-					method = "DDPM"
+		gs := groups(d)
+		fmt.Fprintf(&b, "### %s (%d training images of %d×%d; Δ = %.2f ± %.2f with the paper's estimator, %.2f ± %.2f global)\n\n",
+			d.Name, d.Images, cfg.Size, cfg.Size, d.PaperFit.Delta, d.PaperFit.DeltaErr, d.Fit.Delta, d.Fit.DeltaErr)
+
+		b.WriteString("**Exact Gaussian theory** (the data's measured spectrum, optimal denoiser): log-spectral distance in dB, KL per dimension in nats, information left at t = T.\n\n")
+		b.WriteString("| noise | info at T (nats) | sampler |")
+		var tks []int
+		if len(d.Theory) > 0 {
+			for _, r := range d.Theory[0].Rows {
+				if r.Method == diffusion.DDIM.String() {
+					tks = append(tks, r.K)
 				}
-				line(name, method, strconv.Itoa(r.K), r.Scores, fmt.Sprintf("%.1f", r.Seconds))
+			}
+		}
+		for _, k := range tks {
+			fmt.Fprintf(&b, " K=%d LSD / KL |", k)
+		}
+		b.WriteString("\n|---|---:|---|" + strings.Repeat("---:|", len(tks)) + "\n")
+		for _, th := range d.Theory {
+			name := th.Noise
+			if th.Noise == diffusion.CloudNoise.String() {
+				name = fmt.Sprintf("cloud Δ=%.2f", th.Delta)
+			}
+			for _, method := range []string{diffusion.DDIM.String(), diffusion.DDPM.String()} {
+				fmt.Fprintf(&b, "| %s | %.3g | %s |", name, th.Information, method)
+				for _, k := range tks {
+					cell := " – |"
+					for _, r := range th.Rows {
+						if r.Method == method && r.K == k {
+							cell = fmt.Sprintf(" %.2f / %.3g |", r.LSD, r.KL)
+						}
+					}
+					b.WriteString(cell)
+				}
+				b.WriteString("\n")
+			}
+		}
+
+		fmt.Fprintf(&b, "\n**Training** (%d steps of batch %d, %v-prediction, UNet base %d in %v; x̂0 error on %d held-out images against the Gaussian bound at t = %v):\n\n",
+			cfg.Steps, cfg.Batch, cfg.Target, cfg.Base, cfg.Precision, d.HeldOut, cfg.X0Times)
+		b.WriteString("| noise | seed | within ×" + fmtFloat(cfg.X0Tolerance) + " of the bound from step | final max ratio (at t) | final loss | training time (s) |\n|---|---:|---:|---:|---:|---:|\n")
+		for _, g := range gs {
+			for _, m := range g.models {
+				reached := "not reached"
+				if m.TrainedAt > 0 {
+					reached = strconv.Itoa(m.TrainedAt)
+				}
+				final := "–"
+				if n := len(m.Checks); n > 0 {
+					c := m.Checks[n-1]
+					at := 0
+					for i, r := range c.Ratio {
+						if r == c.MaxRatio {
+							at = c.Errors[i].T
+						}
+					}
+					final = fmt.Sprintf("%.2f (t = %d)", c.MaxRatio, at)
+				}
+				fmt.Fprintf(&b, "| %s | %d | %s | %s | %.4f | %.0f |\n", g.label(), m.Seed, reached, final, m.Loss, m.TrainSeconds)
+			}
+		}
+
+		fmt.Fprintf(&b, "\n**Samples** (%d per run; mean ± standard deviation over %d seeds):\n\n", cfg.Samples, cfg.Seeds)
+		b.WriteString("| noise | sampler | K | LSD (dB) | exact LSD | Fréchet² | Mahalanobis | W1 | variance ratio | border ratio | NN ratio |\n")
+		b.WriteString("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
+		bs := d.Baseline
+		fmt.Fprintf(&b, "| data | %s | – | %.2f | – | %.3g | %.2f | %.4f | %.2f | %.2f | %.2f |\n",
+			d.BaselineLabel, bs.LSD, bs.Frechet, bs.Mahalanobis.Mean, bs.W1, bs.Variance, bs.Border, bs.Nearest.Ratio)
+		for _, g := range gs {
+			for _, method := range []string{diffusion.DDIM.String(), diffusion.DDPM.String()} {
+				for _, k := range ks(g.models[0], method) {
+					get := func(f func(*Scores) float64) stat { st, _ := g.over(method, k, f); return st }
+					exact := "–"
+					if g.theory != nil {
+						for _, r := range g.theory.Rows {
+							if r.Method == method && r.K == k {
+								exact = fmt.Sprintf("%.2f", r.LSD)
+							}
+						}
+					}
+					fmt.Fprintf(&b, "| %s | %s | %d | %s | %s | %s | %s | %s | %s | %s | %s |\n", g.label(), method, k,
+						pm(get(func(s *Scores) float64 { return s.LSD }), "%.2f"), exact,
+						pm(get(func(s *Scores) float64 { return s.Frechet }), "%.3g"),
+						pm(get(func(s *Scores) float64 { return s.Mahalanobis.Mean }), "%.2f"),
+						pm(get(func(s *Scores) float64 { return s.W1 }), "%.4f"),
+						pm(get(func(s *Scores) float64 { return s.Variance }), "%.2f"),
+						pm(get(func(s *Scores) float64 { return s.Border }), "%.2f"),
+						pm(get(func(s *Scores) float64 { return s.Nearest.Ratio }), "%.2f"))
+				}
 			}
 		}
 		if len(d.Models) > 0 && len(d.Models[0].Rows) > 0 {
 			e := d.Models[0].Rows[0].Scores.MahalanobisData
-			fmt.Fprintf(&b, "\nd(data, data | Q0) = %.2f ± %.2f (N = %d disjoint pairs of training images): the Mahalanobis value of a perfect generator.\n", e.Mean, e.StdErr, e.N)
+			fmt.Fprintf(&b, "\nd(data, data | Q0) = %.2f ± %.2f (N = %d random pairs of training images): the Mahalanobis value of a perfect generator. Variance and border ratios are the samples' over the data's (1 is right).\n", e.Mean, e.StdErr, e.N)
 		}
-		b.WriteString("\nSettle time t/T of each band (x̂0 within a relative squared error of 0.1 from then on; larger is earlier):\n\n| model | ")
+
+		fmt.Fprintf(&b, "\nSettle time t/T of each band at DDIM K = %d (x̂0 within a relative squared error of %g of the final sample from then on; larger is earlier), exact Gaussian and trained (mean ± sd over seeds):\n\n| noise | ", cfg.TrajectoryK, SettleThreshold)
 		for bnd := 0; bnd+1 < len(bandEdges); bnd++ {
 			b.WriteString(bandName(bnd) + " | ")
 		}
 		b.WriteString("\n|---|" + strings.Repeat("---:|", len(bandEdges)-1) + "\n")
-		for _, m := range d.Models {
-			fmt.Fprintf(&b, "| %s |", m.Noise)
-			for _, v := range m.Settle {
-				fmt.Fprintf(&b, " %.3f |", v)
+		for _, g := range gs {
+			if g.theory != nil && len(g.theory.Settle) > 0 {
+				fmt.Fprintf(&b, "| %s, exact |", g.label())
+				for _, v := range g.theory.Settle {
+					fmt.Fprintf(&b, " %.3f |", v)
+				}
+				b.WriteString("\n")
+			}
+			fmt.Fprintf(&b, "| %s, trained |", g.label())
+			for bnd := 0; bnd+1 < len(bandEdges); bnd++ {
+				var vs []float64
+				for _, m := range g.models {
+					if bnd < len(m.Settle) {
+						vs = append(vs, m.Settle[bnd])
+					}
+				}
+				if len(vs) == 0 {
+					b.WriteString(" – |")
+					continue
+				}
+				fmt.Fprintf(&b, " %s |", pm(meanSD(vs), "%.3f"))
 			}
 			b.WriteString("\n")
 		}
-		fmt.Fprintf(&b, "\nTraining: ")
-		for i, m := range d.Models {
-			if i > 0 {
-				b.WriteString("; ")
-			}
-			fmt.Fprintf(&b, "%s %.0f s, final loss %.4f", m.Noise, m.TrainSeconds, m.Loss)
-		}
-		b.WriteString(".\n\n")
+		b.WriteString("\n")
 	}
 	for _, s := range res.Skipped {
 		fmt.Fprintf(&b, "Skipped: %s\n\n", s)

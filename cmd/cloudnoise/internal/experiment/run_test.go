@@ -17,15 +17,18 @@ import (
 	"github.com/cloud-diffusion/noise/diffusion"
 )
 
-// runTestConfig is a configuration that runs in about a second: 16×16
-// dead-leaves images, a base-8 UNet, 3 training steps, 6 samples.
+// runTestConfig is a configuration that runs in a few seconds: 16×16
+// dead-leaves images, a base-8 UNet, three noises with two seeds each, 4
+// training steps with x̂0 checks at steps 2 and 4, 6 samples.
 func runTestConfig() Config {
-	return Config{
-		Datasets: []string{DeadLeavesData, PhotosData}, Size: 16, DeadLeaves: 24,
-		PhotosDir: filepath.Join("testdata-absent", "photos"),
-		Base:      8, Steps: 3, Batch: 4, Samples: 6,
-		Ks: []int{1, 3}, TrajectoryK: 3, DDPMK: 2, Seed: 7,
-	}
+	cfg := DefaultConfig()
+	cfg.Datasets = []string{DeadLeavesData, PhotosData}
+	cfg.Size, cfg.DeadLeaves, cfg.HeldOut = 16, 32, 8
+	cfg.PhotosDir = filepath.Join("testdata-absent", "photos")
+	cfg.Seeds, cfg.Base, cfg.Steps, cfg.Batch, cfg.CheckEvery = 2, 8, 4, 4, 2
+	cfg.X0Times = []int{1, 500, 1000}
+	cfg.Samples, cfg.Ks, cfg.DDPMKs, cfg.TrajectoryK, cfg.Seed = 6, []int{1, 3}, []int{2}, 3, 7
+	return cfg
 }
 
 func TestRunSmoke(t *testing.T) {
@@ -42,23 +45,52 @@ func TestRunSmoke(t *testing.T) {
 	d := res.Datasets[0]
 	assert.Equal(t, DeadLeavesData, d.Name)
 	assert.Equal(t, cfg.DeadLeaves, d.Images)
-	require.Len(t, d.Models, 2)
-	assert.Equal(t, cfg.Samples, d.Baseline.N)
-	for _, m := range d.Models {
-		// One row per DDIM K and one DDPM row, every metric finite.
-		require.Len(t, m.Rows, len(cfg.Ks)+1, m.Noise)
+	assert.Equal(t, cfg.HeldOut, d.HeldOut)
+	require.Len(t, d.Models, len(cfg.Noises)*cfg.Seeds)
+	assert.Equal(t, cfg.HeldOut, d.Baseline.N)
+	// The exact theory: one result per noise, a row per sampler and K,
+	// every value finite and non-negative (its numbers are tested in
+	// diffusion; here only that it is wired to every noise).
+	require.Len(t, d.Theory, len(cfg.Noises))
+	for _, th := range d.Theory {
+		require.Len(t, th.Rows, len(cfg.Ks)+len(cfg.DDPMKs))
+		assert.True(t, th.Information >= 0 && !math.IsInf(th.Information, 0), "%s: information %v", th.Noise, th.Information)
+		for _, r := range th.Rows {
+			assert.True(t, r.LSD >= 0 && r.KL >= 0, "%s %s K=%d: LSD %v KL %v", th.Noise, r.Method, r.K, r.LSD, r.KL)
+		}
+		require.Len(t, th.Settle, len(bandEdges)-1)
+	}
+	for i, m := range d.Models {
+		// Noise-major, seeds Seed, Seed+1.
+		assert.Equal(t, cfg.Noises[i/cfg.Seeds].String(), m.Noise)
+		assert.Equal(t, cfg.Seed+uint64(i%cfg.Seeds), m.Seed)
+		// x̂0 checks at steps 2 and 4, a finite positive ratio per level.
+		require.Len(t, m.Checks, 2)
+		for j, c := range m.Checks {
+			assert.Equal(t, 2*(j+1), c.Step)
+			require.Len(t, c.Ratio, len(cfg.X0Times))
+			for _, r := range c.Ratio {
+				assert.True(t, r > 0 && !math.IsInf(r, 0), "ratio %v", r)
+				assert.LessOrEqual(t, r, c.MaxRatio)
+			}
+		}
+		if m.TrainedAt > 0 {
+			assert.Contains(t, []int{2, 4}, m.TrainedAt)
+		}
+		// One row per DDIM K and per DDPM K, every metric finite.
+		require.Len(t, m.Rows, len(cfg.Ks)+len(cfg.DDPMKs), m.Noise)
 		for i, r := range m.Rows {
 			wantMethod, wantK := diffusion.DDIM, 0
 			if i < len(cfg.Ks) {
 				wantK = cfg.Ks[i]
 			} else {
-				wantMethod, wantK = diffusion.DDPM, cfg.DDPMK
+				wantMethod, wantK = diffusion.DDPM, cfg.DDPMKs[i-len(cfg.Ks)]
 			}
 			assert.Equal(t, wantMethod.String(), r.Method)
 			assert.Equal(t, wantK, r.K)
 			sc := r.Scores
 			assert.Equal(t, cfg.Samples, sc.N)
-			for _, v := range []float64{sc.LSD, sc.Frechet, sc.Mahalanobis.Mean, sc.W1, sc.TV, sc.Nearest.Ratio} {
+			for _, v := range []float64{sc.LSD, sc.Frechet, sc.Mahalanobis.Mean, sc.W1, sc.TV, sc.Nearest.Ratio, sc.Variance, sc.Border} {
 				assert.False(t, math.IsNaN(v) || math.IsInf(v, 0), "%s %s K=%d: %v", m.Noise, r.Method, r.K, v)
 				assert.GreaterOrEqual(t, v, 0.0)
 			}
@@ -74,30 +106,39 @@ func TestRunSmoke(t *testing.T) {
 			assert.True(t, v > 0 && v <= 1, "settle time %v", v)
 		}
 	}
-	assert.Equal(t, diffusion.WhiteNoise.String(), d.Models[0].Noise)
 	assert.Equal(t, 0.0, d.Models[0].Delta)
-	assert.Equal(t, diffusion.CloudNoise.String(), d.Models[1].Noise)
-	assert.Greater(t, d.Models[1].Delta, 0.0)
+	assert.Greater(t, d.Models[cfg.Seeds].Delta, 0.0) // cloud
+	// The same initial weights and stream for every noise of a seed, other
+	// ones for another seed: the white runs of the two seeds differ.
+	assert.NotEqual(t, d.Models[0].Rows[0].Scores.LSD, d.Models[1].Rows[0].Scores.LSD)
 
 	// The files: valid JSON, CSV with a header and one line per row, PNGs
 	// that decode.
 	dir := t.TempDir()
 	paths, err := WriteFiles(dir, res)
 	require.NoError(t, err)
-	assert.Len(t, paths, 3+3)
+	assert.Len(t, paths, 5+4)
 	raw, err := os.ReadFile(filepath.Join(dir, FileJSON))
 	require.NoError(t, err)
 	var back Result
 	require.NoError(t, json.Unmarshal(raw, &back))
 	assert.Equal(t, d.Models[1].Rows[0].Scores.LSD, back.Datasets[0].Models[1].Rows[0].Scores.LSD)
+	assert.Equal(t, d.Theory[2].Rows[1].LSD, back.Datasets[0].Theory[2].Rows[1].LSD)
 	csvText, err := os.ReadFile(filepath.Join(dir, FileCSV))
 	require.NoError(t, err)
 	lines := strings.Split(strings.TrimSpace(string(csvText)), "\n")
-	assert.Len(t, lines, 1+1+2*(len(cfg.Ks)+1)) // header, baseline, rows
-	assert.True(t, strings.HasPrefix(lines[0], "dataset,model,delta,method,k,n,lsd_db"))
+	runs := len(cfg.Noises) * cfg.Seeds
+	assert.Len(t, lines, 1+1+runs*(len(cfg.Ks)+len(cfg.DDPMKs))) // header, baseline, rows
+	assert.True(t, strings.HasPrefix(lines[0], "dataset,model,delta,seed,method,k,n,lsd_db"))
 	bands, err := os.ReadFile(filepath.Join(dir, FileBands))
 	require.NoError(t, err)
-	assert.Len(t, strings.Split(strings.TrimSpace(string(bands)), "\n"), 1+2*cfg.TrajectoryK)
+	assert.Len(t, strings.Split(strings.TrimSpace(string(bands)), "\n"), 1+runs*cfg.TrajectoryK)
+	x0, err := os.ReadFile(filepath.Join(dir, FileX0))
+	require.NoError(t, err)
+	assert.Len(t, strings.Split(strings.TrimSpace(string(x0)), "\n"), 1+runs*2*len(cfg.X0Times))
+	theory, err := os.ReadFile(filepath.Join(dir, FileTheory))
+	require.NoError(t, err)
+	assert.Len(t, strings.Split(strings.TrimSpace(string(theory)), "\n"), 1+len(cfg.Noises)*(len(cfg.Ks)+len(cfg.DDPMKs)))
 	for _, p := range paths {
 		if filepath.Ext(p) != ".png" {
 			continue
@@ -110,8 +151,10 @@ func TestRunSmoke(t *testing.T) {
 	}
 	md := Markdown(res)
 	assert.Contains(t, md, "### deadleaves")
-	assert.Contains(t, md, "| white | DDIM η=0 | 3 |")
-	assert.Contains(t, md, "| white | DDPM | 2 |")
+	assert.Contains(t, md, "| white | ddim | 3 |")
+	assert.Contains(t, md, "| white | ddpm | 2 |")
+	assert.Contains(t, md, "| matched, exact |")
+	assert.Contains(t, md, "**Exact Gaussian theory**")
 	assert.Contains(t, md, "Skipped: photos")
 }
 
@@ -123,7 +166,7 @@ func TestRunDeterministic(t *testing.T) {
 	}
 	cfg := runTestConfig()
 	cfg.Datasets = []string{DeadLeavesData}
-	cfg.DDPMK = 0
+	cfg.DDPMKs = nil
 	a, err := Run(context.Background(), cfg, nil)
 	require.NoError(t, err)
 	b, err := Run(context.Background(), cfg, nil)
@@ -173,8 +216,20 @@ func TestConfigValidate(t *testing.T) {
 		func(c *Config) { c.Ks = []int{0, 50} },
 		func(c *Config) { c.Ks = []int{50, 1001} },
 		func(c *Config) { c.TrajectoryK = 7 },
-		func(c *Config) { c.DDPMK = -1 },
-		func(c *Config) { c.DDPMK = 1001 },
+		func(c *Config) { c.DDPMKs = []int{0} },
+		func(c *Config) { c.DDPMKs = []int{1001} },
+		func(c *Config) { c.HeldOut = 1 },
+		func(c *Config) { c.Noises = nil },
+		func(c *Config) { c.Noises = []diffusion.NoiseKind{diffusion.WhiteNoise, diffusion.WhiteNoise} },
+		func(c *Config) { c.Noises = []diffusion.NoiseKind{7} },
+		func(c *Config) { c.Seeds = 0 },
+		func(c *Config) { c.MaxSignal = 1 },
+		func(c *Config) { c.MinSignal = 0 },
+		func(c *Config) { c.MaxSignal, c.MinSignal = 0.5, 0.6 },
+		func(c *Config) { c.CheckEvery = 0 },
+		func(c *Config) { c.X0Times = nil },
+		func(c *Config) { c.X0Times = []int{0} },
+		func(c *Config) { c.X0Tolerance = 0.5 },
 	} {
 		c := DefaultConfig()
 		mod(&c)
@@ -199,14 +254,17 @@ func TestRunPhotos(t *testing.T) {
 	cfg := runTestConfig()
 	cfg.Datasets = []string{PhotosData}
 	cfg.PhotosDir = dir
-	cfg.DDPMK = 0
+	cfg.DDPMKs = nil
+	cfg.Noises = []diffusion.NoiseKind{diffusion.MatchedNoise}
+	cfg.Seeds = 1
 	res, err := Run(context.Background(), cfg, nil)
 	require.NoError(t, err)
 	require.Len(t, res.Datasets, 1)
 	d := res.Datasets[0]
-	assert.Equal(t, 256, d.Images)
+	assert.Equal(t, 256-cfg.HeldOut, d.Images)
+	assert.Equal(t, cfg.HeldOut, d.HeldOut)
 	assert.Contains(t, d.BaselineLabel, "half")
-	assert.Equal(t, 128, d.Baseline.N)
+	assert.Equal(t, (256-cfg.HeldOut)/2, d.Baseline.N)
 	// Half the data against the other half is no copy.
 	assert.Greater(t, d.Baseline.Nearest.Ratio, 0.5)
 }
