@@ -43,6 +43,8 @@ func TestEnumNames(t *testing.T) {
 	check("precision", []enum{PrecisionFloat64, PrecisionFloat32}, func(s string) (enum, error) { return ParsePrecision(s) }, Precision(2))
 	check("padding", []enum{PaddingZero, PaddingReplicate, PaddingCircular}, func(s string) (enum, error) { return ParsePadding(s) }, Padding(3))
 	assert.Equal(t, []string{"zero", "replicate", "circular"}, paddingNames)
+	check("head", []enum{HeadGroupNorm, HeadMean}, func(s string) (enum, error) { return ParseHead(s) }, Head(2))
+	assert.Equal(t, []string{"groupnorm", "mean"}, headNames)
 	assert.Equal(t, []string{"offset-cosine", "cosine", "linear"}, scheduleNames)
 	assert.Equal(t, "Method(5)", Method(5).String())
 }

@@ -22,6 +22,7 @@ import (
 //	      h = Res(concat(h, skip_i), e) (then ResBlocks−1 more Res(h, e))
 //	      h = conv3×3(nearest2×(h))                        if i > 0
 //	out = conv3×3(SiLU(GN(h)))                             Channels channels
+//	      [+ M·mean_{y,x}(h) at every pixel, with HeadMean]
 //
 // Every 3×3 convolution pads its input by one pixel as UNetConfig.Padding
 // says (zero, as in the twin, by default).
@@ -75,6 +76,7 @@ type unetNet[T nn.Float] struct {
 	us                 []*unetUpConv[T] // [level], nil at level 0
 	outN               unetNorm[T]
 	outC               *unetConv[T]
+	outM               nn.View // HeadMean's map of channel means [Channels, C]; Len 0 otherwise
 
 	// Buffers for the current batch size (0: none yet).
 	batch     int
@@ -94,6 +96,8 @@ type unetNet[T nn.Float] struct {
 	dlast     []T
 	dout      []T // copy of the output gradient
 	dx        []T // input gradient in T (float32 only), [N, Channels, Size, Size]
+	hm, dhm   []T // HeadMean: channel means of last [N, C] and their gradient
+	hv, dhv   []T // HeadMean: the mean path's output [N, Channels] and its gradient
 }
 
 // NewUNet returns a UNet for cfg with parameters initialised like PyTorch's
@@ -198,6 +202,10 @@ func newUNetNet[T nn.Float](cfg UNetConfig, l *nn.Layout) *unetNet[T] {
 	u.catA, u.dcatA = make([][]T, levels), make([][]T, levels)
 	u.outN = newUnetNorm[T](l, "out.0", b*cfg.Mults[0], g, cfg.Size*cfg.Size, true)
 	u.outC = newUnetConv[T](l, "out.2", b*cfg.Mults[0], cfg.Channels, cfg.Size, 3, 1, pad)
+	if cfg.Head == HeadMean {
+		c0 := b * cfg.Mults[0]
+		u.outM = l.Add("out.mean.weight", cfg.Channels*c0, nn.FanIn(c0))
+	}
 	return u
 }
 
@@ -259,6 +267,11 @@ func (u *unetNet[T]) alloc(batch int) {
 	u.dout = a.val(batch * cfg.Channels * s2)
 	u.outC.dout = u.dout
 	u.last, u.dlast = h, dh
+	if cfg.Head == HeadMean {
+		c0 := cfg.Base * cfg.Mults[0]
+		u.hm, u.dhm = a.val(batch*c0), a.grad(batch*c0)
+		u.hv, u.dhv = a.val(batch*cfg.Channels), a.grad(batch*cfg.Channels)
+	}
 }
 
 // Forward computes the network's output (the predicted noise ε) for batch
@@ -329,6 +342,9 @@ func (u *unetNet[T]) forward(out, x, t []float64, batch int) {
 	}
 	u.outN.forward(u, u.outC.in, u.last)
 	u.outC.forward(u)
+	if cfg.Head == HeadMean {
+		u.meanForward()
+	}
 	convert(out, u.outC.out)
 	u.forwarded = true
 }
@@ -369,6 +385,9 @@ func (u *unetNet[T]) backward(dx, dOut []float64) {
 		clear(g)
 	}
 	convert(u.dout, dOut)
+	if cfg.Head == HeadMean {
+		u.meanBackward()
+	}
 	u.outC.backward(u)
 	u.outN.backward(u, u.dlast, u.outC.din, u.last)
 	levels := len(cfg.Mults)
@@ -421,6 +440,39 @@ func (u *unetNet[T]) backward(dx, dOut []float64) {
 	nn.LinearBackward(u.du2, nn.Of(u.t2w, g), nn.Of(u.t2b, g), u.de, u.u2, nn.Of(u.t2w, p), batch, u.te, u.te)
 	nn.SiLUBackward(u.du1, u.du2, u.u1)
 	nn.LinearBackward(nil, nn.Of(u.t1w, g), nn.Of(u.t1b, g), u.du1, u.emb, nn.Of(u.t1w, p), batch, cfg.Base, u.te)
+}
+
+// meanForward adds HeadMean's path to the output: hm = mean_{y,x}(last),
+// hv = M·hm, out[n, o, ·, ·] += hv[n, o].
+func (u *unetNet[T]) meanForward() {
+	cfg := u.cfg
+	c0, s2 := cfg.Base*cfg.Mults[0], cfg.Size*cfg.Size
+	nn.MeanPoolForward(u.hm, u.last, u.batch*c0, s2)
+	nn.LinearForward(u.hv, u.hm, nn.Of(u.outM, u.p), nil, u.batch, c0, cfg.Channels)
+	out := u.outC.out
+	for p, v := range u.hv {
+		plane := out[p*s2 : (p+1)*s2]
+		for i := range plane {
+			plane[i] += v
+		}
+	}
+}
+
+// meanBackward accumulates the gradients of HeadMean's path, given the
+// output gradient u.dout: dhv[n, o] = Σ_{y,x} dout[n, o, y, x], then M's
+// gradient and, through the mean, dlast.
+func (u *unetNet[T]) meanBackward() {
+	cfg := u.cfg
+	c0, s2 := cfg.Base*cfg.Mults[0], cfg.Size*cfg.Size
+	for p := range u.dhv {
+		var s T
+		for _, v := range u.dout[p*s2 : (p+1)*s2] {
+			s += v
+		}
+		u.dhv[p] = s
+	}
+	nn.LinearBackward(u.dhm, nn.Of(u.outM, u.g), nil, u.dhv, u.hm, nn.Of(u.outM, u.p), u.batch, c0, cfg.Channels)
+	nn.MeanPoolBackward(u.dlast, u.dhm, u.batch*c0, s2)
 }
 
 // convert sets dst[i] = src[i], rounding to dst's precision.

@@ -56,7 +56,69 @@ type UNetConfig struct {
 	// cyclic shifts by multiples of 2^(levels−1) pixels. Default
 	// PaddingZero.
 	Padding Padding
+	// Head is the output head: HeadGroupNorm, the twin's conv3×3(SiLU(GN(h)))
+	// (the zero value, as in checkpoints written before the field existed),
+	// or HeadMean, the same plus a per-image mean path that lets the output
+	// carry the image's mean (see Head). Default HeadGroupNorm.
+	Head Head
 }
+
+// Head is a UNet's output head, the map from the last level's features h
+// [N, C, Size, Size] (C = Base·Mults[0]) to the output.
+//
+// HeadGroupNorm is out = conv3×3(SiLU(GN(h))). The group norm removes the
+// spatial mean of every channel group, and with one channel per group (Base
+// 8 and Groups 8, the experiment's set-up) of every channel: the head's
+// input is then the same whatever per-channel constant is added to h. An
+// offset of the input travels down the residual stream as per-channel
+// offsets of h, so it reaches the output only in so far as the layers below
+// have turned it into spatial structure; for a constant image only the
+// border contrast that zero padding creates does that (with replicate or
+// circular padding a constant input gives the same output whatever the
+// constant). Most of the variance of cloud noise with Δ near 2 is the
+// field's mean, and networks with this head and zero padding draw it as
+// frames.
+//
+// HeadMean adds the channel means that the group norm removes back in,
+// through a linear map M [Channels, C] (parameter "out.mean.weight"):
+//
+//	out[n, o, y, x] = conv3×3(SiLU(GN(h)))[n, o, y, x] + Σ_c M[o, c]·h̄[n, c],
+//	h̄[n, c] = (1/Size²) Σ_{y,x} h[n, c, y, x].
+//
+// The residual stream carries an offset of the input to h (every block adds
+// its input back), so an offset δ that moves the channel means by a·δ moves
+// every output pixel by M·a·δ: linearly, with either sign, at every pixel
+// and with any padding. A spatial mean cannot make spatial structure, so the
+// path adds no frame of its own. We chose it over dropping the
+// normalisation (conv3×3(SiLU(h))) because that would feed the
+// unnormalised residual stream, whose scale changes with depth and during
+// training, into the last convolution, and through a SiLU, which passes a
+// negative offset only weakly (SiLU(z) → 0 as z → −∞); it keeps the
+// normalised head for the image's structure and adds Channels·C parameters.
+// M is initialised like a linear layer's weights, U(±1/√C).
+type Head int
+
+const (
+	// HeadGroupNorm is conv3×3(SiLU(GN(h))), the twin's head.
+	HeadGroupNorm Head = iota
+	// HeadMean is HeadGroupNorm plus a linear map of h's channel means.
+	HeadMean
+)
+
+var headNames = []string{"groupnorm", "mean"}
+
+// String returns "groupnorm" or "mean".
+func (h Head) String() string { return enumString(h, headNames, "Head") }
+
+// ParseHead returns the head named s ("groupnorm" or "mean", any case), or
+// an error.
+func ParseHead(s string) (Head, error) { return enumParse[Head](s, headNames, "head") }
+
+// MarshalText returns the name of h.
+func (h Head) MarshalText() ([]byte, error) { return enumMarshal(h, headNames, "head") }
+
+// UnmarshalText parses a name written by MarshalText.
+func (h *Head) UnmarshalText(b []byte) error { return enumUnmarshal(h, b, ParseHead) }
 
 // Padding is how a UNet's convolutions read outside the image.
 type Padding int
@@ -126,9 +188,9 @@ func (p *Precision) UnmarshalText(b []byte) error { return enumUnmarshal(p, b, P
 
 // DefaultConfig returns the configuration of the PyTorch twin: 1 channel,
 // 32×32, Base 32, Mults [1, 2, 2], one ResBlock per level, GroupNorm(8), no
-// attention, float64 arithmetic, zero padding.
+// attention, float64 arithmetic, zero padding, the group-norm head.
 func DefaultUNetConfig() UNetConfig {
-	return UNetConfig{Channels: 1, Size: 32, Base: 32, Mults: []int{1, 2, 2}, ResBlocks: 1, Groups: 8, Precision: PrecisionFloat64, Padding: PaddingZero}
+	return UNetConfig{Channels: 1, Size: 32, Base: 32, Mults: []int{1, 2, 2}, ResBlocks: 1, Groups: 8, Precision: PrecisionFloat64, Padding: PaddingZero, Head: HeadGroupNorm}
 }
 
 // Limits that keep a configuration from exhausting memory.
@@ -161,6 +223,8 @@ func (c UNetConfig) validate() error {
 		return fmt.Errorf("diffusion: UNet precision %v is neither float64 nor float32", c.Precision)
 	case !enumValid(c.Padding, paddingNames):
 		return fmt.Errorf("diffusion: UNet padding %v is not %s", c.Padding, enumList(paddingNames))
+	case !enumValid(c.Head, headNames):
+		return fmt.Errorf("diffusion: UNet head %v is not %s", c.Head, enumList(headNames))
 	}
 	for i, m := range c.Mults {
 		if m <= 0 {

@@ -162,13 +162,13 @@ func TestUNetMatchesTorch(t *testing.T) {
 // unetTinyConfigs are small networks for finite-difference checks: the
 // brief's 8×8, Base 8, Groups 2 net, plus attention, three channels, two
 // blocks per level and three levels; then both again with replicate and
-// circular padding.
+// circular padding and the mean head.
 func unetTinyConfigs() []UNetConfig {
 	return []UNetConfig{
 		{Channels: 1, Size: 8, Base: 8, Mults: []int{1, 2}, ResBlocks: 1, Groups: 2},
 		{Channels: 3, Size: 4, Base: 4, Mults: []int{1, 2, 1}, ResBlocks: 2, Groups: 2, Attention: true},
-		{Channels: 1, Size: 8, Base: 8, Mults: []int{1, 2}, ResBlocks: 1, Groups: 2, Padding: PaddingReplicate},
-		{Channels: 3, Size: 4, Base: 4, Mults: []int{1, 2, 1}, ResBlocks: 2, Groups: 2, Attention: true, Padding: PaddingCircular},
+		{Channels: 1, Size: 8, Base: 8, Mults: []int{1, 2}, ResBlocks: 1, Groups: 2, Padding: PaddingReplicate, Head: HeadMean},
+		{Channels: 3, Size: 4, Base: 4, Mults: []int{1, 2, 1}, ResBlocks: 2, Groups: 2, Attention: true, Padding: PaddingCircular, Head: HeadMean},
 	}
 }
 
@@ -281,6 +281,7 @@ func TestUNetConfigErrors(t *testing.T) {
 		{mod(func(c *UNetConfig) { c.Precision = 2 }), "precision"},
 		{mod(func(c *UNetConfig) { c.Padding = 3 }), "padding"},
 		{mod(func(c *UNetConfig) { c.Padding = -1 }), "padding"},
+		{mod(func(c *UNetConfig) { c.Head = 2 }), "head"},
 	} {
 		u, err := NewUNet(tc.cfg, rand.NewPCG(1, 1))
 		if tc.want == "" {
@@ -572,14 +573,16 @@ func TestUNetPrecisionCheckpoint(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, PrecisionFloat64, u.Config().Precision)
 	assert.Equal(t, PaddingZero, u.Config().Padding, "a checkpoint without the field has zero padding")
+	assert.Equal(t, HeadGroupNorm, u.Config().Head, "a checkpoint without the field has the group-norm head")
 }
 
-// TestUNetPaddingCheckpoint checks that checkpoints record the padding: a
-// circular-padding model saves, resumes and loads for sampling with it, and
-// its JSON holds the name.
+// TestUNetPaddingCheckpoint checks that checkpoints record the padding and
+// the head: a circular-padding, mean-head model saves, resumes and loads for
+// sampling with them, and its JSON holds the names.
 func TestUNetPaddingCheckpoint(t *testing.T) {
 	cfg := trainTestConfig(1)
 	cfg.Padding = PaddingCircular
+	cfg.Head = HeadMean
 	net, err := NewUNet(cfg, rand.NewPCG(1, 2))
 	require.NoError(t, err)
 	imgs := trainTestImages(5, 8, 21)
@@ -592,12 +595,15 @@ func TestUNetPaddingCheckpoint(t *testing.T) {
 	ck, err := ReadCheckpoint(path)
 	require.NoError(t, err)
 	assert.Equal(t, PaddingCircular, ck.Model.Padding)
+	assert.Equal(t, HeadMean, ck.Model.Head)
 	b, err := json.Marshal(ck.Model)
 	require.NoError(t, err)
 	assert.Contains(t, string(b), `"Padding":"circular"`)
+	assert.Contains(t, string(b), `"Head":"mean"`)
 	again, err := Resume(path, imgs)
 	require.NoError(t, err)
 	assert.Equal(t, PaddingCircular, again.Model().Config().Padding)
+	assert.Equal(t, HeadMean, again.Model().Config().Head)
 	s, err := LoadSampler(path)
 	require.NoError(t, err)
 	_, err = s.Sample(context.Background(), 1, &SampleOptions{Steps: 2, Method: DDIM}, rand.NewPCG(1, 1))

@@ -241,6 +241,25 @@ func TestGroupNormForward(t *testing.T) {
 	assert.Equal(t, out, fused)
 }
 
+func TestMeanPoolForward(t *testing.T) {
+	// The mean of 1…6 is 3.5 and of 7…12 is 9.5; a float32 plane of 10⁶
+	// copies of 0.1 (float32) averages to float32(0.1) exactly when summed in
+	// float64, while a float32 running sum would drift by ~1e-3 relative.
+	in := []float64{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12}
+	out := []float64{math.NaN(), math.NaN()}
+	MeanPoolForward(out, in, 2, 6)
+	assert.Equal(t, []float64{3.5, 9.5}, out)
+	const n = 1000000
+	big := make([]float32, n)
+	for i := range big {
+		big[i] = 0.1
+	}
+	m := make([]float32, 1)
+	MeanPoolForward(m, big, 1, n)
+	assert.Equal(t, float32(0.1), m[0])
+	assert.Panics(t, func() { MeanPoolForward(out, in, 2, 5) })
+}
+
 func TestLinearForward(t *testing.T) {
 	const batch, nIn, nOut = 4, 5, 3
 	rnd := rand.New(rand.NewPCG(23, 23))

@@ -269,3 +269,14 @@ func TestUpConv2dGradient(t *testing.T) {
 		}
 	}
 }
+
+func TestMeanPoolGradient(t *testing.T) {
+	rnd := rand.New(rand.NewPCG(50, 50))
+	const planes, hw = 6, 7
+	x := nnRandSlice(rnd, planes*hw, 1)
+	dx := make([]float64, len(x))
+	out := make([]float64, planes)
+	nnGradCheck(t, rand.NewPCG(50, 51), []nnGradInput{{"mean pool in", x, dx}},
+		func() []float64 { MeanPoolForward(out, x, planes, hw); return out },
+		func(d []float64) { MeanPoolBackward(dx, d, planes, hw) })
+}
