@@ -34,6 +34,8 @@ type TableOptions struct {
 	// A is the amplitude of Q0. 0 means UnitAmplitude(rows, cols, Δ), the
 	// amplitude at which Q0 (without k = 0) has unit mean pixel variance
 	// like the standardised images and the noises. Distances scale as 1/A.
+	// Any other value must lie between MinTableAmplitude and
+	// MaxTableAmplitude.
 	A float64
 
 	// Samples is the number of white and of cloud noise fields drawn; 0
@@ -95,6 +97,16 @@ func UnitAmplitude(rows, cols int, delta float64) (float64, error) {
 	return math.Exp(0.5*(math.Log(float64(rows*cols))-math.Log(s)) + delta*math.Log(k1)), nil
 }
 
+// MinTableAmplitude and MaxTableAmplitude bound TableOptions.A. The fields
+// of the table have unit mean pixel variance, so its distances are of order
+// √(Σ_{k≠0}|k|^(2Δ))/A, at most about √(rows·cols)/A; beyond these bounds the
+// distances or the squares in their standard errors would overflow to +Inf or
+// underflow to 0.
+const (
+	MinTableAmplitude = 1e-100
+	MaxTableAmplitude = 1e100
+)
+
 // maxTableValues bounds the pixels of each noise set DistanceTable draws:
 // 2²⁷ float64 values, 1 GiB.
 const maxTableValues = 1 << 27
@@ -155,12 +167,16 @@ const maxTableValues = 1 << 27
 // sorted by name, and neighbours (crops of one photograph) are closer than
 // independent draws.
 //
+// With 2 or 3 images (or 2 or 3 Samples) a distance within one set rests on
+// a single pair, and its StdErr is +Inf (see Estimate).
+//
 // src seeds the cloud and the white samplers and the random pairing (two
-// values each, in that order); nil means a non-reproducible source. DistanceTable returns an
-// error if there are fewer than 2 images, an image is nil, of a shape other
-// than images[0], 1×1, or has a NaN or infinite pixel, if the images are all
-// equal (zero variance), if the options are invalid (Δ, A, Pad, negative or
-// too many Samples), or if the fit fails.
+// values each, in that order); nil means a non-reproducible source.
+// DistanceTable returns an error if there are fewer than 2 images, an image
+// is nil, of a shape other than images[0], 1×1, or has a NaN or infinite
+// pixel, if the images are all equal (zero variance), if the options are
+// invalid (Δ, A outside MinTableAmplitude…MaxTableAmplitude, Pad, negative
+// or too many Samples), or if the fit fails.
 func DistanceTable(images []*mat.Dense, opts *TableOptions, src rand.Source) (*Table, error) {
 	if opts == nil {
 		opts = &TableOptions{Fit: &ImageFitOptions{}}
@@ -190,6 +206,9 @@ func DistanceTable(images []*mat.Dense, opts *TableOptions, src rand.Source) (*T
 		t.Delta = fit.Delta
 	}
 	t.A = opts.A
+	if t.A != 0 && !(t.A >= MinTableAmplitude && t.A <= MaxTableAmplitude) {
+		return nil, fmt.Errorf("noise: DistanceTable: amplitude A = %v outside %g…%g (MinTableAmplitude…MaxTableAmplitude), where the distances would overflow or underflow", t.A, MinTableAmplitude, MaxTableAmplitude)
+	}
 	if t.A == 0 {
 		if t.A, err = UnitAmplitude(rows, cols, t.Delta); err != nil {
 			return nil, err

@@ -33,11 +33,12 @@ func distanceEntries(t *noise.Table) []struct {
 	}
 }
 
-// estimateJSON is one distance with its standard error.
+// estimateJSON is one distance with its standard error, null when it is
+// undefined (from a single pair).
 type estimateJSON struct {
-	Mean   float64 `json:"mean"`
-	StdErr float64 `json:"stderr"`
-	N      int     `json:"n"`
+	Mean   float64   `json:"mean"`
+	StdErr jsonFloat `json:"stderr"`
+	N      int       `json:"n"`
 }
 
 // tableJSON is the JSON output of distance.
@@ -61,7 +62,7 @@ func makeTableJSON(t *noise.Table) tableJSON {
 		j.Fit = &f
 	}
 	for _, e := range distanceEntries(t) {
-		j.Distances[e.key] = estimateJSON{Mean: e.e.Mean, StdErr: e.e.StdErr, N: e.e.N}
+		j.Distances[e.key] = estimateJSON{Mean: e.e.Mean, StdErr: jsonFloat(e.e.StdErr), N: e.e.N}
 	}
 	return j
 }
@@ -72,11 +73,11 @@ func runDistance(_ context.Context, args []string, stdout, stderr io.Writer) err
 	size := fs.Int("size", 0, "centre-crop and resize every image to `S`×S pixels (0: keep sizes)")
 	delta := fs.Float64("delta", -1, "Δ of Q0 and of the cloud noise; negative: fit it to the images (paper's method, or -method)")
 	ff := addFitFlags(fs)
-	amp := fs.Float64("a", 0, "amplitude A of Q0 (0: unit mean pixel variance, noise.UnitAmplitude)")
+	amp := fs.Float64("a", 0, "amplitude A of Q0, 0 or between 1e-100 and 1e100 (0: unit mean pixel variance, noise.UnitAmplitude)")
 	paper := fs.Bool("paper", false, "use A = noise.PaperAmplitude, which puts 96×96 distances on the paper's published scale")
 	samples := fs.Int("samples", 0, "white and cloud noise fields drawn (0: as many as images; at least 2)")
 	seed := fs.Uint64("seed", 1, "random seed of the noise fields and of the random pairing of the sets")
-	asJSON := fs.Bool("json", false, "print one JSON object: rows, cols, delta, a, images, samples, fit, distances{white, cloud, images, white_white, …: mean, stderr, n}")
+	asJSON := fs.Bool("json", false, "print one JSON object: rows, cols, delta, a, images, samples, fit, distances{white, cloud, images, white_white, …: mean, stderr (null from a single pair), n}")
 	plotPath := fs.String("plot", "", "draw the distances as a bar chart (paper Figure 19) to `FILE`")
 	if ok, err := fs.parse(args, stdout, stderr); !ok {
 		return err
@@ -89,8 +90,8 @@ func runDistance(_ context.Context, args []string, stdout, stderr io.Writer) err
 		return fs.misuse(stderr, "-size %d must not be negative", *size)
 	case math.IsNaN(*delta) || math.IsInf(*delta, 0):
 		return fs.misuse(stderr, "-delta %v must be finite", *delta)
-	case !(*amp >= 0) || math.IsInf(*amp, 0):
-		return fs.misuse(stderr, "-a %v must be finite and ≥ 0", *amp)
+	case *amp != 0 && !(*amp >= noise.MinTableAmplitude && *amp <= noise.MaxTableAmplitude):
+		return fs.misuse(stderr, "-a %v must be 0 or between %g and %g (beyond, distances or their squares overflow or underflow)", *amp, noise.MinTableAmplitude, noise.MaxTableAmplitude)
 	case *paper && *amp != 0:
 		return fs.misuse(stderr, "-paper and -a %v both set the amplitude: give one", *amp)
 	case *samples < 0 || *samples == 1:

@@ -436,7 +436,7 @@ func TestDistanceJSON(t *testing.T) {
 		g, ok := got.Distances[e.key]
 		require.True(t, ok, e.key)
 		assert.Equal(t, e.e.Mean, g.Mean, e.key)
-		assert.Equal(t, e.e.StdErr, g.StdErr, e.key)
+		assert.Equal(t, e.e.StdErr, float64(g.StdErr), e.key)
 		assert.Equal(t, e.e.N, g.N, e.key)
 		assert.Greater(t, g.Mean, 0.0, e.key)
 	}
@@ -696,8 +696,72 @@ func TestDistanceRandomPairing(t *testing.T) {
 		assert.Equal(t, len(imgs)/2, e.N)
 		// A random sample of pairs: within 4 standard errors of the mean
 		// over all pairs (a two-sided normal tail of 6·10⁻⁵; fixed seeds).
-		assert.InDelta(t, all, e.Mean, 4*e.StdErr, "-seed %s: %v ± %v, all pairs %v", seed, e.Mean, e.StdErr, all)
+		assert.InDelta(t, all, e.Mean, 4*float64(e.StdErr), "-seed %s: %v ± %v, all pairs %v", seed, e.Mean, e.StdErr, all)
 		means[e.Mean] = true
 	}
 	assert.Len(t, means, 2, "the pairing follows -seed")
+}
+
+// TestSinglePairStdErr checks issue 15 item 3: a distance from a single pair
+// has no standard error, written as JSON null and drawn without an error
+// bar; the run does not fail on input it accepts. Before the fix, -json
+// failed with "json: unsupported value: +Inf", -plot with "plotter:
+// infinite data point", and demo stopped after spectrum.png.
+func TestSinglePairStdErr(t *testing.T) {
+	t.Parallel()
+	// 3 images: d(images, images) rests on one pair.
+	path, _ := cliNPY(t, 3, 32, 1.5, 41)
+	plot := filepath.Join(t.TempDir(), "bars.png")
+	stdout, _, err, _ := cliRun(t, "distance", "-json", "-delta", "1.5", "-plot", plot, path)
+	require.NoError(t, err)
+	var got struct {
+		Distances map[string]map[string]any `json:"distances"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(stdout), &got), stdout)
+	one := got.Distances["images_images"]
+	assert.Equal(t, 1.0, one["n"])
+	assert.Contains(t, one, "stderr")
+	assert.Nil(t, one["stderr"], "undefined standard error: null")
+	assert.IsType(t, 0.0, got.Distances["images"]["stderr"], "defined standard errors stay numbers")
+	cliDecodePNG(t, plot)
+
+	// -samples 2: one pair of white and of cloud noise.
+	_, _, err, _ = cliRun(t, "distance", "-json", "-delta", "1.5", "-samples", "2", "-plot", plot, path)
+	require.NoError(t, err)
+
+	// The demo with 2 images writes all its files.
+	out := filepath.Join(t.TempDir(), "demo")
+	_, _, err, _ = cliRun(t, "demo", "-images", "2", "-size", "32", "-o", out)
+	require.NoError(t, err)
+	for _, name := range []string{demoGallery, demoSpectrum, demoBars, demoSNR} {
+		cliDecodePNG(t, filepath.Join(out, name))
+	}
+	_, err = os.Stat(filepath.Join(out, demoSummary))
+	assert.NoError(t, err)
+}
+
+// TestDistanceAmplitudeRange checks issue 15 item 3: -a values whose
+// distances overflow (+Inf) or whose squares underflow (standard error "± 0")
+// are refused up front, by the command and by the library.
+func TestDistanceAmplitudeRange(t *testing.T) {
+	t.Parallel()
+	path, imgs := cliNPY(t, 8, 16, 1.5, 42)
+	for _, a := range []string{"1e-300", "1e300", "-1", "NaN", "+Inf"} {
+		_, _, err, code := cliRun(t, "distance", "-delta", "1.5", "-a", a, path)
+		cliCheckError(t, err, code, 2, "-a")
+	}
+	for _, a := range []float64{1e-300, 1e300} {
+		_, err := noise.DistanceTable(imgs, &noise.TableOptions{Delta: 1.5, A: a}, source(1))
+		assert.ErrorContains(t, err, "amplitude", "A = %v", a)
+	}
+	// The bounds themselves give finite distances with nonzero errors.
+	for _, a := range []float64{noise.MinTableAmplitude, noise.MaxTableAmplitude} {
+		tab, err := noise.DistanceTable(imgs, &noise.TableOptions{Delta: 1.5, A: a}, source(1))
+		require.NoError(t, err, "A = %v", a)
+		for _, e := range distanceEntries(tab) {
+			assert.False(t, math.IsInf(e.e.Mean, 0) || math.IsNaN(e.e.Mean), "A = %v %s = %v", a, e.key, e.e)
+			assert.Greater(t, e.e.StdErr, 0.0, "A = %v %s = %v", a, e.key, e.e)
+			assert.False(t, math.IsInf(e.e.StdErr, 0), "A = %v %s = %v", a, e.key, e.e)
+		}
+	}
 }

@@ -2,6 +2,7 @@ package plotting
 
 import (
 	"fmt"
+	"math"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
@@ -14,6 +15,7 @@ import (
 // DistanceBars returns the paper's Figure 19: the nine Mahalanobis
 // distances of t as bars with their standard errors, coloured by the
 // family they involve (white noise blue, cloud noise red, images green).
+// An undefined standard error (+Inf, from a single pair) draws no error bar.
 func DistanceBars(t *noise.Table, title string) (*plot.Plot, error) {
 	entries := []struct {
 		name string
@@ -47,6 +49,9 @@ func DistanceBars(t *noise.Table, title string) (*plot.Plot, error) {
 		b.Color = colors[e.c]
 		b.LineStyle.Width = 0
 		p.Add(b)
+		if math.IsInf(e.e.StdErr, 0) || math.IsNaN(e.e.StdErr) {
+			continue // undefined (one pair): no error bar
+		}
 		eb, err := plotter.NewYErrorBars(errorBar{x: float64(i), y: e.e.Mean, err: e.e.StdErr})
 		if err != nil {
 			return nil, err
