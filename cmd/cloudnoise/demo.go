@@ -55,6 +55,11 @@ func runDemo(_ context.Context, args []string, stdout, stderr io.Writer) error {
 	if err := ensureDir(*out); err != nil {
 		return err
 	}
+	for _, name := range []string{demoGallery, demoSpectrum, demoBars, demoSNR, demoSummary} {
+		if err := checkOutput(filepath.Join(*out, name)); err != nil {
+			return err
+		}
+	}
 	start := time.Now()
 	var log bytes.Buffer
 	w := io.MultiWriter(stdout, &log)

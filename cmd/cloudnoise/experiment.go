@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"path/filepath"
 	"slices"
 	"strings"
 
@@ -115,6 +116,16 @@ Progress goes to stderr.`, experimentExamples)
 	}
 	if err := ensureDir(*out); err != nil {
 		return err
+	}
+	// Every file the run will write, before the hours of training.
+	outputs := []string{experiment.FileJSON, experiment.FileCSV, experiment.FileBands}
+	for _, d := range cfg.Datasets {
+		outputs = append(outputs, fmt.Sprintf(experiment.FileMetrics, d), fmt.Sprintf(experiment.FileBandPNG, d), fmt.Sprintf(experiment.FileSamples, d))
+	}
+	for _, name := range outputs {
+		if err := checkOutput(filepath.Join(*out, name)); err != nil {
+			return err
+		}
 	}
 	res, err := experiment.Run(ctx, cfg, stderr)
 	if err != nil {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"os"
@@ -74,9 +75,21 @@ func ensureDir(dir string) error {
 	return nil
 }
 
-// checkOutput checks that the file path can be written: its folder exists
-// (or can be made) and is writable.
+// checkOutput checks, before any work, that the file path can be written:
+// it is not an existing folder (or anything else that is not a regular
+// file), and its folder exists (or can be made) and is writable.
 func checkOutput(path string) error {
+	if path == "" {
+		return errors.New("empty output path: name a file")
+	}
+	if fi, err := os.Stat(path); err == nil {
+		switch {
+		case fi.IsDir():
+			return fmt.Errorf("output %s is a folder: name a file", path)
+		case !fi.Mode().IsRegular():
+			return fmt.Errorf("output %s exists and is not a regular file", path)
+		}
+	}
 	return ensureDir(filepath.Dir(path))
 }
 

@@ -765,3 +765,42 @@ func TestDistanceAmplitudeRange(t *testing.T) {
 		}
 	}
 }
+
+// TestOutputIsFolder checks issue 15 item 4: an output path that is an
+// existing folder is refused before any work, by every subcommand that
+// writes files. Before the fix, train found it at its first checkpoint
+// (with -every 0 after the whole run), generate after all sampling, and the
+// others after their computation; stdout stayed empty only here.
+func TestOutputIsFolder(t *testing.T) {
+	t.Parallel()
+	path, _ := cliNPY(t, 8, 16, 1.5, 43)
+	tmp := t.TempDir()
+	dir := filepath.Join(tmp, "isdir.png") // a folder with a file's name
+	require.NoError(t, os.Mkdir(dir, 0o755))
+	// Folders named like the files demo, theory and experiment write.
+	demoOut := filepath.Join(tmp, "demo")
+	require.NoError(t, os.MkdirAll(filepath.Join(demoOut, demoSpectrum), 0o755))
+	require.NoError(t, os.MkdirAll(filepath.Join(tmp, "th-bands.png"), 0o755))
+	expOut := filepath.Join(tmp, "exp")
+	require.NoError(t, os.MkdirAll(filepath.Join(expOut, "experiment-samples-deadleaves.png"), 0o755))
+	for _, args := range [][]string{
+		{"train", "-data", path, "-size", "16", "-base", "8", "-steps", "2", "-batch", "2", "-every", "0", "-ckpt", dir},
+		{"generate", "-ckpt", filepath.Join(tmp, "model.ckpt"), "-o", dir},
+		{"sample", "-n", "16", "-o", dir},
+		{"fit", "-plot", dir, path},
+		{"distance", "-delta", "1.5", "-plot", dir, path},
+		{"snr", "-plot", dir},
+		{"theory", "-delta", "1.5", "-size", "16", "-k", "2", "-plot", dir},
+		{"theory", "-delta", "1.5", "-size", "16", "-k", "2", "-plot", filepath.Join(tmp, "th.png")},
+		{"demo", "-size", "16", "-images", "4", "-o", demoOut},
+		experimentTestArgs(expOut),
+	} {
+		t.Run(args[0], func(t *testing.T) {
+			stdout, _, err, code := cliRun(t, args...)
+			cliCheckError(t, err, code, 1, "is a folder: name a file")
+			assert.Empty(t, stdout, "%v: no work before the check", args)
+		})
+	}
+	_, err := os.Stat(filepath.Join(tmp, "th.png"))
+	assert.True(t, os.IsNotExist(err), "theory wrote its first plot before failing on the second")
+}

@@ -208,6 +208,9 @@ func runTheory(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		}
 		ext := filepath.Ext(*plotPath)
 		bandsPath = strings.TrimSuffix(*plotPath, ext) + "-bands" + ext
+		if err := checkOutput(bandsPath); err != nil {
+			return fmt.Errorf("-plot: %w", err)
+		}
 	}
 
 	res := theoryResult{
