@@ -56,6 +56,11 @@ type Normalizer struct {
 	Kind           NormKind  // PixelNorm, GlobalNorm or NoNorm
 	Channels, Size int       // image shape: Channels planes of Size×Size
 	Mean, Std      []float64 // [Channels, Size, Size]; Std > 0
+
+	// Images is the number of images FitNormalizer measured; 0 means
+	// unknown (a checkpoint written before the field existed). A resumed
+	// run compares it with its data.
+	Images int `json:",omitempty"`
 }
 
 // imagesOf checks a set of training images for a model with the given
@@ -109,7 +114,7 @@ func FitNormalizer(images []*mat.Dense, channels, size int, kind NormKind) (*Nor
 		return nil, err
 	}
 	hw := size * size
-	nz := &Normalizer{Kind: kind, Channels: channels, Size: size,
+	nz := &Normalizer{Kind: kind, Channels: channels, Size: size, Images: n,
 		Mean: make([]float64, channels*hw), Std: make([]float64, channels*hw)}
 	if kind == NoNorm {
 		for i := range nz.Std {

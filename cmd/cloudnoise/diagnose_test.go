@@ -75,7 +75,7 @@ func TestTrainTargetAndClip(t *testing.T) {
 		t.Run(fmt.Sprint("train", i), func(t *testing.T) { cliCheckError(t, err, code, 2, c.want) })
 	}
 	_, _, err, code := cliRun(t, trainTestArgs(data, ckpt, "-resume", "-steps", "6", "-target", "x0")...)
-	cliCheckError(t, err, code, 2, "-target cannot change a resumed run")
+	cliCheckError(t, err, code, 2, "-target x0 conflicts with the checkpoint's v")
 }
 
 // TestDiagnose runs diagnose on a tiny model with held-out images: the

@@ -50,7 +50,7 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	seed := fs.Uint64("seed", 1, "random seed of the weights, batches, times and noise")
 	ckpt := fs.String("ckpt", "model.ckpt", "checkpoint `file`, written atomically every -every steps, at the end and on Ctrl-C")
 	every := fs.Int("every", 200, "steps between checkpoints (0: only at the end)")
-	resume := fs.Bool("resume", false, "continue the run saved in -ckpt (same data; its settings except -steps)")
+	resume := fs.Bool("resume", false, "continue the run saved in -ckpt with its settings and image size; only -steps, -every and -precision may change (other flags must match the checkpoint), and a warning says when the data's count or normalisation differ")
 	base := fs.Int("base", 32, "UNet width: feature channels of the first level (even, a multiple of 8)")
 	sched := fs.String("schedule", diffusion.ScheduleOffsetCosine.String(), "noise schedule: offset-cosine (the paper's), cosine or linear")
 	loss := fs.String("loss", diffusion.LossMSE.String(), "loss: mse or spectral (Mahalanobis weights |k|^(2Δ))")
@@ -115,11 +115,6 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 				return fs.misuse(stderr, "-%s cannot change the noise of a resumed run (it is in the checkpoint)", f)
 			}
 		}
-		for _, f := range []string{"target", "max-signal", "min-signal"} {
-			if set[f] {
-				return fs.misuse(stderr, "-%s cannot change a resumed run (it is in the checkpoint)", f)
-			}
-		}
 	}
 	tgt, err := diffusion.ParseTarget(*target)
 	if err != nil {
@@ -135,6 +130,18 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err := checkOutput(*ckpt); err != nil {
 		return fmt.Errorf("-ckpt: %w", err)
 	}
+	// A resumed run takes its settings (the image size among them) from
+	// the checkpoint; a flag that would change one is refused.
+	var ck *diffusion.Checkpoint
+	if *resume {
+		if ck, err = diffusion.ReadCheckpoint(*ckpt); err != nil {
+			return err
+		}
+		if err := resumeConflict(fs.FlagSet, set, ck); err != nil {
+			return fs.misuse(stderr, "-resume %s: %v", *ckpt, err)
+		}
+		*size, *color = ck.Model.Size, ck.Model.Channels == 3
+	}
 
 	channels := 1
 	if *color {
@@ -148,9 +155,8 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	var tr *diffusion.Trainer
 	var resolved *diffusion.ResolvedNoise
 	if *resume {
-		ck, err := diffusion.ReadCheckpoint(*ckpt)
-		if err != nil {
-			return err
+		if w := resumeDataChange(ck, imgs); w != "" {
+			fmt.Fprintf(stderr, "cloudnoise: warning: -resume %s: %s\n", *ckpt, w)
 		}
 		if set["steps"] {
 			ck.Train.Steps = *steps
@@ -279,4 +285,66 @@ func planeImages(planes []*mat.Dense, channels int) [][]*mat.Dense {
 		out = append(out, planes[i:i+channels])
 	}
 	return out
+}
+
+// resumeConflict returns an error naming the first flag given with -resume
+// whose value differs from the checkpoint's setting (a flag that repeats
+// the checkpoint's value is accepted).
+func resumeConflict(fs *flag.FlagSet, set map[string]bool, ck *diffusion.Checkpoint) error {
+	for _, f := range []struct {
+		name string
+		ck   any
+	}{
+		{"size", ck.Model.Size},
+		{"color", ck.Model.Channels == 3},
+		{"base", ck.Model.Base},
+		{"batch", ck.Train.Batch},
+		{"lr", ck.Train.LR},
+		{"seed", ck.Train.Seed},
+		{"schedule", ck.Train.Schedule.String()},
+		{"loss", ck.Train.Loss.String()},
+		{"target", ck.Train.Target.String()},
+		{"max-signal", ck.Train.MaxSignal},
+		{"min-signal", ck.Train.MinSignal},
+	} {
+		if !set[f.name] {
+			continue
+		}
+		if v := fs.Lookup(f.name).Value.(flag.Getter).Get(); v != f.ck {
+			return fmt.Errorf("-%s %v conflicts with the checkpoint's %v: a resumed run keeps its settings (drop the flag, or start a new run)", f.name, v, f.ck)
+		}
+	}
+	return nil
+}
+
+// resumeDataChange describes how the images of a resumed run differ from
+// the training images of the checkpoint: their count (when the checkpoint
+// records it) and their normalisation statistics, measured again the
+// checkpoint's way. It returns "" when nothing differs. The run keeps the
+// checkpoint's normalisation either way.
+func resumeDataChange(ck *diffusion.Checkpoint, imgs []*mat.Dense) string {
+	var diffs []string
+	n := len(imgs) / ck.Model.Channels
+	if ck.Norm.Images > 0 && n != ck.Norm.Images {
+		diffs = append(diffs, fmt.Sprintf("%d images, the checkpoint's run had %d", n, ck.Norm.Images))
+	}
+	norm, err := diffusion.FitNormalizer(imgs, ck.Model.Channels, ck.Model.Size, ck.Norm.Kind)
+	if err != nil {
+		return err.Error()
+	}
+	// The largest change of a pixel's mean and standard deviation, in the
+	// checkpoint's standard deviations; 1e-9 allows for nothing but
+	// rounding (the same images give the same statistics bit for bit).
+	var dMean, dStd float64
+	for p, sd := range ck.Norm.Std {
+		dMean = max(dMean, math.Abs(norm.Mean[p]-ck.Norm.Mean[p])/sd)
+		dStd = max(dStd, math.Abs(norm.Std[p]-sd)/sd)
+	}
+	if dMean > 1e-9 || dStd > 1e-9 {
+		diffs = append(diffs, fmt.Sprintf("normalisation statistics differ (pixel means by up to %.3g and standard deviations by up to %.3g of the checkpoint's standard deviations)", dMean, dStd))
+	}
+	if len(diffs) == 0 {
+		return ""
+	}
+	return "the data differ from the checkpoint's: " + strings.Join(diffs, "; ") + "; training goes on with the checkpoint's normalisation"
 }

@@ -264,3 +264,58 @@ func TestFitAndTrainAgree(t *testing.T) {
 	require.NoError(t, err)
 	assert.InDelta(t, fit.Delta, ck.Train.Noise.Delta, 1e-9)
 }
+
+// TestTrainResumeSettings checks issue 15 item 5: train -resume takes the
+// image size from the checkpoint, refuses flags that would change its
+// settings, and warns when the data's count or normalisation differ. Before
+// the fix, resuming a 16×16 run without -size failed on the default 32×32
+// images, -lr 0.5 was silently ignored, and other data went unnoticed.
+func TestTrainResumeSettings(t *testing.T) {
+	t.Parallel()
+	data := trainTestData(t)
+	ckpt := filepath.Join(t.TempDir(), "run.ckpt")
+	_, _, err, _ := cliRun(t, "train", "-data", data, "-size", "16", "-base", "8", "-steps", "1", "-batch", "2", "-ckpt", ckpt)
+	require.NoError(t, err)
+
+	// The size comes from the checkpoint; the same data: no warning.
+	stdout, stderr, err, _ := cliRun(t, "train", "-data", data, "-resume", "-steps", "2", "-ckpt", ckpt)
+	require.NoError(t, err)
+	assert.Contains(t, stdout, "12 images of 1×16×16")
+	assert.Contains(t, stdout, "done: step 2")
+	assert.NotContains(t, stderr, "warning")
+	// Repeating a checkpoint setting is fine.
+	_, _, err, _ = cliRun(t, "train", "-data", data, "-resume", "-steps", "3", "-size", "16", "-batch", "2", "-base", "8", "-ckpt", ckpt)
+	require.NoError(t, err)
+
+	// Conflicting settings are refused, naming the flag and both values.
+	for _, c := range []struct {
+		flags []string
+		want  string
+	}{
+		{[]string{"-lr", "0.5"}, "-lr 0.5 conflicts with the checkpoint's 0.001"},
+		{[]string{"-size", "32"}, "-size 32 conflicts with the checkpoint's 16"},
+		{[]string{"-batch", "4"}, "-batch 4"},
+		{[]string{"-seed", "7"}, "-seed 7"},
+		{[]string{"-base", "16"}, "-base 16"},
+		{[]string{"-color"}, "-color true"},
+		{[]string{"-schedule", "linear"}, "-schedule linear"},
+		{[]string{"-loss", "spectral"}, "-loss spectral"},
+		{[]string{"-target", "v"}, "-target v"},
+		{[]string{"-max-signal", "0.9"}, "-max-signal 0.9"},
+	} {
+		args := append([]string{"train", "-data", data, "-resume", "-steps", "9", "-ckpt", ckpt}, c.flags...)
+		_, _, err, code := cliRun(t, args...)
+		cliCheckError(t, err, code, 2, c.want)
+	}
+	ck, err := diffusion.ReadCheckpoint(ckpt)
+	require.NoError(t, err)
+	assert.Equal(t, 3, ck.Step, "refused runs leave the checkpoint alone")
+
+	// Other data: more images (count and statistics differ).
+	more := filepath.Join(t.TempDir(), "more.npy")
+	require.NoError(t, imageio.SaveNPY(more, cliDeadLeaves(t, 14, 16, 5)))
+	_, stderr, err, _ = cliRun(t, "train", "-data", more, "-resume", "-steps", "4", "-ckpt", ckpt)
+	require.NoError(t, err)
+	assert.Contains(t, stderr, "warning: -resume "+ckpt+": the data differ from the checkpoint's: 14 images, the checkpoint's run had 12")
+	assert.Contains(t, stderr, "normalisation statistics differ")
+}
