@@ -75,7 +75,8 @@ type FitOptions struct {
 	KMin, KMax float64
 	// Method is the estimator; the zero value is FitOLS, the paper's.
 	Method FitMethod
-	// Bins is the number of radial log bins of FitBinned; 0 means 16.
+	// Bins is the number of radial log bins of FitBinned; 0 means 16. It
+	// must not exceed the number of distinct |k| the fit uses.
 	Bins int
 	// Samples is the number of independent periodograms averaged into the
 	// power, used by FitWhittle's standard errors: 1 for the periodogram
@@ -310,6 +311,9 @@ func powerLawBinned(pts []radialPoint, opts *FitOptions) (PowerLaw, error) {
 	bins := opts.Bins
 	if bins == 0 {
 		bins = 16
+	}
+	if err := checkRadialBins(pts, bins); err != nil {
+		return PowerLaw{}, err
 	}
 	prof := radialProfile(pts, bins)
 	type bin struct {

@@ -23,8 +23,9 @@ type RadialOptions struct {
 	KMin, KMax float64
 	// Bins is the number of bins. 0 gives exact bins, one for every distinct
 	// |k| on the lattice; a positive value gives that many bins equally
-	// spaced in log |k| between the smallest and the largest |k| used. Empty
-	// log bins are omitted from the profile.
+	// spaced in log |k| between the smallest and the largest |k| used, at
+	// most the number of distinct |k| used (RadialProfile returns an error
+	// beyond). Empty log bins are omitted from the profile.
 	Bins int
 }
 
@@ -141,8 +142,8 @@ func radialAbs(x int) int {
 // RadialOptions); opts nil means the zero options.
 //
 // RadialProfile returns an error if power is empty or holds NaN or Inf, the
-// options are invalid (negative Bins, a negative or reversed radial range),
-// or no frequency remains.
+// options are invalid (negative Bins, or more Bins than distinct |k| in the
+// range, a negative or reversed radial range), or no frequency remains.
 func RadialProfile(power mat.Matrix, opts *RadialOptions) ([]RadialBin, error) {
 	if opts == nil {
 		opts = &RadialOptions{}
@@ -157,7 +158,30 @@ func RadialProfile(power mat.Matrix, opts *RadialOptions) ([]RadialBin, error) {
 	if len(pts) == 0 {
 		return nil, errors.New("noise: no frequency left for the radial profile (mask or range too tight)")
 	}
+	if err := checkRadialBins(pts, opts.Bins); err != nil {
+		return nil, err
+	}
 	return radialProfile(pts, opts.Bins), nil
+}
+
+// checkRadialBins returns an error if bins exceeds the number of distinct
+// |k| among pts: more log bins than radii cannot all be filled, and an
+// absurd count (2⁴⁰) would take minutes to walk. pts is sorted by |k|.
+func checkRadialBins(pts []radialPoint, bins int) error {
+	if bins <= 0 {
+		return nil
+	}
+	sort.Slice(pts, func(a, b int) bool { return pts[a].key < pts[b].key })
+	distinct := 0
+	for i := range pts {
+		if i == 0 || pts[i].key != pts[i-1].key {
+			distinct++
+		}
+	}
+	if bins > distinct {
+		return fmt.Errorf("noise: %d radial bins for %d distinct |k|: use at most %d (or 0 for one exact bin per |k|)", bins, distinct, distinct)
+	}
+	return nil
 }
 
 // radialProfile bins the points; pts is reordered.

@@ -264,3 +264,46 @@ func TestRadialPowerBadInput(t *testing.T) {
 	_, _, err = RadialPower([]*mat.Dense{mat.NewDense(1, 8, nil)})
 	assert.ErrorContains(t, err, "no radial frequency bins")
 }
+
+// TestRadialBinsBounded checks issue 15 item 6: the number of log bins is
+// bounded by the number of distinct |k| used, in RadialProfile and in the
+// binned fit, with an error beyond (before the fix, Bins: 1<<40 walked its
+// bins for minutes and any Bins above the count silently gave fewer bins).
+func TestRadialBinsBounded(t *testing.T) {
+	t.Parallel()
+	rnd := rand.New(rand.NewPCG(3, 4))
+	p := radialTestPower(rnd, 16, 16)
+	// The distinct |k| without the cross mask, found independently: the
+	// exact profile has one bin per distinct |k|.
+	exact, err := RadialProfile(p, &RadialOptions{Cross: -1})
+	require.NoError(t, err)
+	distinct := len(exact)
+	require.Greater(t, distinct, 3)
+
+	got, err := RadialProfile(p, &RadialOptions{Cross: -1, Bins: distinct})
+	require.NoError(t, err, "as many bins as radii")
+	assert.LessOrEqual(t, len(got), distinct)
+	for _, bins := range []int{distinct + 1, 1 << 40, math.MaxInt} {
+		_, err := RadialProfile(p, &RadialOptions{Cross: -1, Bins: bins})
+		assert.ErrorContains(t, err, fmt.Sprintf("%d radial bins for %d distinct |k|", bins, distinct))
+	}
+
+	// The binned fit, on a power law over the same lattice (cross masked
+	// as by default: fewer radii).
+	law := mat.NewDense(16, 16, nil)
+	w := Wavenumbers(16, 16)
+	law.Apply(func(i, j int, _ float64) float64 {
+		if k := w.At(i, j); k > 0 {
+			return math.Pow(k, -3)
+		}
+		return 0
+	}, law)
+	masked, err := RadialProfile(law, nil)
+	require.NoError(t, err)
+	_, err = FitPowerLaw(law, &FitOptions{Method: FitBinned, Bins: len(masked)})
+	require.NoError(t, err)
+	for _, bins := range []int{len(masked) + 1, 2000000000} {
+		_, err := FitPowerLaw(law, &FitOptions{Method: FitBinned, Bins: bins})
+		assert.ErrorContains(t, err, "distinct |k|", "Bins %d", bins)
+	}
+}

@@ -37,7 +37,7 @@ func addFitFlags(fs *cmdFlags) *fitFlags {
 		kmin:        fs.Float64("kmin", 0, "smallest |k| of the fit, cycles per pixel (0: no bound)"),
 		kmax:        fs.Float64("kmax", 0, "largest |k| of the fit, cycles per pixel (0: no bound)"),
 		method:      fs.String("method", "ols", "estimator: ols (the paper's unbinned least squares), binned (weighted, radial log bins) or whittle (maximum likelihood)"),
-		bins:        fs.Int("bins", 0, "radial bins of -method binned (0: 16)"),
+		bins:        fs.Int("bins", 0, "radial bins of -method binned (0: 16; at most the number of distinct |k| fitted)"),
 		standardize: fs.String("standardize", "pixel", "normalisation before the spectrum: pixel (each pixel by its own mean and standard deviation,\nthe paper's) or global (each pixel's mean removed, one scale for all)"),
 	}
 }

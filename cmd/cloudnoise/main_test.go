@@ -804,3 +804,12 @@ func TestOutputIsFolder(t *testing.T) {
 	_, err := os.Stat(filepath.Join(tmp, "th.png"))
 	assert.True(t, os.IsNotExist(err), "theory wrote its first plot before failing on the second")
 }
+
+// TestFitBinsBounded checks issue 15 item 6 through the command: an absurd
+// -bins is an error naming the bound, at once (it hung before the fix).
+func TestFitBinsBounded(t *testing.T) {
+	t.Parallel()
+	path, _ := cliNPY(t, 8, 16, 1.5, 44)
+	_, _, err, code := cliRun(t, "fit", "-method", "binned", "-bins", "2000000000", path)
+	cliCheckError(t, err, code, 1, "2000000000 radial bins for", "distinct |k|")
+}
