@@ -70,7 +70,9 @@ type Table struct {
 // restricted to k ≠ 0 has unit mean pixel variance on a rows×cols grid:
 // A = √(rows·cols / Σ_{k≠0} |k|^(−2Δ)), since the orthonormal F_R
 // preserves the total variance. It returns an error for sizes below 1, a
-// 1×1 grid (no nonzero frequency), or Δ negative, NaN or infinite.
+// 1×1 grid (no nonzero frequency), Δ negative, NaN or infinite, or an
+// amplitude outside the normal range of float64 (as for Δ = 400 on an 8×8
+// grid, A ≈ 10⁻³⁵⁹), which would otherwise round to 0.
 func UnitAmplitude(rows, cols int, delta float64) (float64, error) {
 	if err := checkSize("grid", rows, cols); err != nil {
 		return 0, err
@@ -94,7 +96,14 @@ func UnitAmplitude(rows, cols int, delta float64) (float64, error) {
 			}
 		}
 	}
-	return math.Exp(0.5*(math.Log(float64(rows*cols))-math.Log(s)) + delta*math.Log(k1)), nil
+	logA := 0.5*(math.Log(float64(rows*cols))-math.Log(s)) + delta*math.Log(k1)
+	a := math.Exp(logA)
+	if !(a >= 0x1p-1022) || math.IsInf(a, 0) { // 0x1p-1022: the smallest normal float64
+		// Below the normal range the amplitude would lose its digits (and
+		// 1/A² overflow); the law is then not usable in float64.
+		return 0, fmt.Errorf("noise: UnitAmplitude: A = 10^%.1f for Δ = %v on a %d×%d grid is outside the range of float64", logA/math.Ln10, delta, rows, cols)
+	}
+	return a, nil
 }
 
 // MinTableAmplitude and MaxTableAmplitude bound TableOptions.A. The fields

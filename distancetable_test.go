@@ -312,3 +312,18 @@ func meanStdMaha(x []float64) (mean, sd float64) {
 	}
 	return mean, math.Sqrt(sd / float64(len(x)-1))
 }
+
+// TestUnitAmplitudeRange checks issue 15 item 7: an amplitude outside the
+// normal range of float64 is an error, not a silent 0 (before the fix
+// UnitAmplitude(8, 8, 400) returned 0 and no error).
+func TestUnitAmplitudeRange(t *testing.T) {
+	t.Parallel()
+	_, err := UnitAmplitude(8, 8, 400)
+	assert.ErrorContains(t, err, "outside the range of float64")
+	// A steep but representable law still works: Δ = 100 on 8×8 gives
+	// A = (1/8)^100·√(64/Σ(|k|/k₁)^(−200)) with the 4 nearest neighbours of
+	// k = 0 (|k| = k₁) dominating the sum: A ≈ 8^−100·√(64/4) = 4·8^−100.
+	a, err := UnitAmplitude(8, 8, 100)
+	require.NoError(t, err)
+	assert.InEpsilon(t, 4*math.Pow(8, -100), a, 1e-12)
+}

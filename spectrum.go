@@ -246,8 +246,8 @@ func spectrumName(idx int) string {
 
 // checkImage returns the row-major data and stride of x, copying into buf
 // (grown as needed) unless x is a *mat.Dense, or an error if x is nil, of the
-// wrong size or holds a NaN or Inf. idx numbers x in errors (see
-// spectrumName).
+// wrong size or holds a NaN, an Inf or a value beyond ±1e100. idx numbers x
+// in errors (see spectrumName).
 func (s *Spectrum) checkImage(idx int, x mat.Matrix, buf *[]float64) ([]float64, int, error) {
 	if d, ok := x.(*mat.Dense); x == nil || ok && d == nil {
 		return nil, 0, fmt.Errorf("noise: %s is nil", spectrumName(idx))
@@ -274,13 +274,23 @@ func (s *Spectrum) checkImage(idx int, x mat.Matrix, buf *[]float64) ([]float64,
 	}
 	for i := range rows {
 		for j, v := range data[i*stride : i*stride+cols] {
-			if math.IsNaN(v) || math.IsInf(v, 0) {
-				return nil, 0, fmt.Errorf("noise: %s has non-finite value %g at (%d, %d)", spectrumName(idx), v, i, j)
+			if !(math.Abs(v) <= maxSpectrumValue) {
+				if math.IsNaN(v) || math.IsInf(v, 0) {
+					return nil, 0, fmt.Errorf("noise: %s has non-finite value %g at (%d, %d)", spectrumName(idx), v, i, j)
+				}
+				return nil, 0, fmt.Errorf("noise: %s has value %g at (%d, %d), beyond ±%g where the accumulator's squares would overflow: scale the images (Power and fits do not depend on the scale)", spectrumName(idx), v, i, j, maxSpectrumValue)
 			}
 		}
 	}
 	return data, stride, nil
 }
+
+// maxSpectrumValue bounds the magnitude of the pixels a Spectrum accepts.
+// Its state holds sums of squares of pixels and of Fourier coefficients
+// (|X_k| ≤ √(rows·cols)·max|x|), which stay below 10²⁵⁰ for any count and
+// size up to MaxPixels; beyond, they overflow to +Inf and Power would be
+// NaN.
+const maxSpectrumValue = 1e100
 
 // prepare writes the windowed, standardised image into t and returns the
 // matrix to transform: t, or x itself when there are no options.
@@ -327,7 +337,8 @@ func (s *Spectrum) ensureWork() error {
 }
 
 // Add adds the image x to the accumulator. It returns an error, and adds
-// nothing, if x is nil, is not rows×cols or holds a NaN or Inf. x is not
+// nothing, if x is nil, is not rows×cols or holds a NaN, an Inf or a value
+// of magnitude above 1e100 (whose squares would overflow). x is not
 // modified. Add does not allocate after its first call.
 func (s *Spectrum) Add(x mat.Matrix) error {
 	data, stride, err := s.checkImage(-1, x, &s.input)
@@ -529,7 +540,7 @@ const spectrumGroup = 4
 // AddBatch adds the images xs, using all cores (runtime.GOMAXPROCS). It
 // first checks every image and returns an error naming the first bad one
 // (by index), adding nothing, if any is nil, of the wrong size or holds a
-// NaN or Inf.
+// NaN, an Inf or a value beyond ±1e100 (see Add).
 //
 // The transforms run in parallel, one RealFFT plan per worker, and the
 // Welford updates run in parallel over rows of pixels, each pixel's updates

@@ -693,3 +693,42 @@ func TestSpectrumReset(t *testing.T) {
 	_, err = zero.Power()
 	assert.Error(t, err)
 }
+
+// TestSpectrumHugeValues checks issue 15 item 7: images whose squares would
+// overflow the accumulator are refused with an error, adding nothing,
+// instead of making Power NaN (before the fix AddBatch of images scaled by
+// 1e200 succeeded and Power returned NaN). Within the accepted range the
+// power does not depend on the scale.
+func TestSpectrumHugeValues(t *testing.T) {
+	t.Parallel()
+	s, err := NewSampler(Spec{Rows: 12, Cols: 10, Delta: 1.5}, rand.NewPCG(5, 6))
+	require.NoError(t, err)
+	xs := s.SampleBatch(make([]*mat.Dense, 20))
+	scaled := func(f float64) []*mat.Dense {
+		out := make([]*mat.Dense, len(xs))
+		for i, x := range xs {
+			out[i] = mat.NewDense(12, 10, nil)
+			out[i].Scale(f, x)
+		}
+		return out
+	}
+	huge := scaled(1e200)
+	sp := NewSpectrum(12, 10)
+	assert.ErrorContains(t, sp.AddBatch(huge), "noise: image 0 has value")
+	assert.ErrorContains(t, sp.Add(huge[3]), "beyond ±1e+100")
+	assert.Zero(t, sp.Count(), "nothing added")
+	_, err = FitImages(huge, nil)
+	assert.Error(t, err)
+
+	// 1e90 (pixels up to a few 1e90): the same power as unscaled, to
+	// rounding.
+	ref := NewSpectrum(12, 10)
+	require.NoError(t, ref.AddBatch(xs))
+	big := NewSpectrum(12, 10)
+	require.NoError(t, big.AddBatch(scaled(1e90)))
+	want, err := ref.Power()
+	require.NoError(t, err)
+	got, err := big.Power()
+	require.NoError(t, err)
+	assert.True(t, mat.EqualApprox(want, got, 1e-12), "power of scaled images")
+}
