@@ -172,7 +172,7 @@ func (m *Metric) Weights() *mat.Dense {
 }
 
 func (m *Metric) checkShape(what string, x mat.Matrix) {
-	if x == nil {
+	if nilMatrix(x) {
 		panic(fmt.Sprintf("noise: %s of a nil matrix", what))
 	}
 	checkDims(x, m.rows, m.cols)
@@ -485,10 +485,10 @@ func (m *Metric) ExpectedSquared(g1, g2 mat.Matrix) (float64, error) {
 	if err := m.checkSpectrum("g1", g1); err != nil {
 		return 0, err
 	}
-	if g2 != nil {
-		if err := m.checkSpectrum("g2", g2); err != nil {
-			return 0, err
-		}
+	if nilMatrix(g2) {
+		g2 = nil // a typed nil too
+	} else if err := m.checkSpectrum("g2", g2); err != nil {
+		return 0, err
 	}
 	var s float64
 	for i := range m.rows {
@@ -508,7 +508,7 @@ func (m *Metric) ExpectedSquared(g1, g2 mat.Matrix) (float64, error) {
 }
 
 func (m *Metric) checkSpectrum(name string, g mat.Matrix) error {
-	if g == nil {
+	if nilMatrix(g) {
 		return fmt.Errorf("noise: ExpectedSquared: %s is nil", name)
 	}
 	if r, c := g.Dims(); r != m.rows || c != m.cols {

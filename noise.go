@@ -345,8 +345,12 @@ func (s *Sampler) SampleBatch(dst []*mat.Dense) []*mat.Dense {
 // Fill fills dst with len(dst)/(Rows·Cols) independent fields stored one
 // after another in row-major order, using all cores, like SampleBatch. It is
 // the entry point for machine-learning pipelines that want raw float32 or
-// float64 buffers. Fill panics if len(dst) is not a multiple of Rows·Cols.
+// float64 buffers. Fill panics if s is nil (or not made by NewSampler) or
+// len(dst) is not a multiple of Rows·Cols.
 func Fill[T constraints.Float](s *Sampler, dst []T) {
+	if s == nil || s.k == nil {
+		panic("noise: Fill with a nil Sampler or one not made by NewSampler")
+	}
 	n := s.k.spec.Rows * s.k.spec.Cols
 	if len(dst)%n != 0 {
 		panic(fmt.Sprintf("noise: Fill of %d values is not a whole number of %d×%d fields", len(dst), s.k.spec.Rows, s.k.spec.Cols))

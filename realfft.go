@@ -175,7 +175,7 @@ func InverseRealFFT2(X mat.Matrix) *mat.Dense {
 // dimsOf returns the dimensions of m, panicking with a noise: message for an
 // empty matrix (a zero-value mat.Dense reports 0×0).
 func dimsOf(m mat.Matrix) (int, int) {
-	if m == nil {
+	if nilMatrix(m) {
 		panic("noise: nil matrix")
 	}
 	rows, cols := m.Dims()

@@ -1,6 +1,10 @@
 package noise
 
-import "gonum.org/v1/gonum/mat"
+import (
+	"reflect"
+
+	"gonum.org/v1/gonum/mat"
+)
 
 // Shapes
 //
@@ -27,9 +31,26 @@ func prepareDst(dst *mat.Dense, rows, cols int) *mat.Dense {
 	return dst
 }
 
-// checkDims panics with mat.ErrShape unless x is rows×cols.
+// checkDims panics with mat.ErrShape unless x is rows×cols, and with a
+// noise: message if x is nil (also a typed nil such as a nil *mat.Dense).
 func checkDims(x mat.Matrix, rows, cols int) {
+	if nilMatrix(x) {
+		panic("noise: nil matrix")
+	}
 	if r, c := x.Dims(); r != rows || c != cols {
 		panic(mat.ErrShape)
 	}
+}
+
+// nilMatrix reports whether m is nil or a nil pointer held in the
+// interface (a typed nil, whose methods would dereference it).
+func nilMatrix(m mat.Matrix) bool {
+	switch m := m.(type) {
+	case nil:
+		return true
+	case *mat.Dense:
+		return m == nil
+	}
+	v := reflect.ValueOf(m)
+	return v.Kind() == reflect.Pointer && v.IsNil()
 }

@@ -126,7 +126,7 @@ func (l *SpectralLoss) Weights() *mat.Dense {
 }
 
 func (l *SpectralLoss) check(what string, r mat.Matrix) {
-	if r == nil {
+	if nilMatrix(r) {
 		panic(fmt.Sprintf("noise: SpectralLoss.%s of a nil residual", what))
 	}
 	checkDims(r, l.rows, l.cols)

@@ -78,8 +78,11 @@ func (o *Options) color() bool { return o != nil && o.Color }
 // with values in [0, 1], cropped and resized as opts asks (opts may be
 // nil). Decode reads r once, as far as the decoder needs, and rejects an
 // oversized header (MaxPixels) before reading the pixel data. opts.Color
-// must be false; use DecodeRGB for colour.
+// must be false; use DecodeRGB for colour. A nil r is an error.
 func Decode(r io.Reader, opts *Options) (*mat.Dense, error) {
+	if r == nil {
+		return nil, errors.New("imageio: Decode: nil reader")
+	}
 	if opts.color() {
 		return nil, errors.New("imageio: Decode returns grayscale: use DecodeRGB for colour")
 	}
@@ -93,6 +96,9 @@ func Decode(r io.Reader, opts *Options) (*mat.Dense, error) {
 // DecodeRGB is like Decode but returns the R, G and B planes, each with
 // values in [0, 1]. opts.Color is ignored.
 func DecodeRGB(r io.Reader, opts *Options) ([3]*mat.Dense, error) {
+	if r == nil {
+		return [3]*mat.Dense{}, errors.New("imageio: DecodeRGB: nil reader")
+	}
 	p, err := decodeReader("input", r, opts, true)
 	if err != nil {
 		return [3]*mat.Dense{}, err

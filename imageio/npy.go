@@ -63,6 +63,9 @@ func loadNPY(path string) ([]*mat.Dense, []int, error) {
 // empty or oversized shapes (above MaxElements values), truncated data and
 // trailing bytes are errors.
 func ReadNPY(r io.Reader) ([]*mat.Dense, error) {
+	if r == nil {
+		return nil, errors.New("imageio: ReadNPY: nil reader")
+	}
 	imgs, _, err := readNPY("input", r)
 	return imgs, err
 }
@@ -247,10 +250,19 @@ func guard(f func() error) (err error) {
 // WriteNPY writes imgs to w as a little-endian float64 NumPy array of
 // shape (N,H,W), or (H,W) when there is a single image, in C order
 // (readable with numpy.load). All images must have the same size and
-// finite values.
+// finite values: WriteNPY returns an error, writing nothing, if w is nil,
+// imgs is empty, or an image is nil, empty, of another size or not finite.
 func WriteNPY(w io.Writer, imgs []*mat.Dense) error {
+	if w == nil {
+		return errors.New("imageio: WriteNPY: nil writer")
+	}
 	if len(imgs) == 0 {
 		return errors.New("imageio: WriteNPY: no images")
+	}
+	for k, m := range imgs {
+		if m == nil || m.IsEmpty() {
+			return fmt.Errorf("imageio: WriteNPY: image %d is nil or empty", k)
+		}
 	}
 	rows, cols := imgs[0].Dims()
 	for k, m := range imgs {
