@@ -123,21 +123,22 @@ func TestNilArguments(t *testing.T) {
 func TestNilArgumentsImageio(t *testing.T) {
 	t.Chdir(t.TempDir()) // the functions take paths
 	funcs := map[string]any{
-		"Decode":       imageio.Decode,
-		"DecodeRGB":    imageio.DecodeRGB,
-		"Load":         imageio.Load,
-		"LoadRGB":      imageio.LoadRGB,
-		"DecodeConfig": imageio.DecodeConfig,
-		"IsImageFile":  imageio.IsImageFile,
-		"IsNPYFile":    imageio.IsNPYFile,
-		"LoadDir":      imageio.LoadDir,
-		"LoadPaths":    imageio.LoadPaths,
-		"EncodePNG":    imageio.EncodePNG,
-		"SavePNG":      imageio.SavePNG,
-		"LoadNPY":      imageio.LoadNPY,
-		"ReadNPY":      imageio.ReadNPY,
-		"WriteNPY":     imageio.WriteNPY,
-		"SaveNPY":      imageio.SaveNPY,
+		"Decode":         imageio.Decode,
+		"DecodeRGB":      imageio.DecodeRGB,
+		"Load":           imageio.Load,
+		"LoadRGB":        imageio.LoadRGB,
+		"DecodeConfig":   imageio.DecodeConfig,
+		"IsImageFile":    imageio.IsImageFile,
+		"IsNPYFile":      imageio.IsNPYFile,
+		"LoadDir":        imageio.LoadDir,
+		"LoadPaths":      imageio.LoadPaths,
+		"EncodePNG":      imageio.EncodePNG,
+		"SavePNG":        imageio.SavePNG,
+		"LoadNPY":        imageio.LoadNPY,
+		"ReadNPY":        imageio.ReadNPY,
+		"WriteNPY":       imageio.WriteNPY,
+		"WriteNPYMatrix": imageio.WriteNPYMatrix,
+		"SaveNPY":        imageio.SaveNPY,
 	}
 	checkNilArguments(t, "imageio", "imageio: ", funcs, nil)
 	// The cases of the issue, with a path that could be written.

@@ -13,7 +13,6 @@ import (
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/io/filesystem"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/register"
-	"gonum.org/v1/gonum/mat"
 
 	"github.com/cloud-diffusion/noise/imageio"
 	"github.com/cloud-diffusion/noise/internal/atomicfile"
@@ -121,7 +120,7 @@ func (f *writeFn) ProcessElement(ctx context.Context, _ []byte, estimates func(*
 			return err
 		}
 		var buf bytes.Buffer
-		if err := imageio.WriteNPY(&buf, []*mat.Dense{power}); err != nil {
+		if err := imageio.WriteNPYMatrix(&buf, power); err != nil {
 			return fmt.Errorf("noise: encoding %s: %w", f.Spectrum, err)
 		}
 		if err := WriteFile(ctx, f.Spectrum, buf.Bytes()); err != nil {

@@ -141,7 +141,7 @@ func TestLoadPaths(t *testing.T) {
 	require.NoError(t, WriteNPY(&buf, []*mat.Dense{stack, stack}))
 	npy3 := writeTestFile(t, dir, "stack.npy", buf.Bytes())
 	buf.Reset()
-	require.NoError(t, WriteNPY(&buf, []*mat.Dense{stack}))
+	require.NoError(t, WriteNPYMatrix(&buf, stack))
 	npy2 := writeTestFile(t, dir, "one.NPY", buf.Bytes())
 
 	imgs, names, err := LoadPaths([]string{folder, single, npy3, npy2}, nil)

@@ -247,43 +247,58 @@ func guard(f func() error) (err error) {
 	return f()
 }
 
-// WriteNPY writes imgs to w as a little-endian float64 NumPy array of
-// shape (N,H,W), or (H,W) when there is a single image, in C order
-// (readable with numpy.load). All images must have the same size and
+// WriteNPY writes the stack imgs to w as a little-endian float64 NumPy
+// array of shape (N,H,W), whatever N (also (1,H,W) for one image), in C
+// order (readable with numpy.load). All images must have the same size and
 // finite values: WriteNPY returns an error, writing nothing, if w is nil,
 // imgs is empty, or an image is nil, empty, of another size or not finite.
+// WriteNPYMatrix writes one matrix as an (H,W) array.
 func WriteNPY(w io.Writer, imgs []*mat.Dense) error {
+	return writeNPY("WriteNPY", w, imgs, false)
+}
+
+// WriteNPYMatrix writes the matrix m to w as a little-endian float64 NumPy
+// array of shape (H,W), in C order: one 2-D array (a power spectrum, say)
+// rather than a stack of images. It returns an error, writing nothing, if w
+// or m is nil, m is empty or holds a NaN or Inf.
+func WriteNPYMatrix(w io.Writer, m *mat.Dense) error {
+	return writeNPY("WriteNPYMatrix", w, []*mat.Dense{m}, true)
+}
+
+// writeNPY checks imgs and writes them with shape (N,H,W), or (H,W) for
+// one matrix when matrix is true; op names the caller in errors.
+func writeNPY(op string, w io.Writer, imgs []*mat.Dense, matrix bool) error {
 	if w == nil {
-		return errors.New("imageio: WriteNPY: nil writer")
+		return fmt.Errorf("imageio: %s: nil writer", op)
 	}
 	if len(imgs) == 0 {
-		return errors.New("imageio: WriteNPY: no images")
+		return fmt.Errorf("imageio: %s: no images", op)
 	}
 	for k, m := range imgs {
 		if m == nil || m.IsEmpty() {
-			return fmt.Errorf("imageio: WriteNPY: image %d is nil or empty", k)
+			return fmt.Errorf("imageio: %s: image %d is nil or empty", op, k)
 		}
 	}
 	rows, cols := imgs[0].Dims()
 	for k, m := range imgs {
 		if r, c := m.Dims(); r != rows || c != cols {
-			return fmt.Errorf("imageio: WriteNPY: image %d is %d×%d, image 0 is %d×%d", k, r, c, rows, cols)
+			return fmt.Errorf("imageio: %s: image %d is %d×%d, image 0 is %d×%d", op, k, r, c, rows, cols)
 		}
 		raw := m.RawMatrix()
 		for y := range rows {
 			for x, v := range raw.Data[y*raw.Stride : y*raw.Stride+cols] {
 				if math.IsNaN(v) || math.IsInf(v, 0) {
-					return fmt.Errorf("imageio: WriteNPY: non-finite value %v in image %d at row %d, col %d", v, k, y, x)
+					return fmt.Errorf("imageio: %s: non-finite value %v in image %d at row %d, col %d", op, v, k, y, x)
 				}
 			}
 		}
 	}
 	shape := []int{len(imgs), rows, cols}
-	if len(imgs) == 1 {
+	if matrix {
 		shape = shape[1:]
 	}
 	if err := writeNPYFloat64(w, shape, imgs); err != nil {
-		return fmt.Errorf("imageio: WriteNPY: %w", err)
+		return fmt.Errorf("imageio: %s: %w", op, err)
 	}
 	return nil
 }

@@ -73,12 +73,10 @@ func TestWriteReadNPYRoundTrip(t *testing.T) {
 
 		var buf bytes.Buffer
 		require.NoError(t, WriteNPY(&buf, imgs))
-		// The header records float64 and the shape (H,W) for one image,
-		// (N,H,W) otherwise.
-		wantShape := "(4, 5)"
-		if n > 1 {
-			wantShape = fmt.Sprintf("(%d, 4, 5)", n)
-		}
+		// The header records float64 and the shape (N,H,W), also for one
+		// image (issue 15 item 9: before, one image was written (H,W), so
+		// the shape of a stack depended on its count).
+		wantShape := fmt.Sprintf("(%d, 4, 5)", n)
 		assert.Contains(t, buf.String()[:128], "'descr': '<f8'", "n=%d", n)
 		assert.Contains(t, buf.String()[:128], "'shape': "+wantShape, "n=%d", n)
 		got, err := ReadNPY(&buf)
@@ -87,6 +85,24 @@ func TestWriteReadNPYRoundTrip(t *testing.T) {
 		for k := range imgs {
 			assert.True(t, mat.Equal(imgs[k], got[k]), "n=%d image %d", n, k)
 		}
+	}
+}
+
+// WriteNPYMatrix writes one 2-D array, shape (H,W).
+func TestWriteNPYMatrix(t *testing.T) {
+	t.Parallel()
+	m := mat.NewDense(2, 3, []float64{1, 2, 3, 4, 5, 6})
+	var buf bytes.Buffer
+	require.NoError(t, WriteNPYMatrix(&buf, m))
+	assert.Contains(t, buf.String()[:128], "'shape': (2, 3)")
+	got, err := ReadNPY(&buf)
+	require.NoError(t, err)
+	require.Len(t, got, 1)
+	assert.True(t, mat.Equal(m, got[0]))
+	for _, bad := range []*mat.Dense{nil, {}, mat.NewDense(1, 1, []float64{math.NaN()})} {
+		buf.Reset()
+		assert.Error(t, WriteNPYMatrix(&buf, bad))
+		assert.Zero(t, buf.Len(), "nothing written")
 	}
 }
 
@@ -218,7 +234,11 @@ func TestWriteNPYMatchesNumpy(t *testing.T) {
 			}
 		}
 		var buf bytes.Buffer
-		if err := WriteNPY(&buf, imgs); err != nil {
+		write := func() error { return WriteNPY(&buf, imgs) }
+		if len(c.shape) == 2 {
+			write = func() error { return WriteNPYMatrix(&buf, imgs[0]) }
+		}
+		if err := write(); err != nil {
 			t.Fatal(err)
 		}
 		got := buf.Bytes()

@@ -38,7 +38,7 @@ func runGenerate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	eta := fs.Float64("eta", 0, "DDIM η in [0, 1]: 0 deterministic, 1 DDPM-like")
 	count := fs.Int("count", 16, "number of images")
 	seed := fs.Uint64("seed", 1, "random seed of the noise")
-	out := fs.String("o", "grid.png", "output `file`: .png (a grid of the images) or .npy (float64 stack, grey models)")
+	out := fs.String("o", "grid.png", "output `file`: .png (a grid of the images) or .npy (float64 stack of shape (count, S, S), also for -count 1; grey models)")
 	frames := fs.String("frames", "", "also write the reverse process, one grid per step, as `DIR`/frame-000.png, …")
 	raw := fs.Bool("raw", false, "use the raw weights instead of their moving average (EMA)")
 	cols := fs.Int("grid", 0, "columns of the grid (0: about √count)")

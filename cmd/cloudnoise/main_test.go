@@ -813,3 +813,32 @@ func TestFitBinsBounded(t *testing.T) {
 	_, _, err, code := cliRun(t, "fit", "-method", "binned", "-bins", "2000000000", path)
 	cliCheckError(t, err, code, 1, "2000000000 radial bins for", "distinct |k|")
 }
+
+// TestNPYStackShape checks issue 15 item 9: a .npy written by sample and
+// generate is a stack (N, H, W) for any count, also 1 (before the fix one
+// field was written as (H, W)).
+func TestNPYStackShape(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	header := func(path string) string {
+		t.Helper()
+		b, err := os.ReadFile(path)
+		require.NoError(t, err)
+		return string(b[:min(128, len(b))])
+	}
+	for _, count := range []string{"1", "2"} {
+		path := filepath.Join(dir, "s"+count+".npy")
+		_, _, err, _ := cliRun(t, "sample", "-n", "8", "-count", count, "-o", path)
+		require.NoError(t, err)
+		assert.Contains(t, header(path), "'shape': ("+count+", 8, 8)")
+	}
+	data := filepath.Join(dir, "train.npy")
+	require.NoError(t, imageio.SaveNPY(data, cliDeadLeaves(t, 8, 16, 3)))
+	ckpt := filepath.Join(dir, "m.ckpt")
+	_, _, err, _ := cliRun(t, "train", "-data", data, "-size", "16", "-base", "8", "-steps", "1", "-batch", "2", "-ckpt", ckpt)
+	require.NoError(t, err)
+	path := filepath.Join(dir, "g.npy")
+	_, _, err, _ = cliRun(t, "generate", "-ckpt", ckpt, "-count", "1", "-steps", "2", "-o", path)
+	require.NoError(t, err)
+	assert.Contains(t, header(path), "'shape': (1, 16, 16)")
+}

@@ -38,7 +38,7 @@ func runSample(_ context.Context, args []string, stdout, stderr io.Writer) error
 	kmin := fs.Float64("kmin", 0, "infrared cutoff in cycles per pixel: modes with |k| < kmin are removed")
 	count := fs.Int("count", 1, "number of fields")
 	seed := fs.Uint64("seed", 1, "random seed: the same seed gives the same fields on every platform")
-	out := fs.String("o", "cloud.png", "output `file`: .png (one field, or a grid of -count fields), or .npy (float64 stack)")
+	out := fs.String("o", "cloud.png", "output `file`: .png (one field, or a grid of -count fields), or .npy (float64 stack of shape (count, rows, cols), also for -count 1)")
 	split := fs.Bool("split", false, "with .png and -count > 1, write one file per field (NAME-000.png, …) instead of a grid")
 	bits := fs.Int("bits", 8, "PNG bit depth, 8 or 16")
 	clip := fs.Float64("range", 3, "PNG grey scale: values from -range to +range (in units of the pixel standard deviation) map black to white")
