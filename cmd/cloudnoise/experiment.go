@@ -50,6 +50,8 @@ Progress goes to stderr.`, experimentExamples)
 	seeds := fs.Int("seeds", def.Seeds, "runs per noise, with seeds -seed, -seed+1, …")
 	base := fs.Int("base", def.Base, "UNet width: feature channels of the first level (a multiple of 8)")
 	precision := fs.String("precision", def.Precision.String(), "UNet arithmetic: float32 or float64")
+	head := fs.String("head", def.Head.String(), "UNet output head: mean (carries the image mean) or groupnorm (the twin's, which erases it)")
+	padding := fs.String("padding", def.Padding.String(), "padding of the UNet's convolutions: zero, replicate or circular")
 	target := fs.String("target", def.Target.String(), "what the networks predict: eps, x0 or v")
 	maxSignal := fs.Float64("max-signal", def.MaxSignal, "offset-cosine schedule: signal rate at t = 1")
 	minSignal := fs.Float64("min-signal", def.MinSignal, "offset-cosine schedule: signal rate at t = T")
@@ -90,6 +92,14 @@ Progress goes to stderr.`, experimentExamples)
 	if err != nil {
 		return fs.misuse(stderr, "-precision %q: want float32 or float64", *precision)
 	}
+	hd, err := diffusion.ParseHead(*head)
+	if err != nil {
+		return fs.misuse(stderr, "-head %q: want mean or groupnorm", *head)
+	}
+	pad, err := diffusion.ParsePadding(*padding)
+	if err != nil {
+		return fs.misuse(stderr, "-padding %q: want zero, replicate or circular", *padding)
+	}
 	tgt, err := diffusion.ParseTarget(*target)
 	if err != nil {
 		return fs.misuse(stderr, "-target %q: want eps, x0 or v", *target)
@@ -101,7 +111,7 @@ Progress goes to stderr.`, experimentExamples)
 	}
 	cfg := experiment.Config{
 		Datasets: splitList(*data), Size: *size, DeadLeaves: *images, PhotosDir: *photos, HeldOut: *heldOut,
-		Noises: kinds, Seeds: *seeds, Base: *base, Precision: prec, Target: tgt,
+		Noises: kinds, Seeds: *seeds, Base: *base, Head: hd, Padding: pad, Precision: prec, Target: tgt,
 		MaxSignal: *maxSignal, MinSignal: *minSignal, Steps: *steps, Batch: *batch,
 		CheckEvery: *check, X0Times: def.X0Times, X0Tolerance: *tol,
 		Samples: *samples, Ks: kList, DDPMKs: ddpmList, TrajectoryK: *traj, Seed: *seed,

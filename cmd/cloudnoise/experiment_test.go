@@ -104,6 +104,8 @@ func TestExperimentMisuse(t *testing.T) {
 		{[]string{"-max-signal", "1"}, "-max-signal"},
 		{[]string{"-target", "score"}, "-target"},
 		{[]string{"-precision", "float16"}, "-precision"},
+		{[]string{"-head", "attention"}, "-head"},
+		{[]string{"-padding", "reflect"}, "-padding"},
 		{[]string{"extra"}, "unexpected argument"},
 	} {
 		_, stderr, err, code := cliRun(t, experimentTestArgs(out, test.args...)...)

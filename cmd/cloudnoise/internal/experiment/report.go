@@ -741,8 +741,8 @@ func Markdown(res *Result) string {
 			}
 		}
 
-		fmt.Fprintf(&b, "\n**Training** (%d steps of batch %d, %v-prediction, UNet base %d in %v; x̂0 error on %d held-out images against the Gaussian bound at t = %v):\n\n",
-			cfg.Steps, cfg.Batch, cfg.Target, cfg.Base, cfg.Precision, d.HeldOut, cfg.X0Times)
+		fmt.Fprintf(&b, "\n**Training** (%d steps of batch %d, %v-prediction, UNet base %d in %v with the %v head and %v padding; x̂0 error on %d held-out images against the Gaussian bound at t = %v):\n\n",
+			cfg.Steps, cfg.Batch, cfg.Target, cfg.Base, cfg.Precision, cfg.Head, cfg.Padding, d.HeldOut, cfg.X0Times)
 		b.WriteString("| noise | seed | within ×" + fmtFloat(cfg.X0Tolerance) + " of the bound from step | final max ratio (at t) | final loss | training time (s) |\n|---|---:|---:|---:|---:|---:|\n")
 		for _, g := range gs {
 			for _, m := range g.models {

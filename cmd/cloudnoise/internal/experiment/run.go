@@ -371,6 +371,8 @@ func unetConfig(cfg Config) diffusion.UNetConfig {
 	c.Size = cfg.Size
 	c.Base = cfg.Base
 	c.Precision = cfg.Precision
+	c.Head = cfg.Head
+	c.Padding = cfg.Padding
 	return c
 }
 
@@ -404,8 +406,8 @@ func runModel(ctx context.Context, cfg Config, name string, st *setup, seed uint
 	mr := &ModelResult{Noise: st.kind.String(), Delta: st.delta, Seed: seed, Pictures: map[int][]*mat.Dense{},
 		Information: st.theory.Information(timeSteps)}
 	tag := fmt.Sprintf("%s: %s seed %d", name, st.kind, seed)
-	fmt.Fprintf(log, "%s: training %s model: UNet base %d (%d parameters, %v), %d steps of batch %d, %v-prediction\n",
-		tag, st.label(), cfg.Base, net.NumParams(), cfg.Precision, cfg.Steps, cfg.Batch, cfg.Target)
+	fmt.Fprintf(log, "%s: training %s model: UNet base %d (%d parameters, %v, %v head, %v padding), %d steps of batch %d, %v-prediction\n",
+		tag, st.label(), cfg.Base, net.NumParams(), cfg.Precision, cfg.Head, cfg.Padding, cfg.Steps, cfg.Batch, cfg.Target)
 	check := func(step int) error {
 		c, err := x0Check(tr.Sampler(), st, cfg, seed, step)
 		if err != nil {
