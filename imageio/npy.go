@@ -9,7 +9,7 @@ import (
 	"io"
 	"math"
 	"os"
-	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -30,13 +30,73 @@ const maxNPYHeader = 1 << 16
 
 // npyHeader is a validated .npy header.
 type npyHeader struct {
-	r       *npyio.Reader
-	dtype   reflect.Type
+	dtype   npyType
 	fortran bool
 	shape   []int
 	n       int // images
 	rows    int
 	cols    int
+}
+
+// npyType is a supported .npy element type.
+type npyType struct {
+	name string // "float64", "float32", "uint8" or "uint16"
+	size int    // bytes per value
+	big  bool   // big-endian
+}
+
+func (t npyType) String() string { return t.name }
+
+// parseNPYType parses a .npy descr string, quoted as in the header: an
+// optional byte order ('<' little-endian, '>' big-endian, '=' native, here
+// little-endian, '|' not applicable) and one of f8, f4, u1, u2.
+func parseNPYType(descr string) (npyType, bool) {
+	for _, q := range []string{"'", `"`} {
+		if len(descr) >= 2 && strings.HasPrefix(descr, q) && strings.HasSuffix(descr, q) {
+			descr = descr[1 : len(descr)-1]
+			break
+		}
+	}
+	var t npyType
+	code := descr
+	if code != "" && strings.ContainsRune("<>=|", rune(code[0])) {
+		t.big = code[0] == '>'
+		code = code[1:]
+	}
+	switch code {
+	case "f8":
+		t.name, t.size = "float64", 8
+	case "f4":
+		t.name, t.size = "float32", 4
+	case "u1":
+		t.name, t.size = "uint8", 1
+	case "u2":
+		t.name, t.size = "uint16", 2
+	default:
+		return npyType{}, false
+	}
+	if descr[0] == '|' && t.size > 1 {
+		return npyType{}, false // a multi-byte type needs a byte order
+	}
+	return t, true
+}
+
+// value returns the value of the element encoded at the start of b, as
+// ReadNPY documents it.
+func (t npyType) value(b []byte) float64 {
+	order := binary.ByteOrder(binary.LittleEndian)
+	if t.big {
+		order = binary.BigEndian
+	}
+	switch t.size {
+	case 8:
+		return math.Float64frombits(order.Uint64(b))
+	case 4:
+		return float64(math.Float32frombits(order.Uint32(b)))
+	case 2:
+		return float64(order.Uint16(b)) / 65535
+	}
+	return float64(b[0]) / 255
 }
 
 // LoadNPY reads the .npy file at path with ReadNPY; errors name the file.
@@ -62,6 +122,14 @@ func loadNPY(path string) ([]*mat.Dense, []int, error) {
 // values by 65535, like 8- and 16-bit image samples. Non-finite values,
 // empty or oversized shapes (above MaxElements values), truncated data and
 // trailing bytes are errors.
+//
+// ReadNPY allocates the matrices (8 bytes per value, what the shape
+// declares) and, for the raw data, a buffer that grows only as data
+// arrive: at most 1 MiB plus four times the bytes read. So a short input
+// whose header claims a large array is refused as truncated after
+// allocating little (TestReadNPYAllocation measures it), and memory is
+// bounded by 1 MiB plus 12 times the input size plus the matrices' headers
+// (about 100 bytes per image).
 func ReadNPY(r io.Reader) ([]*mat.Dense, error) {
 	if r == nil {
 		return nil, errors.New("imageio: ReadNPY: nil reader")
@@ -79,36 +147,33 @@ func readNPY(name string, r io.Reader) (imgs []*mat.Dense, shape []int, err erro
 		return nil, nil, err
 	}
 	total := h.n * h.rows * h.cols
-	var flat []float64
-	if err := guard(func() error {
-		var err error
-		flat, err = readNPYData(h, total)
-		return err
-	}); err != nil {
-		return nil, nil, fmt.Errorf("imageio: %s: reading .npy data (%s, shape %v): %w", name, h.dtype, h.shape, err)
+	raw, err := readGrowing(br, total*h.dtype.size)
+	if err != nil {
+		return nil, nil, fmt.Errorf("imageio: %s: reading .npy data (%s, shape %v): %w", name, h.dtype, h.shape, npyDataError(err))
 	}
 	if _, err := br.ReadByte(); err != io.EOF {
 		return nil, nil, fmt.Errorf("imageio: %s: .npy file has data beyond its shape %v", name, h.shape)
 	}
 	imgs = make([]*mat.Dense, h.n)
 	plane := h.rows * h.cols
+	size := h.dtype.size
 	for k := range imgs {
 		m := mat.NewDense(h.rows, h.cols, nil)
 		data := m.RawMatrix().Data
-		if !h.fortran {
-			copy(data, flat[k*plane:(k+1)*plane])
-		} else {
-			// Fortran order: element (k, y, x) sits at k + N(y + H x).
-			for y := range h.rows {
-				for x := range h.cols {
-					data[y*h.cols+x] = flat[k+h.n*(y+h.rows*x)]
+		for y := range h.rows {
+			for x := range h.cols {
+				// C order: element (k, y, x) sits at (k H + y) W + x;
+				// Fortran order at k + N(y + H x).
+				i := k*plane + y*h.cols + x
+				if h.fortran {
+					i = k + h.n*(y+h.rows*x)
 				}
-			}
-		}
-		for i, v := range data {
-			if math.IsNaN(v) || math.IsInf(v, 0) {
-				return nil, nil, fmt.Errorf("imageio: %s: non-finite value %v in image %d at row %d, col %d",
-					name, v, k, i/h.cols, i%h.cols)
+				v := h.dtype.value(raw[i*size:])
+				if math.IsNaN(v) || math.IsInf(v, 0) {
+					return nil, nil, fmt.Errorf("imageio: %s: non-finite value %v in image %d at row %d, col %d",
+						name, v, k, y, x)
+				}
+				data[y*h.cols+x] = v
 			}
 		}
 		imgs[k] = m
@@ -158,11 +223,9 @@ func readNPYHeader(name string, br *bufio.Reader) (*npyHeader, error) {
 	}); err != nil {
 		return nil, fmt.Errorf("imageio: %s: malformed .npy header: %w", name, err)
 	}
-	h := &npyHeader{r: nr, fortran: nr.Header.Descr.Fortran, shape: nr.Header.Descr.Shape}
-	h.dtype = npyio.TypeFrom(nr.Header.Descr.Type)
-	switch h.dtype {
-	case reflect.TypeFor[float64](), reflect.TypeFor[float32](), reflect.TypeFor[uint8](), reflect.TypeFor[uint16]():
-	default:
+	h := &npyHeader{fortran: nr.Header.Descr.Fortran, shape: nr.Header.Descr.Shape}
+	var ok bool
+	if h.dtype, ok = parseNPYType(nr.Header.Descr.Type); !ok {
 		return nil, fmt.Errorf("imageio: %s: unsupported .npy dtype %q (want float64, float32, uint8 or uint16)",
 			name, nr.Header.Descr.Type)
 	}
@@ -186,47 +249,25 @@ func readNPYHeader(name string, br *bufio.Reader) (*npyHeader, error) {
 	return h, nil
 }
 
-// readNPYData reads total values of h's dtype and converts them to float64.
-func readNPYData(h *npyHeader, total int) ([]float64, error) {
-	switch h.dtype {
-	case reflect.TypeFor[float64]():
-		v := make([]float64, total)
-		if err := h.r.Read(&v); err != nil {
-			return nil, npyDataError(err)
+// readGrowing reads exactly n bytes from r. Its buffer starts at 1 MiB at
+// most and grows (doubling) only as data arrive, so that a header claiming
+// more data than the stream holds costs at most about four times the bytes
+// present (the buffers of the doublings), not the size it claims.
+func readGrowing(r io.Reader, n int) ([]byte, error) {
+	const first = 1 << 20
+	buf := make([]byte, 0, min(n, first))
+	for len(buf) < n {
+		if len(buf) == cap(buf) {
+			buf = slices.Grow(buf, min(n-len(buf), cap(buf)))
 		}
-		return v, nil
-	case reflect.TypeFor[float32]():
-		v := make([]float32, total)
-		if err := h.r.Read(&v); err != nil {
-			return nil, npyDataError(err)
+		end := min(cap(buf), n)
+		m, err := io.ReadFull(r, buf[len(buf):end])
+		buf = buf[:len(buf)+m]
+		if err != nil {
+			return nil, err
 		}
-		out := make([]float64, total)
-		for i, x := range v {
-			out[i] = float64(x)
-		}
-		return out, nil
-	case reflect.TypeFor[uint8]():
-		v := make([]uint8, total)
-		if err := h.r.Read(&v); err != nil {
-			return nil, npyDataError(err)
-		}
-		out := make([]float64, total)
-		for i, x := range v {
-			out[i] = float64(x) / 255
-		}
-		return out, nil
-	case reflect.TypeFor[uint16]():
-		v := make([]uint16, total)
-		if err := h.r.Read(&v); err != nil {
-			return nil, npyDataError(err)
-		}
-		out := make([]float64, total)
-		for i, x := range v {
-			out[i] = float64(x) / 65535
-		}
-		return out, nil
 	}
-	return nil, fmt.Errorf("unsupported dtype %v", h.dtype)
+	return buf, nil
 }
 
 func npyDataError(err error) error {

@@ -147,6 +147,9 @@ func TestReadNPYErrors(t *testing.T) {
 		{npyTestFile(fmt.Sprintf(f8, "(0, 4, 4)"), nil), "empty .npy array"},
 		{npyTestFile(fmt.Sprintf(f8, "(100000, 4096, 4096)"), nil), "exceeds the limit"},
 		{npyTestFile("{'descr': '<i8', 'fortran_order': False, 'shape': (1, 1), }", make([]byte, 8)), "unsupported .npy dtype"},
+		// Found by FuzzReadNPY: an unparsable dtype made the npyio type parser panic.
+		{npyTestFile("{'descr': 'zz', 'fortran_order': False, 'shape': (1, 1), }", make([]byte, 8)), "unsupported .npy dtype"},
+		{npyTestFile("{'descr': '|f8', 'fortran_order': False, 'shape': (1, 1), }", make([]byte, 8)), "unsupported .npy dtype"},
 		{npyTestFile("{'descr': '<f8', 'fortran_order': Maybe, 'shape': (1, 1), }", make([]byte, 8)), "malformed .npy header"},
 		{npyTestFile("{'descr': '<f8', 'shape': (1, 1), }", make([]byte, 8)), "malformed .npy header"},
 		{npyTestFile("{'descr': '<f8', 'fortran_order': False, 'shape': (a, 1), }", make([]byte, 8)), "malformed .npy header"},

@@ -1,0 +1,149 @@
+package imageio
+
+import (
+	"bytes"
+	"fmt"
+	"math"
+	"runtime"
+	"strings"
+	"testing"
+
+	"gonum.org/v1/gonum/mat"
+)
+
+// allocated returns the bytes allocated on the heap while f runs
+// (runtime.MemStats.TotalAlloc, which counts every allocation whether or
+// not it is freed).
+func allocated(f func()) uint64 {
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	f()
+	runtime.ReadMemStats(&after)
+	return after.TotalAlloc - before.TotalAlloc
+}
+
+// npyAllocBound is ReadNPY's documented allocation bound for an input of
+// n bytes decoding to images images: 1 MiB (the first data buffer) plus 12
+// bytes per input byte (8 per value of the matrices for 1-byte values, 4
+// for the doublings of the data buffer) plus the headers of the matrices,
+// with 1 MiB of slack for the header parser and the test itself.
+func npyAllocBound(n, images int) uint64 {
+	return 2<<20 + 12*uint64(n) + 128*uint64(images)
+}
+
+// FuzzReadNPY checks that ReadNPY, on any input, returns either images or
+// an "imageio: " error and never panics; that it allocates within
+// npyAllocBound; and that what it decodes survives WriteNPY and ReadNPY bit
+// for bit, with WriteNPY's encoding canonical (encode, decode, encode gives
+// the same bytes). The seed corpus in testdata/fuzz/FuzzReadNPY was written
+// by numpy (scripts/fuzz_seeds_npy.py): every dtype and byte order, C and
+// Fortran order, each accepted shape, format versions 1 and 2, truncations,
+// trailing bytes, non-finite values and oversized claims.
+func FuzzReadNPY(f *testing.F) {
+	f.Add(npyTestFile("{'descr': '<f8', 'fortran_order': False, 'shape': (1, 2), }", npyTestF64(0.5, -1)))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var imgs []*mat.Dense
+		var err error
+		alloc := allocated(func() { imgs, err = ReadNPY(bytes.NewReader(data)) })
+		if bound := npyAllocBound(len(data), len(imgs)); alloc > bound {
+			t.Fatalf("ReadNPY of %d bytes allocated %d bytes, more than the bound %d (err %v)", len(data), alloc, bound, err)
+		}
+		if err != nil {
+			if imgs != nil {
+				t.Fatalf("error %v with %d images", err, len(imgs))
+			}
+			if !strings.HasPrefix(err.Error(), "imageio: ") {
+				t.Fatalf("error without the package prefix: %v", err)
+			}
+			return
+		}
+		if len(imgs) == 0 {
+			t.Fatal("no error and no image")
+		}
+		rows, cols := imgs[0].Dims()
+		for k, m := range imgs {
+			if r, c := m.Dims(); r != rows || c != cols {
+				t.Fatalf("image %d is %d×%d, image 0 %d×%d", k, r, c, rows, cols)
+			}
+			for _, v := range m.RawMatrix().Data {
+				if math.IsNaN(v) || math.IsInf(v, 0) {
+					t.Fatalf("image %d holds %v", k, v)
+				}
+			}
+		}
+		var enc bytes.Buffer
+		if err := WriteNPY(&enc, imgs); err != nil {
+			t.Fatalf("WriteNPY of decoded images: %v", err)
+		}
+		again, err := ReadNPY(bytes.NewReader(enc.Bytes()))
+		if err != nil {
+			t.Fatalf("ReadNPY of WriteNPY's encoding: %v", err)
+		}
+		if err := sameImages(again, imgs); err != nil {
+			t.Fatalf("decode(encode(decode(data))) differs: %v", err)
+		}
+		var enc2 bytes.Buffer
+		if err := WriteNPY(&enc2, again); err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(enc.Bytes(), enc2.Bytes()) {
+			t.Fatal("WriteNPY is not canonical: encode(decode(encode(x))) differs from encode(x)")
+		}
+	})
+}
+
+// sameImages returns an error if got and want differ in number, size or
+// any bit of any value.
+func sameImages(got, want []*mat.Dense) error {
+	if len(got) != len(want) {
+		return fmt.Errorf("%d images, want %d", len(got), len(want))
+	}
+	for k := range got {
+		gr, gc := got[k].Dims()
+		wr, wc := want[k].Dims()
+		if gr != wr || gc != wc {
+			return fmt.Errorf("image %d is %d×%d, want %d×%d", k, gr, gc, wr, wc)
+		}
+		for i := range gr {
+			for j := range gc {
+				if g, w := got[k].At(i, j), want[k].At(i, j); math.Float64bits(g) != math.Float64bits(w) {
+					return fmt.Errorf("image %d at (%d, %d): %v, want %v", k, i, j, g, w)
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// TestReadNPYAllocation checks the bound the issue asks for: a short file
+// whose header claims a huge array is refused (as truncated) after
+// allocating little, not the gigabytes the header claims.
+func TestReadNPYAllocation(t *testing.T) {
+	for i, shape := range []string{
+		"(16383, 16385)",     // 2^28 − 1 values, just under MaxElements: 2 GiB of float64
+		"(1, 16383, 16385)",  // the same as a stack
+		"(4, 1, 8192, 8191)", // 2^28 − 2^15 values, (N,1,H,W)
+	} {
+		for _, descr := range []string{"<f8", "|u1", ">u2", "<f4"} {
+			data := npyTestFile(fmt.Sprintf("{'descr': '%s', 'fortran_order': False, 'shape': %s, }", descr, shape), make([]byte, 24))
+			var err error
+			alloc := allocated(func() { _, err = ReadNPY(bytes.NewReader(data)) })
+			if err == nil || !strings.Contains(err.Error(), "truncated data") {
+				t.Errorf("case %d %s: error %v, want truncated data", i, descr, err)
+			}
+			if bound := npyAllocBound(len(data), 0); alloc > bound {
+				t.Errorf("case %d %s: a %d-byte file claiming %s allocated %d bytes, bound %d", i, descr, len(data), shape, alloc, bound)
+			}
+		}
+	}
+	// 10^9 values exceed MaxElements: refused from the header alone.
+	data := npyTestFile("{'descr': '<f8', 'fortran_order': False, 'shape': (1000, 1000, 1000), }", make([]byte, 24))
+	var err error
+	alloc := allocated(func() { _, err = ReadNPY(bytes.NewReader(data)) })
+	if err == nil || !strings.Contains(err.Error(), "exceeds the limit") {
+		t.Errorf("10^9 values: error %v, want exceeds the limit", err)
+	}
+	if alloc > 1<<20 {
+		t.Errorf("10^9 values: %d bytes allocated before refusing", alloc)
+	}
+}
