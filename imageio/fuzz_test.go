@@ -3,6 +3,7 @@ package imageio
 import (
 	"bytes"
 	"fmt"
+	"image"
 	"math"
 	"runtime"
 	"strings"
@@ -146,4 +147,105 @@ func TestReadNPYAllocation(t *testing.T) {
 	if alloc > 1<<20 {
 		t.Errorf("10^9 values: %d bytes allocated before refusing", alloc)
 	}
+}
+
+// fuzzDecodeMaxPixels bounds the images FuzzDecode decodes in full: larger
+// declared sizes (up to MaxPixels) are legal, and decoding them would
+// spend the fuzzing time allocating. Headers above MaxPixels are still
+// tried: they must be refused from the header.
+const fuzzDecodeMaxPixels = 1 << 16
+
+// decodeAllocBound is the allocation bound FuzzDecode checks, in bytes:
+// 96 bytes per pixel of the declared image and of the target (the decoded
+// image in up to 8 bytes per pixel, JPEG coefficients in 12, the 16-bit
+// RGBA resampling buffers, the float64 planes), plus 1 MiB for the
+// decoders' tables and the test itself.
+func decodeAllocBound(pixels, target int) uint64 {
+	return 1<<20 + 96*uint64(pixels+target)
+}
+
+// FuzzDecode checks Decode and DecodeRGB on any input and target size
+// (rows, cols; 0, 0 for none, else 1 + rows%48 by 1 + cols%48): an
+// "imageio: " error and no image, or planes of the right size with values
+// in [0, 1]; allocation within decodeAllocBound; the grayscale image equal,
+// bit for bit, to the BT.601 luma of the colour planes; and Load of the
+// same bytes in a file equal to Decode. The seed corpus in
+// testdata/fuzz/FuzzDecode was written by Pillow
+// (scripts/fuzz_seeds_image.py).
+func FuzzDecode(f *testing.F) {
+	f.Add(pngBytes(f, grayImage(3, 2, 77)), byte(0), byte(0))
+	f.Fuzz(func(t *testing.T, data []byte, rows, cols byte) {
+		var opts *Options
+		tr, tc := 0, 0
+		if rows != 0 || cols != 0 {
+			tr, tc = 1+int(rows)%48, 1+int(cols)%48
+			opts = &Options{Rows: tr, Cols: tc}
+		}
+		declared := 0
+		if cfg, _, err := image.DecodeConfig(bytes.NewReader(data)); err == nil && cfg.Width > 0 && cfg.Height > 0 {
+			if cfg.Width <= MaxPixels/cfg.Height {
+				declared = cfg.Width * cfg.Height
+				if declared > fuzzDecodeMaxPixels {
+					t.Skipf("%d×%d image: legal, too large to fuzz", cfg.Width, cfg.Height)
+				}
+			}
+		}
+		var gray *mat.Dense
+		var err error
+		alloc := allocated(func() { gray, err = Decode(bytes.NewReader(data), opts) })
+		if bound := decodeAllocBound(declared, tr*tc); alloc > bound {
+			t.Fatalf("Decode of %d bytes (%d pixels declared) allocated %d bytes, bound %d", len(data), declared, alloc, bound)
+		}
+		rgb, errRGB := DecodeRGB(bytes.NewReader(data), opts)
+		if (err == nil) != (errRGB == nil) {
+			t.Fatalf("Decode error %v, DecodeRGB error %v", err, errRGB)
+		}
+		if err != nil {
+			if gray != nil || rgb[0] != nil {
+				t.Fatalf("error %v with an image", err)
+			}
+			for _, e := range []error{err, errRGB} {
+				if !strings.HasPrefix(e.Error(), "imageio: ") {
+					t.Fatalf("error without the package prefix: %v", e)
+				}
+			}
+			return
+		}
+		r, c := gray.Dims()
+		if tr > 0 && (r != tr || c != tc) {
+			t.Fatalf("target %d×%d, got %d×%d", tr, tc, r, c)
+		}
+		for p, m := range rgb {
+			if pr, pc := m.Dims(); pr != r || pc != c {
+				t.Fatalf("plane %d is %d×%d, gray %d×%d", p, pr, pc, r, c)
+			}
+		}
+		for y := range r {
+			for x := range c {
+				g := gray.At(y, x)
+				if !(g >= 0 && g <= 1) {
+					t.Fatalf("gray value %v at (%d, %d)", g, y, x)
+				}
+				var s [3]uint32
+				for p := range rgb {
+					v := rgb[p].At(y, x)
+					if !(v >= 0 && v <= 1) {
+						t.Fatalf("plane %d value %v at (%d, %d)", p, v, y, x)
+					}
+					s[p] = uint32(math.Round(v * 65535))
+				}
+				if want := luma(s[0], s[1], s[2]); math.Float64bits(g) != math.Float64bits(want) {
+					t.Fatalf("gray %v at (%d, %d), luma of the colour planes %v", g, y, x, want)
+				}
+			}
+		}
+		path := writeTestFile(t, t.TempDir(), "fuzz.img", data)
+		loaded, err := Load(path, opts)
+		if err != nil {
+			t.Fatalf("Decode succeeded, Load failed: %v", err)
+		}
+		if err := sameImages([]*mat.Dense{loaded}, []*mat.Dense{gray}); err != nil {
+			t.Fatalf("Load differs from Decode: %v", err)
+		}
+	})
 }
