@@ -217,6 +217,14 @@ func ReadCheckpoint(path string) (*Checkpoint, error) {
 
 // DecodeCheckpoint decodes a checkpoint from its bytes (see ReadCheckpoint
 // for the errors). The result does not alias data.
+//
+// DecodeCheckpoint allocates about as much as data holds (the arrays and
+// configurations it decodes), plus, once everything else is consistent,
+// the schedule tables and the noise sampler that validate the training
+// configuration (the sampler's kernel grows with the square of the model's
+// image size). A file whose arrays do not fit its model is refused before
+// the model is laid out, whatever size it declares (FuzzDecodeCheckpoint
+// checks the bound).
 func DecodeCheckpoint(data []byte) (*Checkpoint, error) {
 	const head = len(checkpointMagic) + 8
 	if len(data) < len(checkpointMagic) || string(data[:len(checkpointMagic)]) != checkpointMagic {
@@ -312,31 +320,18 @@ func DecodeCheckpoint(data []byte) (*Checkpoint, error) {
 	return ck, nil
 }
 
-// validate checks the consistency of a checkpoint.
+// validate checks the consistency of a checkpoint. The checks that cost
+// no more memory than the checkpoint holds come first: the parameter count
+// is computed from the model's layout without allocating the model, so
+// that a short file declaring a large model is refused before anything
+// large is allocated. The noise is checked last, by building its sampler,
+// whose kernel is as large as the model's images need (about 100 bytes per
+// pixel of the padded grid, for a Size×Size model).
 func (ck *Checkpoint) validate() error {
-	probe, err := NewUNet(ck.Model, rand.NewPCG(0, 0))
+	n, err := ck.Model.numParams()
 	if err != nil {
 		return fmt.Errorf("diffusion: checkpoint model: %w", err)
 	}
-	if err := ck.Train.validate(); err != nil {
-		return fmt.Errorf("diffusion: checkpoint training configuration: %w", err)
-	}
-	if _, err := noiseForSize(ck.Train.Noise, ck.Model.Size); err != nil {
-		return fmt.Errorf("diffusion: checkpoint: %w", err)
-	}
-	if ck.Train.Noise.Rows == 0 {
-		return fmt.Errorf("diffusion: checkpoint noise has no size")
-	}
-	if err := ck.Norm.validate(ck.Model.Channels, ck.Model.Size); err != nil {
-		return fmt.Errorf("diffusion: checkpoint: %w", err)
-	}
-	if ck.Step < 0 {
-		return fmt.Errorf("diffusion: checkpoint step %d is negative", ck.Step)
-	}
-	if err := new(rand.PCG).UnmarshalBinary(ck.RNG); err != nil {
-		return fmt.Errorf("diffusion: checkpoint random state: %w", err)
-	}
-	n := probe.NumParams()
 	for _, a := range []struct {
 		name string
 		s    []float64
@@ -349,6 +344,24 @@ func (ck *Checkpoint) validate() error {
 				return fmt.Errorf("diffusion: checkpoint %s entry %d is %v", a.name, i, v)
 			}
 		}
+	}
+	if ck.Step < 0 {
+		return fmt.Errorf("diffusion: checkpoint step %d is negative", ck.Step)
+	}
+	if err := new(rand.PCG).UnmarshalBinary(ck.RNG); err != nil {
+		return fmt.Errorf("diffusion: checkpoint random state: %w", err)
+	}
+	if err := ck.Norm.validate(ck.Model.Channels, ck.Model.Size); err != nil {
+		return fmt.Errorf("diffusion: checkpoint: %w", err)
+	}
+	if err := ck.Train.validate(); err != nil {
+		return fmt.Errorf("diffusion: checkpoint training configuration: %w", err)
+	}
+	if ck.Train.Noise.Rows == 0 {
+		return fmt.Errorf("diffusion: checkpoint noise has no size")
+	}
+	if _, err := noiseForSize(ck.Train.Noise, ck.Model.Size); err != nil {
+		return fmt.Errorf("diffusion: checkpoint: %w", err)
 	}
 	return nil
 }

@@ -120,6 +120,19 @@ func NewUNet(cfg UNetConfig, src rand.Source) (*UNet, error) {
 	return u, nil
 }
 
+// numParams returns the number of parameters of a UNet for c, or the
+// error of NewUNet, without allocating the parameters.
+func (c UNetConfig) numParams() (int, error) {
+	if err := c.validate(); err != nil {
+		return 0, err
+	}
+	n := newUNetLayout(c.clone()).layout.Len()
+	if n > unetMaxParams {
+		return 0, fmt.Errorf("diffusion: UNet would have %d parameters, at most %d allowed", n, unetMaxParams)
+	}
+	return n, nil
+}
+
 // newUNetLayout builds the network and parameter layout of a valid config,
 // in the config's precision, without parameters.
 func newUNetLayout(cfg UNetConfig) *UNet {

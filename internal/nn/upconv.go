@@ -44,10 +44,17 @@ func NewUpConv2d[T Float](inC, outC, h, w int) *UpConv2d[T] {
 		panic(fmt.Sprintf("nn: bad UpConv2d shape in=%d out=%d h=%d w=%d", inC, outC, h, w))
 	}
 	c := NewConv2d[T](inC, 4*outC, h, w, 2, 1, 1)
-	return &UpConv2d[T]{
-		InC: inC, OutC: outC, H: h, W: w, conv: c,
-		w4: make([]T, c.WeightLen()), b4: make([]T, 4*outC),
-		dw4: make([]T, c.WeightLen()), db4: make([]T, 4*outC),
+	// The phase weights are allocated by the first Forward, so that a
+	// network can be laid out (to count its parameters) without them.
+	return &UpConv2d[T]{InC: inC, OutC: outC, H: h, W: w, conv: c}
+}
+
+// phaseBuffers allocates the phase weights and their gradients on first use.
+func (u *UpConv2d[T]) phaseBuffers() {
+	if u.w4 == nil {
+		n := u.conv.WeightLen()
+		u.w4, u.b4 = make([]T, n), make([]T, 4*u.OutC)
+		u.dw4, u.db4 = make([]T, n), make([]T, 4*u.OutC)
 	}
 }
 
@@ -98,6 +105,7 @@ func (u *UpConv2d[T]) Forward(out, in, weight, bias []T, batch int) {
 	}
 	u.out4, u.d4 = u.out4[:n4], u.d4[:n4]
 	u.conv.Padding = u.Padding
+	u.phaseBuffers()
 	u.phaseWeights(weight)
 	for p := 0; p < 4; p++ {
 		copy(u.b4[p*u.OutC:(p+1)*u.OutC], bias)
@@ -153,6 +161,7 @@ func (u *UpConv2d[T]) Backward(dIn, dWeight, dBias, dOut, in, weight []T, batch 
 		}
 	}
 	u.conv.Padding = u.Padding
+	u.phaseBuffers()
 	u.phaseWeights(weight)
 	clear(u.dw4)
 	clear(u.db4)
