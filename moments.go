@@ -1,5 +1,7 @@
 package noise
 
+import "math"
+
 // welford adds one observation to running moments, component by
 // component: for each p it updates the mean and the sum of squared
 // deviations m2 of a sequence with the new value x[p] (Welford 1962), given
@@ -25,4 +27,20 @@ func chanMerge(ma, sa, mb, sb []float64, na, nb, n float64) {
 		ma[p] += d * fb
 		sa[p] += sb[p] + d*d*fab
 	}
+}
+
+// chanMergeFinite reports whether chanMerge(ma, sa, mb, sb, na, nb, n)
+// would leave every mean and sum of squares finite, without changing them.
+func chanMergeFinite(ma, sa, mb, sb []float64, na, nb, n float64) bool {
+	fb := nb / n
+	fab := na * nb / n
+	for p := range ma {
+		d := mb[p] - ma[p]
+		m := ma[p] + d*fb
+		v := sa[p] + sb[p] + d*d*fab
+		if math.IsInf(m, 0) || math.IsNaN(m) || math.IsInf(v, 0) || math.IsNaN(v) {
+			return false
+		}
+	}
+	return true
 }

@@ -363,7 +363,9 @@ func (s *Spectrum) Add(x mat.Matrix) error {
 // added to s (Chan, Golub and LeVeque's pairwise update, exact up to
 // rounding). o is not modified and may be s itself. Merge returns an error,
 // and changes nothing, if o has a different size or different options
-// (window, standardisation).
+// (window, standardisation), if the merged count would exceed 2^31−1 (the
+// largest the binary encoding holds), or if a merged mean or sum of squares
+// would overflow float64.
 func (s *Spectrum) Merge(o *Spectrum) error {
 	if o == nil {
 		return errors.New("noise: merge of a nil spectrum")
@@ -380,8 +382,14 @@ func (s *Spectrum) Merge(o *Spectrum) error {
 	if o.n == 0 {
 		return nil
 	}
+	if s.n > spectrumMaxCount-o.n {
+		return fmt.Errorf("noise: merge of spectra of %d and %d images: more than %d images", s.n, o.n, spectrumMaxCount)
+	}
 	na, nb := float64(s.n), float64(o.n)
 	n := na + nb
+	if !chanMergeFinite(s.mean, s.m2, o.mean, o.m2, na, nb, n) || !chanMergeFinite(s.fmean, s.fm2, o.fmean, o.fm2, na, nb, n) {
+		return errors.New("noise: merge of spectra whose means or variances overflow float64")
+	}
 	chanMerge(s.mean, s.m2, o.mean, o.m2, na, nb, n)
 	chanMerge(s.fmean, s.fm2, o.fmean, o.fm2, na, nb, n)
 	s.n += o.n
@@ -457,15 +465,26 @@ func (s *Spectrum) Power() (*mat.Dense, error) {
 	if !(total > 0) {
 		return nil, fmt.Errorf("noise: power of a spectrum of %d images with zero variance", s.n)
 	}
+	if math.IsInf(total, 0) {
+		return nil, fmt.Errorf("noise: power of a spectrum of %d images whose variances overflow float64", s.n)
+	}
 	// Var X_k = fm2/n; Γ = (Var X_k + Var X_{−k})/2 / mean Var.
 	scale := float64(len(s.fm2)) / total
+	// A subnormal total overflows scale: divide by it first (each ratio is
+	// at most 1).
+	tiny := math.IsInf(scale, 0)
 	out := mat.NewDense(s.rows, s.cols, nil)
 	data := out.RawMatrix().Data
 	for i := range s.rows {
 		ii := involute(s.rows, i)
 		for j := range s.cols {
 			q := ii*s.cols + involute(s.cols, j)
-			data[i*s.cols+j] = 0.5 * (max(s.fm2[i*s.cols+j], 0) + max(s.fm2[q], 0)) * scale
+			g := 0.5 * (max(s.fm2[i*s.cols+j], 0) + max(s.fm2[q], 0))
+			if tiny {
+				data[i*s.cols+j] = g / total * float64(len(s.fm2))
+			} else {
+				data[i*s.cols+j] = g * scale
+			}
 		}
 	}
 	return out, nil
@@ -487,7 +506,7 @@ func (s *Spectrum) emptyLike() *Spectrum {
 // which is the mean over pixels of the population variance of the images
 // (windowed and standardised if so configured). Power times MeanVariance is
 // the unnormalised spectrum E|Z_k − E Z_k|². MeanVariance returns an error
-// if no image has been added.
+// if no image has been added or the sum of the variances overflows.
 func (s *Spectrum) MeanVariance() (float64, error) {
 	if err := s.checkNonEmpty("variance"); err != nil {
 		return 0, err
@@ -495,6 +514,9 @@ func (s *Spectrum) MeanVariance() (float64, error) {
 	var total float64
 	for _, v := range s.fm2 {
 		total += v
+	}
+	if math.IsInf(total, 0) {
+		return 0, fmt.Errorf("noise: variance of a spectrum of %d images whose variances overflow float64", s.n)
 	}
 	return total / float64(len(s.fm2)*s.n), nil
 }
@@ -636,6 +658,9 @@ const (
 	spectrumMagic   = "NSPC"
 	spectrumVersion = 1
 	spectrumHeader  = 4 + 1 + 1 + 4 + 4 + 8
+	// spectrumMaxCount is the largest image count UnmarshalBinary accepts
+	// and Merge produces.
+	spectrumMaxCount = math.MaxInt32
 )
 
 // MarshalBinary encodes the accumulator (its size, options, count and
@@ -705,7 +730,7 @@ func (s *Spectrum) UnmarshalBinary(data []byte) error {
 	if err := checkSize("spectrum encoding", rows, cols); err != nil {
 		return err
 	}
-	if count > math.MaxInt32 {
+	if count > spectrumMaxCount {
 		return fmt.Errorf("noise: spectrum encoding has implausible count %d", count)
 	}
 	if want := spectrumEncodedSize(rows, cols, flags); len(data) != want {
