@@ -19,7 +19,7 @@
 //
 // Exit status: 0 on success, 1 on failure, 2 on misuse (unknown command
 // or flag, bad flag value); every error is a single line starting with
-// "cloudnoise: ".
+// "cloudnoise: ", followed after a misuse by a line pointing to -h.
 package main
 
 import (
@@ -31,6 +31,9 @@ func main() {
 	err := run(os.Args[1:], os.Stdout, os.Stderr)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, errorLine(err))
+		if hint := usageHint(err); hint != "" {
+			fmt.Fprintln(os.Stderr, hint)
+		}
 	}
 	os.Exit(exitCode(err))
 }

@@ -82,8 +82,9 @@ func TestMainUsage(t *testing.T) {
 	assert.Contains(t, stderr, "Commands:")
 
 	_, stderr, err, code = cliRun(t, "frobnicate")
-	cliCheckError(t, err, code, 2, `unknown command "frobnicate"`)
-	assert.Contains(t, stderr, "demo")
+	cliCheckError(t, err, code, 2, `unknown command "frobnicate"`, "demo")
+	assert.Empty(t, stderr, "no usage text after a misuse")
+	assert.Equal(t, "Run 'cloudnoise -h' for the commands.", usageHint(err))
 
 	stdout, _, err, code := cliRun(t, "-h")
 	require.NoError(t, err)
@@ -106,13 +107,26 @@ func TestHelpEveryCommand(t *testing.T) {
 	}
 }
 
+// TestBadFlagEveryCommand checks issue 15 item 10 too: a misuse prints the
+// one error line and a pointer to -h, not the whole usage (before the fix,
+// the usage text of up to 36 lines came first).
 func TestBadFlagEveryCommand(t *testing.T) {
 	t.Parallel()
 	for _, c := range commands() {
 		_, stderr, err, code := cliRun(t, c.name, "-no-such-flag")
 		cliCheckError(t, err, code, 2, c.name, "no-such-flag")
-		assert.Contains(t, stderr, "Usage: cloudnoise "+c.name)
+		assert.Empty(t, stderr, c.name)
+		assert.Equal(t, "Run 'cloudnoise "+c.name+" -h' for its flags and examples.", usageHint(err))
 	}
+	// A bad value, found after parsing: the same.
+	_, stderr, err, code := cliRun(t, "sample", "-bits", "3")
+	cliCheckError(t, err, code, 2, "-bits 3")
+	assert.Empty(t, stderr)
+	assert.Equal(t, "Run 'cloudnoise sample -h' for its flags and examples.", usageHint(err))
+	// Failures get no hint.
+	_, _, err, _ = cliRun(t, "fit", filepath.Join(t.TempDir(), "missing"))
+	require.Error(t, err)
+	assert.Empty(t, usageHint(err))
 }
 
 func TestPanicIsInternalError(t *testing.T) {

@@ -90,13 +90,12 @@ func runContext(ctx context.Context, args []string, stdout, stderr io.Writer) (e
 			return c.run(ctx, args[1:], stdout, stderr)
 		}
 	}
-	writeMainUsage(stderr)
 	names := make([]string, 0, 8)
 	for _, c := range commands() {
 		names = append(names, c.name)
 	}
 	sort.Strings(names)
-	return usageErrorf("unknown command %q (commands: %s)", name, strings.Join(names, ", "))
+	return &usageError{msg: fmt.Sprintf("unknown command %q (commands: %s)", name, strings.Join(names, ", "))}
 }
 
 // firstFrames keeps the panic location from a stack trace, so that an
@@ -111,13 +110,28 @@ func firstFrames(stack []byte) string {
 	return ""
 }
 
-// usageError is misuse of the command: exit status 2.
-type usageError struct{ msg string }
+// usageError is misuse of the command: exit status 2. cmd names the
+// subcommand whose usage the hint points to ("" for the main usage).
+type usageError struct{ msg, cmd string }
 
 func (e *usageError) Error() string { return e.msg }
 
 func usageErrorf(format string, a ...any) error {
-	return &usageError{fmt.Sprintf(format, a...)}
+	return &usageError{msg: fmt.Sprintf(format, a...)}
+}
+
+// usageHint returns the line printed after the error line of a misuse,
+// pointing to the usage text (as go and git do), or "" for other errors.
+// The full usage is printed only with -h.
+func usageHint(err error) string {
+	var ue *usageError
+	if !errors.As(err, &ue) {
+		return ""
+	}
+	if ue.cmd == "" {
+		return "Run 'cloudnoise -h' for the commands."
+	}
+	return fmt.Sprintf("Run 'cloudnoise %s -h' for its flags and examples.", ue.cmd)
 }
 
 // exitCode maps the error of run to the exit status: 0, 1 for failure, 2
@@ -178,8 +192,7 @@ func (f *cmdFlags) writeUsage(w io.Writer) {
 
 // parse parses args. It returns false when the command must stop: after
 // -h, which prints the usage to stdout (err nil, exit 0), or on a bad
-// flag, which prints the usage to stderr and returns a usage error naming
-// the flag.
+// flag, which returns a usage error naming the flag (see usageHint).
 //
 // Flags may follow the positional arguments ("fit photos/ -plot a.png"),
 // unlike the standard flag package; "--" ends the flags.
@@ -212,13 +225,13 @@ func (f *cmdFlags) parse(args []string, stdout, stderr io.Writer) (bool, error) 
 		f.writeUsage(stdout)
 		return false, nil
 	}
-	f.writeUsage(stderr)
-	return false, &usageError{fmt.Sprintf("%s: %v", f.name, err)}
+	return false, &usageError{msg: fmt.Sprintf("%s: %v", f.name, err), cmd: f.name}
 }
 
-// misuse prints the usage to stderr and returns a usage error (exit 2)
-// with the message prefixed by the command name.
-func (f *cmdFlags) misuse(stderr io.Writer, format string, a ...any) error {
-	f.writeUsage(stderr)
-	return &usageError{f.name + ": " + fmt.Sprintf(format, a...)}
+// misuse returns a usage error (exit 2) with the message prefixed by the
+// command name; the caller prints it with a pointer to -h (usageHint), not
+// the whole usage. stderr is unused (kept to leave the many call sites
+// unchanged).
+func (f *cmdFlags) misuse(_ io.Writer, format string, a ...any) error {
+	return &usageError{msg: f.name + ": " + fmt.Sprintf(format, a...), cmd: f.name}
 }
