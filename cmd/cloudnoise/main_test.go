@@ -856,3 +856,53 @@ func TestNPYStackShape(t *testing.T) {
 	require.NoError(t, err)
 	assert.Contains(t, header(path), "'shape': (1, 16, 16)")
 }
+
+// TestSNRDeltaStepsCross checks issue 15 item 11: snr -delta with images
+// fits nothing (before the fix it fitted Δ anyway and failed where the fit
+// is impossible), the default times scale with -steps (before, -steps 10
+// failed on the default -t 50,…), and -cross masks the fit as in fit.
+func TestSNRDeltaStepsCross(t *testing.T) {
+	t.Parallel()
+	decode := func(stdout string) snrResult {
+		t.Helper()
+		var r snrResult
+		require.NoError(t, json.Unmarshal([]byte(stdout), &r), stdout)
+		return r
+	}
+	// 8×8 images: with the paper's cross mask of 4 no frequency is left,
+	// so a fit is impossible; -delta needs none.
+	small, _ := cliNPY(t, 6, 8, 1.5, 45)
+	_, _, err, _ := cliRun(t, "fit", small)
+	require.Error(t, err, "the fit is impossible here")
+	stdout, _, err, _ := cliRun(t, "snr", "-json", "-delta", "1.5", "-bins", "2", small)
+	require.NoError(t, err)
+	got := decode(stdout)
+	assert.Equal(t, 1.5, got.Delta)
+	assert.Equal(t, "6 images", got.Data)
+
+	// Default times: 5%, 20%, 50%, 80%, 95% of -steps, rounded.
+	stdout, _, err, _ = cliRun(t, "snr", "-json", "-n", "16", "-steps", "10")
+	require.NoError(t, err)
+	var ts []int
+	for _, c := range decode(stdout).Curves {
+		if c.Noise == "white" {
+			ts = append(ts, c.T)
+		}
+	}
+	assert.Equal(t, []int{1, 2, 5, 8, 10}, ts) // 0.5 and 9.5 round away from zero
+	assert.Equal(t, []int{50, 200, 500, 800, 950}, defaultSNRTimes(1000))
+
+	// -cross: the Δ of fit with the same mask.
+	path, _ := cliNPY(t, 12, 32, 1.5, 46)
+	stdout, _, err, _ = cliRun(t, "fit", "-json", "-cross", "-1", path)
+	require.NoError(t, err)
+	var fit fitJSON
+	require.NoError(t, json.Unmarshal([]byte(stdout), &fit), stdout)
+	stdout, _, err, _ = cliRun(t, "snr", "-json", "-cross", "-1", path)
+	require.NoError(t, err)
+	assert.Equal(t, fit.Delta, decode(stdout).Delta)
+	for _, args := range [][]string{{"snr", "-cross", "2"}, {"snr", "-cross", "2", "-delta", "1.5", path}} {
+		_, _, err, code := cliRun(t, args...)
+		cliCheckError(t, err, code, 2, "-cross")
+	}
+}

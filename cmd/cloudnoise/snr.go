@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"image/color"
 	"io"
@@ -21,6 +22,8 @@ const snrExamples = `  cloudnoise snr -plot snr.png                  # power-law
   cloudnoise snr -delta 1.8 -n 64 -t 100,500,900
   cloudnoise snr -plot snr.png photos/           # the images' own spectrum, cloud noise at their fitted Δ
   cloudnoise snr -schedule linear -steps 1000 -json photos/
+  cloudnoise snr -delta 1.5 -steps 50 photos/     # Δ given: nothing fitted; times 5%…95% of 50 steps
+  cloudnoise snr -cross -1 photos/               # fit Δ without the paper's central-cross mask
 `
 
 // snrCurve is the radial SNR of one noise at one time.
@@ -111,23 +114,71 @@ func newSchedule(name string, steps int) (*noise.Schedule, error) {
 	return s, nil
 }
 
+// defaultSNRTimes returns the default times of snr for a schedule of steps
+// steps: 5%, 20%, 50%, 80% and 95% of them, rounded, within 1..steps and
+// without repeats.
+func defaultSNRTimes(steps int) []int {
+	var out []int
+	for _, f := range []float64{0.05, 0.2, 0.5, 0.8, 0.95} {
+		t := min(max(int(math.Round(f*float64(steps))), 1), steps)
+		if len(out) == 0 || out[len(out)-1] != t {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+// measuredPower returns the power spectrum of imgs as noise.FitImages
+// measures it with the paper's estimator (each pixel standardised by its
+// own mean and standard deviation, two passes), without fitting it.
+func measuredPower(imgs []*mat.Dense) (*mat.Dense, error) {
+	rows, cols := imgs[0].Dims()
+	first := noise.NewSpectrum(rows, cols)
+	if err := first.AddBatch(imgs); err != nil {
+		return nil, err
+	}
+	if _, err := first.Power(); err != nil {
+		return nil, err // zero variance: no standardisation
+	}
+	second, err := first.Standardized()
+	if err != nil {
+		return nil, err
+	}
+	if err := second.AddBatch(imgs); err != nil {
+		return nil, err
+	}
+	return second.Power()
+}
+
 // runSNR computes the per-frequency SNR of the forward process.
 func runSNR(_ context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("snr", "[flags] [PATH...]\n\nThe signal-to-noise ratio of each frequency of x_t = √ᾱ_t x_0 + √(1−ᾱ_t) ε\n(the paper's Figure 17), SNR(k, t) = ᾱ_t Γ_data(k) / ((1−ᾱ_t) Γ_noise(k)), for white\nnoise and for cloud noise. Without PATH the data spectrum is the power law with -delta;\nwith PATH it is the images' measured spectrum and the cloud noise takes their fitted Δ.", snrExamples)
+	fs := newFlags("snr", "[flags] [PATH...]\n\nThe signal-to-noise ratio of each frequency of x_t = √ᾱ_t x_0 + √(1−ᾱ_t) ε\n(the paper's Figure 17), SNR(k, t) = ᾱ_t Γ_data(k) / ((1−ᾱ_t) Γ_noise(k)), for white\nnoise and for cloud noise. Without PATH the data spectrum is the power law with -delta;\nwith PATH it is the images' measured spectrum and the cloud noise takes their fitted Δ\n(or -delta, and then nothing is fitted).", snrExamples)
 	delta := fs.Float64("delta", -1, "Δ of the cloud noise (and of the power-law data without PATH); negative: 1.5, or fitted to PATH")
 	n := fs.Int("n", 96, "grid size `N`×N without PATH")
 	size := fs.Int("size", 0, "centre-crop and resize images to `S`×S (with PATH)")
 	schedName := fs.String("schedule", "cosine", "noise schedule: cosine (Nichol & Dhariwal, s = 0.008), linear (DDPM β from 1e-4 to 0.02) or offset-cosine (the paper's, signal 0.95 to 0.02)")
 	steps := fs.Int("steps", 1000, "steps of the schedule")
-	timesFlag := fs.String("t", "50,200,500,800,950", "comma-separated times t in 1..steps")
+	timesFlag := fs.String("t", "", "comma-separated times t in 1..steps (default: 5%, 20%, 50%, 80% and 95% of -steps, 50,200,500,800,950 for 1000)")
+	cross := fs.Int("cross", 0, "with PATH and no -delta: the fit of Δ masks the central cross |kx| < C or |ky| < C; 0 means 4 (the paper's), -1 no mask")
 	bins := fs.Int("bins", 32, "radial bins of equal width in |k|")
 	asJSON := fs.Bool("json", false, "print one JSON object with every curve")
 	plotPath := fs.String("plot", "", "draw the SNR curves (paper Figure 17) to `FILE`")
 	if ok, err := fs.parse(args, stdout, stderr); !ok {
 		return err
 	}
-	times, err := parseInts(*timesFlag)
-	if err != nil {
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	switch {
+	case set["cross"] && fs.NArg() == 0:
+		return fs.misuse(stderr, "-cross masks the fit of Δ to images: give PATH")
+	case set["cross"] && *delta >= 0:
+		return fs.misuse(stderr, "-cross masks the fit of Δ, and -delta %v is given: give one", *delta)
+	}
+	var times []int
+	var err error
+	if *timesFlag == "" {
+		times = defaultSNRTimes(*steps)
+	} else if times, err = parseInts(*timesFlag); err != nil {
 		return fs.misuse(stderr, "-t: %v", err)
 	}
 	switch {
@@ -169,15 +220,18 @@ func runSNR(_ context.Context, args []string, stdout, stderr io.Writer) error {
 		if err != nil {
 			return err
 		}
-		sf, err := fitSpectrum(imgs, nil)
-		if err != nil {
+		res.Rows, res.Cols = imgs[0].Dims()
+		res.Data = fmt.Sprintf("%d images", len(imgs))
+		if res.Delta < 0 {
+			sf, err := fitSpectrum(imgs, &noise.ImageFitOptions{FitOptions: noise.FitOptions{Cross: *cross}})
+			if err != nil {
+				return err
+			}
+			res.Delta, data = sf.Fit.Delta, sf.Power
+		} else if data, err = measuredPower(imgs); err != nil {
+			// -delta given: the data's spectrum only, no fit.
 			return err
 		}
-		if res.Delta < 0 {
-			res.Delta = sf.Fit.Delta
-		}
-		data = sf.Power
-		res.Rows, res.Cols, res.Data = sf.Rows, sf.Cols, fmt.Sprintf("%d images", sf.Images)
 	}
 	if res.Curves, err = snrCurves(data, res.Delta, sched, times, *bins); err != nil {
 		return err
