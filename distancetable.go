@@ -345,7 +345,7 @@ func tableStandardize(images []*mat.Dense) ([]*mat.Dense, error) {
 // from the centre of Q0, then its expected distance to each set.
 func (t *Table) String() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "Mahalanobis distances, %d×%d, Δ = %.5g, A = %.5g (%d images, %d noise samples)\n", t.Rows, t.Cols, t.Delta, t.A, t.Images, t.Samples)
+	fmt.Fprintf(&b, "Mahalanobis distances, %d×%d, Q0 = N(0, A²|k|^(−2Δ)) with Δ = %.5g, A = %.5g (%d images, %d noise samples)\n", t.Rows, t.Cols, t.Delta, t.A, t.Images, t.Samples)
 	cell := func(e Estimate) string { return fmt.Sprintf("%10.4g ± %-8.2g", e.Mean, e.StdErr) }
 	fmt.Fprintf(&b, "%-7s %-21s %-21s %-21s %-21s\n", "", "d(·|Q0)", "d(·, white)", "d(·, cloud)", "d(·, images)")
 	fmt.Fprintf(&b, "%-7s %s %s %s %s\n", "white", cell(t.White), cell(t.WhiteWhite), cell(t.WhiteCloud), cell(t.WhiteData))

@@ -94,7 +94,7 @@ func NewEstimate(data []byte, fit noise.FitOptions) (Estimate, error) {
 	}
 	e.Power = power.RawMatrix().Data
 	e.Delta, e.A, e.DeltaErr, e.AErr, e.R2, e.Points = pl.Delta, pl.A, pl.DeltaErr, pl.AErr, pl.R2, pl.Points
-	e.Method = pl.Method.String()
+	e.Method = strings.ToLower(pl.Method.String()) // as cloudnoise fit -json and -method: "ols"
 	return e, nil
 }
 

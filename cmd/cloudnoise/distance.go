@@ -53,12 +53,16 @@ type tableJSON struct {
 	Distances map[string]estimateJSON `json:"distances"`
 }
 
-func makeTableJSON(t *noise.Table) tableJSON {
+// makeTableJSON returns the JSON of t; opts are the options of the fit of
+// Δ (used when t.Fit is set).
+func makeTableJSON(t *noise.Table, opts *noise.ImageFitOptions) tableJSON {
 	j := tableJSON{Rows: t.Rows, Cols: t.Cols, Delta: t.Delta, A: t.A, Images: t.Images, Samples: t.Samples,
 		Distances: map[string]estimateJSON{}}
 	if t.Fit != nil {
 		f := powerLawJSON(*t.Fit)
 		f.Images, f.Rows, f.Cols = t.Images, t.Rows, t.Cols
+		f.Standardize = opts.Standardize.String()
+		f.setOptions(&opts.FitOptions, 0)
 		j.Fit = &f
 	}
 	for _, e := range distanceEntries(t) {
@@ -130,7 +134,7 @@ func runDistance(_ context.Context, args []string, stdout, stderr io.Writer) err
 	if *asJSON {
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
-		return enc.Encode(makeTableJSON(t))
+		return enc.Encode(makeTableJSON(t, fitOpts))
 	}
 	printTable(stdout, t)
 	if *plotPath != "" {
@@ -141,13 +145,18 @@ func runDistance(_ context.Context, args []string, stdout, stderr io.Writer) err
 
 // distanceTable runs noise.DistanceTable with the noise of seed.
 func distanceTable(imgs []*mat.Dense, opts *noise.TableOptions, seed uint64) (*noise.Table, error) {
+	if len(imgs) < 2 {
+		return nil, fmt.Errorf("the distance table needs at least 2 images, got %d", len(imgs))
+	}
 	return noise.DistanceTable(imgs, opts, source(seed))
 }
 
 // printTable prints the table and the ratios the paper's argument rests on.
 func printTable(w io.Writer, t *noise.Table) {
 	if t.Fit != nil {
-		fmt.Fprintf(w, "fitted %v\n", *t.Fit)
+		f := *t.Fit
+		fmt.Fprintf(w, "power law fitted to the images' spectrum: Δ = %.4g ± %.2g, spectrum amplitude %.4g ± %.2g (%v, R² = %.3f, %d points)\n",
+			f.Delta, f.DeltaErr, f.A, f.AErr, f.Method, f.R2, f.Points)
 	}
 	fmt.Fprintln(w, t)
 	if t.Cloud.Mean > 0 {

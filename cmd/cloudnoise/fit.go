@@ -33,7 +33,7 @@ type fitFlags struct {
 
 func addFitFlags(fs *cmdFlags) *fitFlags {
 	return &fitFlags{
-		cross:       fs.Int("cross", 0, "mask the central cross |kx| < C or |ky| < C (lattice units); 0 means 4 (the paper's), -1 no mask"),
+		cross:       fs.Int("cross", 0, "mask the central cross |kx| < C or |ky| < C (lattice units); 0 means 4 (the paper's), -1 no mask (below -1: an error)"),
 		kmin:        fs.Float64("kmin", 0, "smallest |k| of the fit, cycles per pixel (0: no bound)"),
 		kmax:        fs.Float64("kmax", 0, "largest |k| of the fit, cycles per pixel (0: no bound)"),
 		method:      fs.String("method", "ols", "estimator: ols (the paper's unbinned least squares), binned (weighted, radial log bins) or whittle (maximum likelihood)"),
@@ -69,8 +69,19 @@ func (f *fitFlags) options() (*noise.ImageFitOptions, error) {
 		return nil, fmt.Errorf("-kmax %v must exceed -kmin %v", *f.kmax, *f.kmin)
 	case *f.bins < 0:
 		return nil, fmt.Errorf("-bins %d must not be negative", *f.bins)
+	case *f.cross < -1:
+		return nil, fmt.Errorf("-cross %d: want -1 (no mask), 0 (the paper's 4) or a positive width", *f.cross)
 	}
 	return io, nil
+}
+
+// setOptions records the effective fit options in j: the mask (0 means
+// the paper's 4), the radial range and the jackknife groups.
+func (j *fitJSON) setOptions(o *noise.FitOptions, groups int) {
+	j.Cross, j.KMin, j.KMax, j.Jackknife = o.Cross, o.KMin, o.KMax, groups
+	if j.Cross == 0 {
+		j.Cross = 4
+	}
 }
 
 // spectrumFit is the power spectrum of an image set and its power-law fit.
@@ -172,10 +183,7 @@ func runFit(_ context.Context, args []string, stdout, stderr io.Writer) error {
 		j := powerLawJSON(sf.Fit)
 		j.Images, j.Rows, j.Cols = sf.Images, sf.Rows, sf.Cols
 		j.Standardize = sf.Standardize.String()
-		j.Cross, j.KMin, j.KMax, j.Jackknife = opts.Cross, opts.KMin, opts.KMax, sf.Groups
-		if j.Cross == 0 {
-			j.Cross = 4
-		}
+		j.setOptions(&opts.FitOptions, sf.Groups)
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
 		return enc.Encode(j)

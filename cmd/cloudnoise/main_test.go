@@ -18,6 +18,7 @@ import (
 	"gonum.org/v1/gonum/mat"
 
 	"github.com/cloud-diffusion/noise"
+	"github.com/cloud-diffusion/noise/cmd/cloudnoise/internal/plotting"
 	"github.com/cloud-diffusion/noise/imageio"
 )
 
@@ -461,7 +462,7 @@ func TestDistanceJSON(t *testing.T) {
 	// Fitted Δ and the paper's scale, as text.
 	stdout, _, err, _ = cliRun(t, "distance", "-paper", path)
 	require.NoError(t, err)
-	assert.Contains(t, stdout, "fitted Δ = ")
+	assert.Contains(t, stdout, "power law fitted to the images' spectrum: Δ = ")
 	assert.Contains(t, stdout, "A = 1.3918")
 	assert.Contains(t, stdout, "d(white|Q0)/d(cloud|Q0)")
 }
@@ -905,4 +906,56 @@ func TestSNRDeltaStepsCross(t *testing.T) {
 		_, _, err, code := cliRun(t, args...)
 		cliCheckError(t, err, code, 2, "-cross")
 	}
+}
+
+// TestConsistency checks issue 15 item 12 (each case failed before the
+// fix): the JSON of distance reports the effective mask like fit; a binned
+// fit's legend counts bins; -cross below -1 is an error; errors speak of
+// flags, not Go names; experiment -k 0 reports -k; distance labels its two
+// amplitudes. (The Beam module's lower-case method is checked in its own
+// tests.)
+func TestConsistency(t *testing.T) {
+	t.Parallel()
+	path, _ := cliNPY(t, 12, 32, 1.5, 47)
+	stdout, _, err, _ := cliRun(t, "distance", "-json", path)
+	require.NoError(t, err)
+	var tab tableJSON
+	require.NoError(t, json.Unmarshal([]byte(stdout), &tab), stdout)
+	stdout, _, err, _ = cliRun(t, "fit", "-json", path)
+	require.NoError(t, err)
+	var fit fitJSON
+	require.NoError(t, json.Unmarshal([]byte(stdout), &fit), stdout)
+	require.NotNil(t, tab.Fit)
+	assert.Equal(t, 4, fit.Cross)
+	assert.Equal(t, fit.Cross, tab.Fit.Cross, "the same default mask")
+	assert.Equal(t, fit.Standardize, tab.Fit.Standardize)
+
+	assert.Equal(t, "fitted (7921 frequencies in 16 bins)", plotting.FittedLabel(7921, noise.PowerLaw{Method: noise.FitBinned, Points: 16}))
+	assert.Equal(t, "fitted (7921 frequencies)", plotting.FittedLabel(7921, noise.PowerLaw{Method: noise.FitOLS, Points: 7921}))
+
+	_, _, err, code := cliRun(t, "fit", "-cross", "-5", path)
+	cliCheckError(t, err, code, 2, "-cross -5")
+
+	one, _ := cliNPY(t, 1, 16, 1.5, 48)
+	_, _, err, _ = cliRun(t, "distance", "-delta", "1.5", one)
+	require.Error(t, err)
+	assert.Contains(t, errorLine(err), "needs at least 2 images, got 1")
+	assert.NotContains(t, errorLine(err), "DistanceTable")
+
+	// Cloud noise fitted to 8×8 images: impossible with the paper's mask.
+	small, _ := cliNPY(t, 6, 8, 1.5, 49)
+	_, _, err, _ = cliRun(t, "train", "-data", small, "-size", "8", "-base", "8", "-steps", "1", "-batch", "2", "-ckpt", filepath.Join(t.TempDir(), "m.ckpt"))
+	require.Error(t, err)
+	assert.Contains(t, errorLine(err), "(give -delta)")
+	assert.NotContains(t, errorLine(err), "noise.Spec")
+	assert.NotContains(t, errorLine(err), "Config")
+
+	_, _, err, code = cliRun(t, experimentTestArgs(t.TempDir(), "-k", "0")...)
+	cliCheckError(t, err, code, 2, "-k: 0")
+
+	stdout, _, err, _ = cliRun(t, "distance", path)
+	require.NoError(t, err)
+	assert.Contains(t, stdout, "power law fitted to the images' spectrum: Δ = ")
+	assert.Contains(t, stdout, "spectrum amplitude")
+	assert.Contains(t, stdout, "Q0 = N(0, A²|k|^(−2Δ)) with Δ = ")
 }

@@ -196,8 +196,15 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 				return err
 			}
 			if resolved, err = diffusion.ResolveNoise(nk, imgs, norm, &diffusion.NoiseOptions{Pad: *pad, KMin: *kmin, Bins: *smooth}); err != nil {
-				if nk == diffusion.MatchedNoise {
+				switch nk {
+				case diffusion.MatchedNoise:
 					return fmt.Errorf("%w (the flag -smooth B smooths the spectrum)", err)
+				case diffusion.CloudNoise:
+					// The library's hint names its API; the command's
+					// is the flag.
+					if cause := errors.Unwrap(err); cause != nil {
+						return fmt.Errorf("fitting Δ to the training images: %w (give -delta)", cause)
+					}
 				}
 				return err
 			}

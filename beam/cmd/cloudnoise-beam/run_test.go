@@ -101,7 +101,7 @@ func TestRunFolder(t *testing.T) {
 	require.InDelta(t, fit.Delta, r.Delta, 1e-9)
 	require.InDelta(t, fit.A, r.A, 1e-9*fit.A)
 	require.Equal(t, fit.Points, r.Points)
-	require.Equal(t, "OLS", r.Method)
+	require.Equal(t, "ols", r.Method)
 	require.Len(t, r.Failed, 1)
 	require.Equal(t, corrupt, r.Failed[0].Path)
 	require.Contains(t, r.Failed[0].Err, "imageio: ")
@@ -145,7 +145,7 @@ func TestRunSizes(t *testing.T) {
 	require.Equal(t, 13, r.Images)
 	require.Empty(t, r.Failed)
 	require.Equal(t, 16, r.Rows)
-	require.Equal(t, "Whittle", r.Method)
+	require.Equal(t, "whittle", r.Method)
 	// Whittle counts independent frequencies: (16·16 − 2)/2 pairs plus the
 	// 3 self-conjugate points other than k = 0, with no mask.
 	require.Equal(t, (16*16-4)/2+3, r.Points)

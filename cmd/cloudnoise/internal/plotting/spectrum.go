@@ -48,6 +48,16 @@ func abs(x int) int {
 	return x
 }
 
+// FittedLabel is the legend of the fitted points of Spectrum: their number
+// of frequencies, and for the binned fit its number of bins (its
+// PowerLaw.Points).
+func FittedLabel(frequencies int, fit noise.PowerLaw) string {
+	if fit.Method == noise.FitBinned {
+		return fmt.Sprintf("fitted (%d frequencies in %d bins)", frequencies, fit.Points)
+	}
+	return fmt.Sprintf("fitted (%d frequencies)", frequencies)
+}
+
 // Spectrum returns the paper's Figure 9: the power spectrum Γ(k) against
 // |k| on log-log axes, every frequency a dot (grey where opts masks it out
 // of the fit), with the fitted line A²/|k|^(2Δ) over the fitted range.
@@ -87,7 +97,7 @@ func Spectrum(power *mat.Dense, fit noise.PowerLaw, opts *noise.FitOptions, titl
 		}
 		s.GlyphStyle = draw.GlyphStyle{Color: ColorMasked, Radius: vg.Points(1.2), Shape: draw.CircleGlyph{}}
 		p.Add(s)
-		p.Legend.Add(fmt.Sprintf("masked (%d)", len(masked)), s)
+		p.Legend.Add(fmt.Sprintf("masked (%d frequencies)", len(masked)), s)
 	}
 	if len(used) > 0 {
 		s, err := plotter.NewScatter(used)
@@ -96,7 +106,7 @@ func Spectrum(power *mat.Dense, fit noise.PowerLaw, opts *noise.FitOptions, titl
 		}
 		s.GlyphStyle = draw.GlyphStyle{Color: ColorWhite, Radius: vg.Points(1.2), Shape: draw.CircleGlyph{}}
 		p.Add(s)
-		p.Legend.Add(fmt.Sprintf("fitted (%d)", len(used)), s)
+		p.Legend.Add(FittedLabel(len(used), fit), s)
 	}
 	if len(used) > 1 && fit.A > 0 && kHi > kLo {
 		line := make(plotter.XYs, 0, 2)
