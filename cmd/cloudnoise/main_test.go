@@ -10,6 +10,8 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"runtime"
+	"runtime/debug"
 	"strings"
 	"testing"
 
@@ -958,4 +960,19 @@ func TestConsistency(t *testing.T) {
 	assert.Contains(t, stdout, "power law fitted to the images' spectrum: Δ = ")
 	assert.Contains(t, stdout, "spectrum amplitude")
 	assert.Contains(t, stdout, "Q0 = N(0, A²|k|^(−2Δ)) with Δ = ")
+}
+
+// TestVersion checks issue 15 item 14's version subcommand (before the fix
+// "cloudnoise version" was an unknown command).
+func TestVersion(t *testing.T) {
+	t.Parallel()
+	stdout, _, err, _ := cliRun(t, "version")
+	require.NoError(t, err)
+	assert.True(t, strings.HasPrefix(stdout, "cloudnoise "), stdout)
+	assert.Contains(t, stdout, runtime.Version())
+	bi := &debug.BuildInfo{Main: debug.Module{Version: "v1.2.3"}, Settings: []debug.BuildSetting{
+		{Key: "vcs.revision", Value: "0123456789abcdef0123"}, {Key: "vcs.time", Value: "2026-12-02T06:00:00Z"}, {Key: "vcs.modified", Value: "true"}}}
+	assert.Equal(t, "cloudnoise v1.2.3 (commit 0123456789ab, 2026-12-02T06:00:00Z, modified), "+runtime.Version()+" "+runtime.GOOS+"/"+runtime.GOARCH, versionLine(bi, true))
+	_, _, err, code := cliRun(t, "version", "extra")
+	cliCheckError(t, err, code, 2, "unexpected argument")
 }

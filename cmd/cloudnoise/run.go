@@ -34,6 +34,7 @@ func commands() []command {
 		{"generate", "sample images from a trained checkpoint", runGenerate},
 		{"diagnose", "sanity checks of a trained model: sample variance, border frames, x̂0 error against the Gaussian bound", runDiagnose},
 		{"experiment", "train white and cloud models and measure their samples against K", runExperiment},
+		{"version", "print the version of cloudnoise, its commit and the Go version", runVersion},
 	}
 }
 
