@@ -3,6 +3,7 @@ package imageio
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
@@ -49,7 +50,7 @@ func LoadDir(dir string, opts *Options) ([]*mat.Dense, []string, error) {
 	if _, _, err := opts.target(); err != nil {
 		return nil, nil, fmt.Errorf("%w (loading %s)", err, dir)
 	}
-	paths, err := listImages(dir)
+	paths, err := listImages(dir, false)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -67,32 +68,58 @@ func LoadDir(dir string, opts *Options) ([]*mat.Dense, []string, error) {
 	return imgs, names, nil
 }
 
-// listImages returns the paths of the image files in dir, sorted.
-func listImages(dir string) ([]string, error) {
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		return nil, fmt.Errorf("imageio: %w", err)
-	}
+// listImages returns the paths of the image files in dir, sorted; with
+// recursive, also those of its subfolders at any depth (symbolic links to
+// folders are not followed).
+func listImages(dir string, recursive bool) ([]string, error) {
 	var paths []string
-	for _, e := range entries {
-		if !IsImageFile(e.Name()) {
-			continue
+	add := func(p string, d fs.DirEntry) error {
+		if !IsImageFile(d.Name()) {
+			return nil
 		}
-		p := filepath.Join(dir, e.Name())
-		if !e.Type().IsRegular() {
+		if !d.Type().IsRegular() {
 			// Follow symbolic links; skip directories and devices.
 			fi, err := os.Stat(p)
 			if err != nil {
-				return nil, fmt.Errorf("imageio: %w", err)
+				return fmt.Errorf("imageio: %w", err)
 			}
 			if !fi.Mode().IsRegular() {
-				continue
+				return nil
 			}
 		}
 		paths = append(paths, p)
+		return nil
+	}
+	if recursive {
+		err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+			if err != nil {
+				return fmt.Errorf("imageio: %w", err)
+			}
+			if d.IsDir() {
+				return nil
+			}
+			return add(p, d)
+		})
+		if err != nil {
+			return nil, err
+		}
+	} else {
+		entries, err := os.ReadDir(dir)
+		if err != nil {
+			return nil, fmt.Errorf("imageio: %w", err)
+		}
+		for _, e := range entries {
+			if err := add(filepath.Join(dir, e.Name()), e); err != nil {
+				return nil, err
+			}
+		}
 	}
 	if len(paths) == 0 {
-		return nil, fmt.Errorf("imageio: %s: no PNG, JPEG or GIF images in folder", dir)
+		where := "folder"
+		if recursive {
+			where = "folder or its subfolders"
+		}
+		return nil, fmt.Errorf("imageio: %s: no PNG, JPEG or GIF images in %s", dir, where)
 	}
 	sort.Strings(paths)
 	return paths, nil
@@ -108,83 +135,169 @@ func listImages(dir string) ([]string, error) {
 //   - any other file: decoded as a PNG, JPEG or GIF image whatever its
 //     extension, named by its path.
 //
+// A file reached twice (a folder given twice, or a file given both alone
+// and inside a given folder) is loaded once, where it first appears; files
+// are compared by their absolute, cleaned paths.
+//
 // opts applies to every image as in LoadDir, with the same rule on mixed
 // sizes across all paths. Arrays from .npy files keep their values (see
 // ReadNPY) and are never resampled: with a target size, an array of
 // another size is an error. .npy arrays are grayscale, so opts.Color with
 // a .npy path is an error. With opts.Color the result holds three planes
-// per name, as in LoadDir.
+// per name, as in LoadDir. LoadPaths is LoadPathsOptions without
+// recursion or skipping.
 func LoadPaths(paths []string, opts *Options) ([]*mat.Dense, []string, error) {
-	rows, cols, err := opts.target()
+	r, err := LoadPathsOptions(paths, opts, nil)
 	if err != nil {
 		return nil, nil, err
 	}
+	return r.Images, r.Names, nil
+}
+
+// LoadOptions chooses which files LoadPathsOptions reads and what it does
+// with those it cannot read. The zero value is LoadPaths.
+type LoadOptions struct {
+	// Recursive makes a folder contribute the image files of its
+	// subfolders too, at any depth, in sorted path order.
+	Recursive bool
+	// SkipBad leaves out the files that cannot be read or decoded (image
+	// files and .npy files), listing them in LoadResult.Skipped, instead of
+	// failing on the first. Paths that do not exist, sizes that disagree
+	// and .npy arrays of the wrong size remain errors.
+	SkipBad bool
+}
+
+// Skipped is a file left out by LoadPathsOptions under SkipBad, with the
+// reason.
+type Skipped struct {
+	Path string
+	Err  error
+}
+
+// LoadResult is what LoadPathsOptions loaded.
+type LoadResult struct {
+	// Images and Names are as returned by LoadPaths.
+	Images []*mat.Dense
+	Names  []string
+	// Skipped lists the files left out under SkipBad, in path order.
+	Skipped []Skipped
+	// Duplicates counts the files reached more than once and loaded once.
+	Duplicates int
+}
+
+// LoadPathsOptions is LoadPaths with the choices of lo (nil: none): folders
+// searched recursively, and unreadable files skipped and reported. It
+// returns an error as LoadPaths does, and also when every file was skipped.
+func LoadPathsOptions(paths []string, opts *Options, lo *LoadOptions) (*LoadResult, error) {
+	if lo == nil {
+		lo = &LoadOptions{}
+	}
+	rows, cols, err := opts.target()
+	if err != nil {
+		return nil, err
+	}
 	if len(paths) == 0 {
-		return nil, nil, errors.New("imageio: no input paths")
+		return nil, errors.New("imageio: no input paths")
 	}
 	type group struct {
 		files []string // image files to decode, or nil for a .npy file
 		npy   string
 	}
+	res := &LoadResult{}
+	seen := map[string]bool{}
+	// fresh drops the files already reached, counting them.
+	fresh := func(files []string) []string {
+		out := files[:0:0]
+		for _, f := range files {
+			key := f
+			if abs, err := filepath.Abs(f); err == nil {
+				key = abs
+			}
+			if seen[key] {
+				res.Duplicates++
+				continue
+			}
+			seen[key] = true
+			out = append(out, f)
+		}
+		return out
+	}
 	groups := make([]group, 0, len(paths))
 	for _, p := range paths {
 		fi, err := os.Stat(p)
 		if err != nil {
-			return nil, nil, fmt.Errorf("imageio: %w", err)
+			return nil, fmt.Errorf("imageio: %w", err)
 		}
 		switch {
 		case fi.IsDir():
-			files, err := listImages(p)
+			files, err := listImages(p, lo.Recursive)
 			if err != nil {
-				return nil, nil, err
+				return nil, err
 			}
-			groups = append(groups, group{files: files})
+			if files = fresh(files); len(files) > 0 {
+				groups = append(groups, group{files: files})
+			}
 		case IsNPYFile(p):
 			if opts.color() {
-				return nil, nil, fmt.Errorf("imageio: %s: .npy arrays are grayscale; colour was requested", p)
+				return nil, fmt.Errorf("imageio: %s: .npy arrays are grayscale; colour was requested", p)
 			}
-			groups = append(groups, group{npy: p})
+			if len(fresh([]string{p})) > 0 {
+				groups = append(groups, group{npy: p})
+			}
 		default:
-			groups = append(groups, group{files: []string{p}})
+			if files := fresh([]string{p}); len(files) > 0 {
+				groups = append(groups, group{files: files})
+			}
 		}
 	}
 
-	var imgs []*mat.Dense
-	var names []string
 	for _, g := range groups {
 		if g.npy == "" {
 			// Decode with the target only; the size check is done below
 			// over all paths together.
-			got, err := decodeFiles(g.files, opts)
-			if err != nil {
-				return nil, nil, err
+			got, errs := decodeEach(g.files, opts)
+			for i, f := range g.files {
+				if errs[i] != nil {
+					if !lo.SkipBad {
+						return nil, errs[i]
+					}
+					res.Skipped = append(res.Skipped, Skipped{Path: f, Err: errs[i]})
+					continue
+				}
+				res.Images = append(res.Images, got[i]...)
+				res.Names = append(res.Names, f)
 			}
-			imgs = append(imgs, got...)
-			names = append(names, g.files...)
 			continue
 		}
 		got, shape, err := loadNPY(g.npy)
 		if err != nil {
-			return nil, nil, err
+			if !lo.SkipBad {
+				return nil, err
+			}
+			res.Skipped = append(res.Skipped, Skipped{Path: g.npy, Err: err})
+			continue
 		}
 		r, c := got[0].Dims()
 		if rows > 0 && (r != rows || c != cols) {
-			return nil, nil, fmt.Errorf("imageio: %s: arrays are %d×%d but the target size is %d×%d; .npy arrays are not resized",
+			return nil, fmt.Errorf("imageio: %s: arrays are %d×%d but the target size is %d×%d; .npy arrays are not resized",
 				g.npy, r, c, rows, cols)
 		}
-		imgs = append(imgs, got...)
+		res.Images = append(res.Images, got...)
 		if len(shape) == 2 {
-			names = append(names, g.npy)
+			res.Names = append(res.Names, g.npy)
 		} else {
 			for i := range got {
-				names = append(names, fmt.Sprintf("%s[%d]", g.npy, i))
+				res.Names = append(res.Names, fmt.Sprintf("%s[%d]", g.npy, i))
 			}
 		}
 	}
-	if err := checkSizes(imgs, names, opts, ""); err != nil {
-		return nil, nil, err
+	if len(res.Images) == 0 && len(res.Skipped) > 0 {
+		return nil, fmt.Errorf("imageio: no image could be read: all %d files were skipped (the first: %s: %v)", len(res.Skipped), res.Skipped[0].Path, res.Skipped[0].Err)
 	}
-	return imgs, names, nil
+	if err := checkSizes(res.Images, res.Names, opts, ""); err != nil {
+		return nil, err
+	}
+	return res, nil
 }
 
 // checkSizes checks that the images share one size, reporting them by
@@ -202,12 +315,26 @@ func checkSizes(imgs []*mat.Dense, names []string, opts *Options, where string) 
 	return sizes.check(where)
 }
 
-// decodeFiles decodes the image files at paths concurrently on the shared
-// worker pool (internal/parallel), one file per chunk so that large and
-// small files balance across the cores, keeping their order; with
-// opts.Color each file gives three planes. The error returned is the one
-// of the first failing file in path order.
+// decodeFiles decodes the image files at paths concurrently (decodeEach)
+// and returns their images in order, or the error of the first failing
+// file in path order.
 func decodeFiles(paths []string, opts *Options) ([]*mat.Dense, error) {
+	out, errs := decodeEach(paths, opts)
+	var imgs []*mat.Dense
+	for i := range paths {
+		if errs[i] != nil {
+			return nil, errs[i]
+		}
+		imgs = append(imgs, out[i]...)
+	}
+	return imgs, nil
+}
+
+// decodeEach decodes the image files at paths concurrently on the shared
+// worker pool (internal/parallel), one file per chunk so that large and
+// small files balance across the cores, and returns each file's planes (one,
+// or three with opts.Color) and error.
+func decodeEach(paths []string, opts *Options) ([][]*mat.Dense, []error) {
 	color := opts.color()
 	out := make([][]*mat.Dense, len(paths))
 	errs := make([]error, len(paths))
@@ -217,14 +344,7 @@ func decodeFiles(paths []string, opts *Options) ([]*mat.Dense, error) {
 			out[i], errs[i] = loadFile(paths[i], opts, color)
 		}
 	})
-	var imgs []*mat.Dense
-	for i := range paths {
-		if errs[i] != nil {
-			return nil, errs[i]
-		}
-		imgs = append(imgs, out[i]...)
-	}
-	return imgs, nil
+	return out, errs
 }
 
 // sizeCensus counts images per size, keeping an example file of each.

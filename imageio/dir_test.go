@@ -242,3 +242,52 @@ func BenchmarkLoadDirPhotos96Resize64(b *testing.B) {
 		}
 	}
 }
+
+// TestLoadPathsOptions checks issue 15 item 14's loading: a file reached
+// twice is loaded once (before the fix a folder given twice counted
+// twice), Recursive reads subfolders, and SkipBad leaves out unreadable
+// files and lists them.
+func TestLoadPathsOptions(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	sub := filepath.Join(dir, "sub", "deeper")
+	require.NoError(t, os.MkdirAll(sub, 0o755))
+	a := writeTestFile(t, dir, "a.png", pngBytes(t, grayImage(2, 2, 10)))
+	b := writeTestFile(t, sub, "b.png", pngBytes(t, grayImage(2, 2, 20)))
+	bad := writeTestFile(t, dir, "c.png", []byte("not a png"))
+
+	// The same folder twice, and a file inside it: loaded once.
+	imgs, names, err := LoadPaths([]string{dir + "/", a, filepath.Join(dir, "..", filepath.Base(dir))}, nil)
+	require.Error(t, err, "c.png is corrupt")
+	assert.Contains(t, err.Error(), bad)
+	require.NoError(t, os.Remove(bad))
+	imgs, names, err = LoadPaths([]string{dir + "/", a, filepath.Join(dir, "..", filepath.Base(dir))}, nil)
+	require.NoError(t, err)
+	assert.Equal(t, []string{filepath.Join(dir, "a.png")}, names)
+	assert.Len(t, imgs, 1)
+	r, err := LoadPathsOptions([]string{dir, dir}, nil, nil)
+	require.NoError(t, err)
+	assert.Equal(t, 1, r.Duplicates)
+
+	// Recursive: the subfolders too, in sorted path order.
+	r, err = LoadPathsOptions([]string{dir}, nil, &LoadOptions{Recursive: true})
+	require.NoError(t, err)
+	assert.Equal(t, []string{a, b}, r.Names)
+
+	// SkipBad: the corrupt file and a corrupt .npy are listed, not fatal.
+	bad = writeTestFile(t, dir, "c.png", []byte("not a png"))
+	badNPY := writeTestFile(t, dir, "d.npy", []byte("\x93NUMPY junk"))
+	_, _, err = LoadPaths([]string{dir, badNPY}, nil)
+	require.Error(t, err)
+	r, err = LoadPathsOptions([]string{dir, badNPY}, nil, &LoadOptions{SkipBad: true, Recursive: true})
+	require.NoError(t, err)
+	assert.Equal(t, []string{a, b}, r.Names)
+	require.Len(t, r.Skipped, 2)
+	assert.Equal(t, bad, r.Skipped[0].Path)
+	assert.Equal(t, badNPY, r.Skipped[1].Path)
+	assert.Contains(t, r.Skipped[0].Err.Error(), "c.png")
+
+	// Nothing left: an error.
+	_, err = LoadPathsOptions([]string{bad}, nil, &LoadOptions{SkipBad: true})
+	assert.ErrorContains(t, err, "all 1 files were skipped")
+}

@@ -40,6 +40,7 @@ func runDemo(_ context.Context, args []string, stdout, stderr io.Writer) error {
 	count := fs.Int("images", 256, "dead-leaves images to draw (without PATH)")
 	samples := fs.Int("samples", 0, "white and cloud noise fields for the distances (0: as many as images)")
 	seed := fs.Uint64("seed", 1, "random seed: the same seed gives the same numbers and pictures")
+	lf := addLoadFlags(fs)
 	paper := fs.Bool("paper", false, "distances on the paper's published scale (A = noise.PaperAmplitude) instead of unit-variance Q0")
 	if ok, err := fs.parse(args, stdout, stderr); !ok {
 		return err
@@ -76,7 +77,7 @@ func runDemo(_ context.Context, args []string, stdout, stderr io.Writer) error {
 		what = fmt.Sprintf("%d dead-leaves images of %d×%d (noise.DeadLeaves, seed %d)", len(imgs), *size, *size, *seed)
 	} else {
 		var err error
-		if imgs, err = loadImages(fs.Args(), *size); err != nil {
+		if imgs, _, err = loadImages(fs.Args(), *size, lf, stderr); err != nil {
 			return err
 		}
 		what = fmt.Sprintf("%d images of %d×%d from %s", len(imgs), *size, *size, strings.Join(fs.Args(), ", "))

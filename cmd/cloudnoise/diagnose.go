@@ -142,7 +142,7 @@ func runDiagnose(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		if sz != msize {
 			return fs.misuse(stderr, "-size %d: the model's images are %d×%d", sz, msize, msize)
 		}
-		imgs, err := loadImages([]string{*data}, sz)
+		imgs, _, err := loadImages([]string{*data}, sz, nil, stderr)
 		if err != nil {
 			return err
 		}

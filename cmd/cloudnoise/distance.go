@@ -51,6 +51,7 @@ type tableJSON struct {
 	Samples   int                     `json:"samples"`
 	Fit       *fitJSON                `json:"fit"`
 	Distances map[string]estimateJSON `json:"distances"`
+	Skipped   []skippedJSON           `json:"skipped,omitempty"` // files left out by -skip-bad
 }
 
 // makeTableJSON returns the JSON of t; opts are the options of the fit of
@@ -77,6 +78,7 @@ func runDistance(_ context.Context, args []string, stdout, stderr io.Writer) err
 	size := fs.Int("size", 0, "centre-crop and resize every image to `S`×S pixels (0: keep sizes)")
 	delta := fs.Float64("delta", -1, "Δ of Q0 and of the cloud noise; negative: fit it to the images (paper's method, or -method)")
 	ff := addFitFlags(fs)
+	lf := addLoadFlags(fs)
 	amp := fs.Float64("a", 0, "amplitude A of Q0, 0 or between 1e-100 and 1e100 (0: unit mean pixel variance, noise.UnitAmplitude)")
 	paper := fs.Bool("paper", false, "use A = noise.PaperAmplitude, which puts 96×96 distances on the paper's published scale")
 	samples := fs.Int("samples", 0, "white and cloud noise fields drawn (0: as many as images; at least 2)")
@@ -110,7 +112,7 @@ func runDistance(_ context.Context, args []string, stdout, stderr io.Writer) err
 			return fmt.Errorf("-plot: %w", err)
 		}
 	}
-	imgs, err := loadImages(fs.Args(), *size)
+	imgs, skipped, err := loadImages(fs.Args(), *size, lf, stderr)
 	if err != nil {
 		return err
 	}
@@ -134,7 +136,9 @@ func runDistance(_ context.Context, args []string, stdout, stderr io.Writer) err
 	if *asJSON {
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
-		return enc.Encode(makeTableJSON(t, fitOpts))
+		j := makeTableJSON(t, fitOpts)
+		j.Skipped = skipped
+		return enc.Encode(j)
 	}
 	printTable(stdout, t)
 	if *plotPath != "" {

@@ -129,6 +129,8 @@ type fitJSON struct {
 	// Jackknife is the number of groups of jackknife errors, 0 when the
 	// errors are the method's own (model-based) ones.
 	Jackknife int `json:"jackknife"`
+	// Skipped lists the files left out by -skip-bad.
+	Skipped []skippedJSON `json:"skipped,omitempty"`
 }
 
 func powerLawJSON(f noise.PowerLaw) fitJSON {
@@ -140,6 +142,7 @@ func runFit(_ context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("fit", "[flags] PATH...\n\nPATH is an image file (PNG, JPEG, GIF), a folder of them, or a .npy stack\n(H,W), (N,H,W) or (N,1,H,W). All images must have one size unless -size is given.", fitExamples)
 	size := fs.Int("size", 0, "centre-crop and resize every image to `S`×S pixels (0: keep sizes, which must agree)")
 	ff := addFitFlags(fs)
+	lf := addLoadFlags(fs)
 	jack := fs.Int("jackknife", 0, "standard errors by the delete-one-group jackknife over `G` consecutive groups of the images in load order\n(G ≥ 2; keep crops of one photograph in one group). Without it the errors are the method's own, which assume\nindependent frequencies and are optimistic for real images")
 	asJSON := fs.Bool("json", false, "print one JSON object (delta, delta_err, a, a_err, r2, points, method, images, rows, cols, …)")
 	plotPath := fs.String("plot", "", "draw the log-log spectrum with masked points and the fitted line (paper Figure 9) to `FILE` (.png, .svg, .pdf)")
@@ -165,7 +168,7 @@ func runFit(_ context.Context, args []string, stdout, stderr io.Writer) error {
 			return fmt.Errorf("-plot: %w", err)
 		}
 	}
-	imgs, err := loadImages(fs.Args(), *size)
+	imgs, skipped, err := loadImages(fs.Args(), *size, lf, stderr)
 	if err != nil {
 		return err
 	}
@@ -184,6 +187,7 @@ func runFit(_ context.Context, args []string, stdout, stderr io.Writer) error {
 		j.Images, j.Rows, j.Cols = sf.Images, sf.Rows, sf.Cols
 		j.Standardize = sf.Standardize.String()
 		j.setOptions(&opts.FitOptions, sf.Groups)
+		j.Skipped = skipped
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
 		return enc.Encode(j)

@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -14,19 +15,65 @@ import (
 	"github.com/cloud-diffusion/noise/imageio"
 )
 
+// loadFlags are the flags of the commands that read image sets: -r and
+// -skip-bad. A nil *loadFlags means neither.
+type loadFlags struct {
+	recursive, skipBad *bool
+}
+
+func addLoadFlags(fs *cmdFlags) *loadFlags {
+	return &loadFlags{
+		recursive: fs.Bool("r", false, "search folders recursively (their subfolders at any depth)"),
+		skipBad:   fs.Bool("skip-bad", false, "skip files that cannot be read or decoded, listing them on stderr (and in -json as \"skipped\"), instead of failing"),
+	}
+}
+
+func (l *loadFlags) options() *imageio.LoadOptions {
+	if l == nil {
+		return nil
+	}
+	return &imageio.LoadOptions{Recursive: *l.recursive, SkipBad: *l.skipBad}
+}
+
+// skippedJSON is a file left out by -skip-bad, in JSON outputs.
+type skippedJSON struct {
+	Path  string `json:"path"`
+	Error string `json:"error"`
+}
+
 // loadImages reads the image set named by paths (folders, image files,
-// .npy stacks), resized and centre-cropped to size×size when size > 0.
-// Errors name the file or folder at fault.
-func loadImages(paths []string, size int) ([]*mat.Dense, error) {
+// .npy stacks), resized and centre-cropped to size×size when size > 0,
+// with the choices of lf (nil: none). Files read twice are loaded once.
+// The files skipped under -skip-bad and the duplicates are reported on
+// stderr, and the skipped ones returned. Errors name the file or folder at
+// fault.
+func loadImages(paths []string, size int, lf *loadFlags, stderr io.Writer) ([]*mat.Dense, []skippedJSON, error) {
 	var opts *imageio.Options
 	if size > 0 {
 		opts = &imageio.Options{Size: size}
 	}
-	imgs, _, err := imageio.LoadPaths(paths, opts)
+	return loadSet(paths, opts, lf, stderr)
+}
+
+// loadSet is loadImages with any imageio options.
+func loadSet(paths []string, opts *imageio.Options, lf *loadFlags, stderr io.Writer) ([]*mat.Dense, []skippedJSON, error) {
+	r, err := imageio.LoadPathsOptions(paths, opts, lf.options())
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return imgs, nil
+	if r.Duplicates > 0 {
+		fmt.Fprintf(stderr, "cloudnoise: %d file(s) reached more than once were loaded once\n", r.Duplicates)
+	}
+	var skipped []skippedJSON
+	if len(r.Skipped) > 0 {
+		fmt.Fprintf(stderr, "cloudnoise: skipped %d file(s) that could not be read (-skip-bad):\n", len(r.Skipped))
+		for _, s := range r.Skipped {
+			msg := strings.TrimPrefix(errorLine(s.Err), "cloudnoise: ")
+			fmt.Fprintf(stderr, "  %s\n", msg)
+			skipped = append(skipped, skippedJSON{Path: s.Path, Error: msg})
+		}
+	}
+	return r.Images, skipped, nil
 }
 
 // source returns the random source of a -seed flag: the same seed gives

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"image"
 	"image/png"
 	"io"
@@ -975,4 +976,63 @@ func TestVersion(t *testing.T) {
 	assert.Equal(t, "cloudnoise v1.2.3 (commit 0123456789ab, 2026-12-02T06:00:00Z, modified), "+runtime.Version()+" "+runtime.GOOS+"/"+runtime.GOARCH, versionLine(bi, true))
 	_, _, err, code := cliRun(t, "version", "extra")
 	cliCheckError(t, err, code, 2, "unexpected argument")
+}
+
+// TestLoadFlags checks issue 15 item 14's loading in the command: a folder
+// given twice counts once, -r searches subfolders, -skip-bad skips and
+// reports a corrupt file (stderr and -json), and train takes PATH...
+// like the other commands (-data stays as a deprecated alias). Before the
+// fix the folder counted twice, and -r, -skip-bad and train's positional
+// paths did not exist.
+func TestLoadFlags(t *testing.T) {
+	t.Parallel()
+	dir := cliPNGFolder(t, cliDeadLeaves(t, 6, 16, 50))
+	sub := filepath.Join(dir, "more")
+	require.NoError(t, os.Mkdir(sub, 0o755))
+	for i, m := range cliDeadLeaves(t, 4, 16, 51) {
+		require.NoError(t, imageio.SavePNG(filepath.Join(sub, fmt.Sprintf("m%d.png", i)), m, 0, 1, 8))
+	}
+	fitImages := func(args ...string) (fitJSON, string) {
+		t.Helper()
+		stdout, stderr, err, _ := cliRun(t, append([]string{"fit", "-json", "-cross", "-1"}, args...)...)
+		require.NoError(t, err, stderr)
+		var f fitJSON
+		require.NoError(t, json.Unmarshal([]byte(stdout), &f), stdout)
+		return f, stderr
+	}
+	f, _ := fitImages(dir)
+	assert.Equal(t, 6, f.Images)
+	f, stderr := fitImages(dir, dir)
+	assert.Equal(t, 6, f.Images, "the folder given twice counts once")
+	assert.Contains(t, stderr, "6 file(s) reached more than once were loaded once")
+	f, _ = fitImages("-r", dir)
+	assert.Equal(t, 10, f.Images, "-r: the subfolder too")
+
+	bad := filepath.Join(dir, "zz-corrupt.png")
+	require.NoError(t, os.WriteFile(bad, []byte("not a png"), 0o644))
+	_, _, err, _ := cliRun(t, "fit", dir)
+	cliCheckError(t, err, 1, 1, "zz-corrupt.png")
+	f, stderr = fitImages("-skip-bad", dir)
+	assert.Equal(t, 6, f.Images)
+	require.Len(t, f.Skipped, 1)
+	assert.Equal(t, bad, f.Skipped[0].Path)
+	assert.Contains(t, f.Skipped[0].Error, "zz-corrupt.png")
+	assert.Contains(t, stderr, "skipped 1 file(s) that could not be read (-skip-bad)")
+	stdout, _, err, _ := cliRun(t, "distance", "-json", "-delta", "1.5", "-skip-bad", dir)
+	require.NoError(t, err)
+	var tab tableJSON
+	require.NoError(t, json.Unmarshal([]byte(stdout), &tab))
+	assert.Equal(t, 6, tab.Images)
+	require.Len(t, tab.Skipped, 1)
+
+	// train: PATH..., with -r and -skip-bad; -data as an alias; not both.
+	ckpt := filepath.Join(t.TempDir(), "m.ckpt")
+	stdout, _, err, _ = cliRun(t, "train", "-size", "16", "-base", "8", "-steps", "1", "-batch", "2", "-ckpt", ckpt, "-r", "-skip-bad", dir)
+	require.NoError(t, err)
+	assert.Contains(t, stdout, "on 10 images of 1×16×16")
+	stdout, _, err, _ = cliRun(t, "train", "-size", "16", "-base", "8", "-steps", "1", "-batch", "2", "-ckpt", ckpt, "-data", sub)
+	require.NoError(t, err)
+	assert.Contains(t, stdout, "on 4 images")
+	_, _, err, code := cliRun(t, "train", "-ckpt", ckpt, "-data", sub, dir)
+	cliCheckError(t, err, code, 2, "both as PATH and with -data")
 }

@@ -112,7 +112,7 @@ func runSample(_ context.Context, args []string, stdout, stderr io.Writer) error
 		if *rows == 0 && *cols == 0 {
 			size = r
 		}
-		imgs, err := loadImages(strings.Split(*data, ","), size)
+		imgs, _, err := loadImages(strings.Split(*data, ","), size, nil, stderr)
 		if err != nil {
 			return err
 		}

@@ -160,6 +160,7 @@ func runSNR(_ context.Context, args []string, stdout, stderr io.Writer) error {
 	steps := fs.Int("steps", 1000, "steps of the schedule")
 	timesFlag := fs.String("t", "", "comma-separated times t in 1..steps (default: 5%, 20%, 50%, 80% and 95% of -steps, 50,200,500,800,950 for 1000)")
 	cross := fs.Int("cross", 0, "with PATH and no -delta: the fit of Δ masks the central cross |kx| < C or |ky| < C; 0 means 4 (the paper's), -1 no mask")
+	lf := addLoadFlags(fs)
 	bins := fs.Int("bins", 32, "radial bins of equal width in |k|")
 	asJSON := fs.Bool("json", false, "print one JSON object with every curve")
 	plotPath := fs.String("plot", "", "draw the SNR curves (paper Figure 17) to `FILE`")
@@ -216,7 +217,7 @@ func runSNR(_ context.Context, args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 	} else {
-		imgs, err := loadImages(fs.Args(), *size)
+		imgs, _, err := loadImages(fs.Args(), *size, lf, stderr)
 		if err != nil {
 			return err
 		}

@@ -118,6 +118,7 @@ func runTheory(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	fs := newFlags("theory", "[flags] [PATH...]\n\nThe exact output spectrum of DDIM/DDPM with the optimal (Wiener) denoiser for Gaussian data\ndiagonal in Fourier space (diffusion.GaussianTheory), for white noise, the library's power-law\ncloud noise and matched noise (spectrum equal to the data's): the log-spectral distance (LSD,\nas eval.LogSpectralError) and KL per dimension to the data against the number of steps K, the\npower error per frequency band, when each band settles, and the information left at t = T.\nWithout PATH the data are a power law with -delta on a -size grid; with PATH, the images'\nmeasured spectrum (normalised to unit pixel variance, as the trainer's data).", theoryExamples)
 	delta := fs.Float64("delta", -1, "Δ of the power-law data (without PATH; negative: 1.5); with PATH it sets the cloud noise's Δ instead of the fitted one")
 	size := fs.Int("size", 32, "grid size `N`×N of the power-law data; with PATH, centre-crop and resize the images to N×N (0: keep their size)")
+	lf := addLoadFlags(fs)
 	noises := fs.String("noise", "white,cloud,matched", "comma-separated noises: white, cloud (the paper's construction, its exact spectrum), matched (N = data spectrum)")
 	ks := fs.String("k", "5,10,20,50,100", "comma-separated numbers of sampling steps K")
 	steps := fs.Int("steps", 1000, "steps T of the offset cosine schedule")
@@ -237,7 +238,7 @@ func runTheory(ctx context.Context, args []string, stdout, stderr io.Writer) err
 			return err
 		}
 	} else {
-		if imgs, err = loadImages(fs.Args(), *size); err != nil {
+		if imgs, _, err = loadImages(fs.Args(), *size, lf, stderr); err != nil {
 			return err
 		}
 		sf, err := fitSpectrum(imgs, nil)

@@ -22,21 +22,22 @@ import (
 	"github.com/cloud-diffusion/noise/imageio"
 )
 
-const trainExamples = `  cloudnoise train -data photos/ -size 32 -noise cloud -steps 2000 -ckpt cloud.ckpt
-  cloudnoise train -data photos/ -size 32 -noise white -steps 2000 -ckpt white.ckpt
-  cloudnoise train -data photos/ -size 32 -noise matched -steps 2000 -ckpt matched.ckpt
-  cloudnoise train -data photos/ -noise cloud -delta 1.5 -pad 1 -kmin 0.03 -ckpt periodic.ckpt
-  cloudnoise train -data photos/ -ckpt cloud.ckpt -resume -steps 4000   # continue to step 4000
-  cloudnoise train -data stack.npy -size 16 -base 16 -steps 200 -batch 8 -ckpt tiny.ckpt
-  cloudnoise train -data photos/ -precision float32 -ckpt fast.ckpt       # float32 arithmetic
+const trainExamples = `  cloudnoise train -size 32 -noise cloud -steps 2000 -ckpt cloud.ckpt photos/
+  cloudnoise train -size 32 -noise white -steps 2000 -ckpt white.ckpt photos/
+  cloudnoise train -size 32 -noise matched -steps 2000 -ckpt matched.ckpt photos/
+  cloudnoise train -noise cloud -delta 1.5 -pad 1 -kmin 0.03 -ckpt periodic.ckpt photos/
+  cloudnoise train -ckpt cloud.ckpt -resume -steps 4000 photos/   # continue to step 4000
+  cloudnoise train -size 16 -base 16 -steps 200 -batch 8 -ckpt tiny.ckpt stack.npy
+  cloudnoise train -precision float32 -ckpt fast.ckpt -r -skip-bad photos/   # float32; subfolders; skip bad files
 Ctrl-C (or SIGTERM) stops after the current step, writes the checkpoint and exits 0;
 -resume continues exactly where it stopped.
 `
 
 // runTrain trains the reference UNet of package diffusion.
 func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("train", "-data PATH [flags]\n\nTrains the reference UNet (package diffusion) to predict the noise ε of\nx_t = cos θ_t x_0 + sin θ_t ε, with white, cloud or matched noise ε, and writes\ncheckpoints. PATH is a folder of images, image files or .npy stacks (as for fit).\nCloud noise without -delta fits Δ to the normalised training images (the paper's\nmethod); matched noise has their measured spectrum (periodic, -pad 1, by default).", trainExamples)
-	data := fs.String("data", "", "training images: a folder, image files (comma-separated) or a .npy stack")
+	fs := newFlags("train", "[flags] PATH...\n\nTrains the reference UNet (package diffusion) to predict the noise ε of\nx_t = cos θ_t x_0 + sin θ_t ε, with white, cloud or matched noise ε, and writes\ncheckpoints. PATH is a folder of images, an image file or a .npy stack (as for fit).\nCloud noise without -delta fits Δ to the normalised training images (the paper's\nmethod); matched noise has their measured spectrum (periodic, -pad 1, by default).", trainExamples)
+	data := fs.String("data", "", "deprecated: the training images as a comma-separated list; give them as PATH... instead")
+	lf := addLoadFlags(fs)
 	size := fs.Int("size", 32, "centre-crop and resize the images to `S`×S (a multiple of 4)")
 	color := fs.Bool("color", false, "train on RGB images (3 channels) instead of grey")
 	kind := fs.String("noise", diffusion.CloudNoise.String(), "noise ε: white, cloud (power law) or matched (the training images' measured spectrum)")
@@ -64,10 +65,10 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	set := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
 	switch {
-	case fs.NArg() > 0:
-		return fs.misuse(stderr, "unexpected argument %q (give the images with -data)", fs.Arg(0))
-	case *data == "":
-		return fs.misuse(stderr, "-data is required: a folder of training images")
+	case fs.NArg() > 0 && *data != "":
+		return fs.misuse(stderr, "the images are given both as PATH and with -data: give them as PATH... only")
+	case fs.NArg() == 0 && *data == "":
+		return fs.misuse(stderr, "no PATH given: name the training images (folders, image files or .npy stacks)")
 	case *size < 4 || *size%4 != 0:
 		return fs.misuse(stderr, "-size %d must be a positive multiple of 4 (the UNet halves it twice)", *size)
 	case !(*delta >= 0) || math.IsInf(*delta, 0):
@@ -147,7 +148,11 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if *color {
 		channels = 3
 	}
-	imgs, _, err := imageio.LoadPaths(strings.Split(*data, ","), &imageio.Options{Size: *size, Color: *color})
+	paths := fs.Args()
+	if *data != "" {
+		paths = strings.Split(*data, ",")
+	}
+	imgs, _, err := loadSet(paths, &imageio.Options{Size: *size, Color: *color}, lf, stderr)
 	if err != nil {
 		return err
 	}

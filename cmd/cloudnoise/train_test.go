@@ -178,7 +178,7 @@ func TestTrainGenerateErrors(t *testing.T) {
 		code int
 		want []string
 	}{
-		{[]string{"train", "-ckpt", ckpt}, 2, []string{"-data"}},
+		{[]string{"train", "-ckpt", ckpt}, 2, []string{"no PATH given"}},
 		{trainTestArgs(data, ckpt, "-size", "10"), 2, []string{"-size 10"}},
 		{trainTestArgs(data, ckpt, "-noise", "pink"), 2, []string{"-noise"}},
 		{trainTestArgs(data, ckpt, "-pad", "0.5"), 2, []string{"-pad"}},
