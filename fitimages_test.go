@@ -224,3 +224,47 @@ func TestFitImagesPhotos(t *testing.T) {
 	assert.InDelta(t, 1.6935, p.Delta, 5e-5)
 	assert.InDelta(t, 1.6996, g.Delta, 5e-5)
 }
+
+// TestFitImagesGroupOf checks ImageFitOptions.GroupOf (issue 15 item 14,
+// jackknife groups by file name): consecutive labels give the result of
+// Groups exactly, and shuffling the images with their labels changes it by
+// rounding only; bad labels are errors.
+func TestFitImagesGroupOf(t *testing.T) {
+	t.Parallel()
+	s, err := NewSampler(Spec{Rows: 16, Cols: 16, Delta: 1.5}, rand.NewPCG(7, 7))
+	require.NoError(t, err)
+	imgs := s.SampleBatch(make([]*mat.Dense, 12))
+	want, err := FitImages(imgs, &ImageFitOptions{Groups: 4})
+	require.NoError(t, err)
+	labels := make([]int, 12)
+	for i := range labels {
+		labels[i] = i * 4 / 12 // the groups of Groups: 12 images in 4 runs of 3
+	}
+	got, err := FitImages(imgs, &ImageFitOptions{GroupOf: labels})
+	require.NoError(t, err)
+	assert.Equal(t, want.PowerLaw, got.PowerLaw)
+	assert.Equal(t, 4, got.Groups)
+
+	perm := rand.New(rand.NewPCG(8, 8)).Perm(12)
+	shuffled := make([]*mat.Dense, 12)
+	plabels := make([]int, 12)
+	for i, j := range perm {
+		shuffled[i], plabels[i] = imgs[j], labels[j]
+	}
+	got, err = FitImages(shuffled, &ImageFitOptions{GroupOf: plabels})
+	require.NoError(t, err)
+	assert.InDelta(t, want.Delta, got.Delta, 1e-12)
+	assert.InDelta(t, want.DeltaErr, got.DeltaErr, 1e-12)
+
+	for i, bad := range [][]int{
+		{0, 1},                               // wrong length
+		{0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0}, // one group
+		{0, 2, 0, 2, 0, 2, 0, 2, 0, 2, 0, 2}, // group 1 empty
+		{0, -1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1},
+	} {
+		_, err := FitImages(imgs, &ImageFitOptions{GroupOf: bad})
+		assert.Error(t, err, "case %d", i)
+	}
+	_, err = FitImages(imgs, &ImageFitOptions{GroupOf: labels, Groups: 3})
+	assert.ErrorContains(t, err, "Groups = 3")
+}

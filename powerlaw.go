@@ -677,6 +677,53 @@ type ImageFitOptions struct {
 	// errors. With StandardizePixel every group is standardised by the
 	// per-pixel statistics of the whole set.
 	Groups int
+	// GroupOf, if not nil, assigns image i to jackknife group GroupOf[i]
+	// instead of consecutive groups: the groups are 0…G−1, each non-empty,
+	// G ≥ 2, and Groups must be 0 or G. Use it to keep the crops of one
+	// photograph together whatever their order (group by file name, say).
+	GroupOf []int
+}
+
+// imageGroups returns the jackknife groups of images chosen by opts (nil
+// for none): Groups consecutive groups, or the groups of GroupOf.
+func imageGroups(images []*mat.Dense, opts *ImageFitOptions) ([][]*mat.Dense, error) {
+	n := len(images)
+	if opts.GroupOf == nil {
+		if opts.Groups < 2 {
+			return nil, nil
+		}
+		out := make([][]*mat.Dense, opts.Groups)
+		for g := range out {
+			out[g] = images[g*n/opts.Groups : (g+1)*n/opts.Groups]
+		}
+		return out, nil
+	}
+	if len(opts.GroupOf) != n {
+		return nil, fmt.Errorf("noise: FitImages: GroupOf has %d entries for %d images", len(opts.GroupOf), n)
+	}
+	G := 0
+	for i, g := range opts.GroupOf {
+		if g < 0 || g >= n {
+			return nil, fmt.Errorf("noise: FitImages: image %d in jackknife group %d, outside 0…%d", i, g, n-1)
+		}
+		G = max(G, g+1)
+	}
+	if opts.Groups != 0 && opts.Groups != G {
+		return nil, fmt.Errorf("noise: FitImages: Groups = %d but GroupOf has %d groups", opts.Groups, G)
+	}
+	out := make([][]*mat.Dense, G)
+	for i, g := range opts.GroupOf {
+		out[g] = append(out[g], images[i])
+	}
+	for g, imgs := range out {
+		if len(imgs) == 0 {
+			return nil, fmt.Errorf("noise: FitImages: jackknife group %d of 0…%d is empty", g, G-1)
+		}
+	}
+	if G < 2 {
+		return nil, fmt.Errorf("noise: FitImages: all images are in one jackknife group; need at least 2")
+	}
+	return out, nil
 }
 
 // ImageFit is the result of FitImages: the fitted law and what it was
@@ -727,6 +774,10 @@ func FitImages(images []*mat.Dense, opts *ImageFitOptions) (*ImageFit, error) {
 			return nil, fmt.Errorf("noise: FitImages: image %d is nil", i)
 		}
 	}
+	groups, err := imageGroups(images, opts)
+	if err != nil {
+		return nil, err
+	}
 	rows, cols := images[0].Dims()
 	first, err := NewSpectrumOptions(rows, cols, &SpectrumOptions{Window: opts.Window})
 	if err != nil {
@@ -754,11 +805,11 @@ func FitImages(images []*mat.Dense, opts *ImageFitOptions) (*ImageFit, error) {
 	res := &ImageFit{Images: n, Standardize: opts.Standardize}
 	all := first
 	var parts []*Spectrum
-	if opts.Groups >= 2 {
+	if groups != nil {
 		all = newPart()
-		for g := range opts.Groups {
+		for _, g := range groups {
 			p := newPart()
-			if err := p.AddBatch(images[g*n/opts.Groups : (g+1)*n/opts.Groups]); err != nil {
+			if err := p.AddBatch(g); err != nil {
 				return nil, err
 			}
 			if err := all.Merge(p); err != nil {
@@ -766,7 +817,7 @@ func FitImages(images []*mat.Dense, opts *ImageFitOptions) (*ImageFit, error) {
 			}
 			parts = append(parts, p)
 		}
-		res.Groups = opts.Groups
+		res.Groups = len(groups)
 	} else if opts.Standardize == StandardizePixel {
 		all = newPart()
 		if err := all.AddBatch(images); err != nil {

@@ -6,12 +6,15 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"path/filepath"
+	"regexp"
 	"strings"
 
 	"gonum.org/v1/gonum/mat"
 
 	"github.com/cloud-diffusion/noise"
 	"github.com/cloud-diffusion/noise/cmd/cloudnoise/internal/plotting"
+	"github.com/cloud-diffusion/noise/imageio"
 )
 
 const fitExamples = `  cloudnoise fit photos/                          # Δ, A, errors, R² with the paper's method
@@ -84,6 +87,36 @@ func (j *fitJSON) setOptions(o *noise.FitOptions, groups int) {
 	}
 }
 
+// groupsByName returns the group of each image: the images whose base
+// names give the same key, the first submatch of re (or its whole match),
+// share a group, numbered in order of first appearance. flag is the flag
+// value, for errors.
+func groupsByName(names []string, re *regexp.Regexp, flag string) ([]int, error) {
+	ids := map[string]int{}
+	out := make([]int, len(names))
+	for i, name := range names {
+		base := filepath.Base(name)
+		m := re.FindStringSubmatch(base)
+		if m == nil {
+			return nil, fmt.Errorf("-jackknife-by %q: the name %s does not match", flag, base)
+		}
+		key := m[0]
+		if len(m) > 1 {
+			key = m[1]
+		}
+		id, ok := ids[key]
+		if !ok {
+			id = len(ids)
+			ids[key] = id
+		}
+		out[i] = id
+	}
+	if len(ids) < 2 {
+		return nil, fmt.Errorf("-jackknife-by %q: all %d images fall in one group; the jackknife needs at least 2", flag, len(names))
+	}
+	return out, nil
+}
+
 // spectrumFit is the power spectrum of an image set and its power-law fit.
 type spectrumFit struct {
 	Power       *mat.Dense
@@ -143,7 +176,8 @@ func runFit(_ context.Context, args []string, stdout, stderr io.Writer) error {
 	size := fs.Int("size", 0, "centre-crop and resize every image to `S`×S pixels (0: keep sizes, which must agree)")
 	ff := addFitFlags(fs)
 	lf := addLoadFlags(fs)
-	jack := fs.Int("jackknife", 0, "standard errors by the delete-one-group jackknife over `G` consecutive groups of the images in load order\n(G ≥ 2; keep crops of one photograph in one group). Without it the errors are the method's own, which assume\nindependent frequencies and are optimistic for real images")
+	jack := fs.Int("jackknife", 0, "standard errors by the delete-one-group jackknife over `G` consecutive groups of the images in load order\n(G ≥ 2; keep crops of one photograph in one group, or see -jackknife-by). Without it the errors are the method's own, which assume\nindependent frequencies and are optimistic for real images")
+	jackBy := fs.String("jackknife-by", "", "jackknife groups by file name: the images whose base names give the same match of the regular\nexpression `RE` (its first parenthesised group, if any) form one group; \"prefix\" is the name up to its last '_'\n(photo_000.png, photo_001.png, … of one photograph together)")
 	asJSON := fs.Bool("json", false, "print one JSON object (delta, delta_err, a, a_err, r2, points, method, images, rows, cols, …)")
 	plotPath := fs.String("plot", "", "draw the log-log spectrum with masked points and the fitted line (paper Figure 9) to `FILE` (.png, .svg, .pdf)")
 	if ok, err := fs.parse(args, stdout, stderr); !ok {
@@ -158,6 +192,20 @@ func runFit(_ context.Context, args []string, stdout, stderr io.Writer) error {
 	if *jack < 0 || *jack == 1 {
 		return fs.misuse(stderr, "-jackknife %d must be 0 (off) or at least 2 groups", *jack)
 	}
+	if *jack != 0 && *jackBy != "" {
+		return fs.misuse(stderr, "-jackknife and -jackknife-by both choose the groups: give one")
+	}
+	var groupRE *regexp.Regexp
+	if *jackBy != "" {
+		expr := *jackBy
+		if expr == "prefix" {
+			expr = `^(.*)_[^_]*$`
+		}
+		var err error
+		if groupRE, err = regexp.Compile(expr); err != nil {
+			return fs.misuse(stderr, "-jackknife-by %q: %v", *jackBy, err)
+		}
+	}
 	opts, err := ff.options()
 	if err != nil {
 		return fs.misuse(stderr, "%v", err)
@@ -168,9 +216,18 @@ func runFit(_ context.Context, args []string, stdout, stderr io.Writer) error {
 			return fmt.Errorf("-plot: %w", err)
 		}
 	}
-	imgs, skipped, err := loadImages(fs.Args(), *size, lf, stderr)
+	var io2 *imageio.Options
+	if *size > 0 {
+		io2 = &imageio.Options{Size: *size}
+	}
+	imgs, names, skipped, err := loadNamed(fs.Args(), io2, lf, stderr)
 	if err != nil {
 		return err
+	}
+	if groupRE != nil {
+		if opts.GroupOf, err = groupsByName(names, groupRE, *jackBy); err != nil {
+			return err
+		}
 	}
 	sf, err := fitSpectrum(imgs, opts)
 	if err != nil {

@@ -57,9 +57,16 @@ func loadImages(paths []string, size int, lf *loadFlags, stderr io.Writer) ([]*m
 
 // loadSet is loadImages with any imageio options.
 func loadSet(paths []string, opts *imageio.Options, lf *loadFlags, stderr io.Writer) ([]*mat.Dense, []skippedJSON, error) {
+	imgs, _, skipped, err := loadNamed(paths, opts, lf, stderr)
+	return imgs, skipped, err
+}
+
+// loadNamed is loadSet that also returns the name of each image (see
+// imageio.LoadPaths).
+func loadNamed(paths []string, opts *imageio.Options, lf *loadFlags, stderr io.Writer) ([]*mat.Dense, []string, []skippedJSON, error) {
 	r, err := imageio.LoadPathsOptions(paths, opts, lf.options())
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	if r.Duplicates > 0 {
 		fmt.Fprintf(stderr, "cloudnoise: %d file(s) reached more than once were loaded once\n", r.Duplicates)
@@ -73,7 +80,7 @@ func loadSet(paths []string, opts *imageio.Options, lf *loadFlags, stderr io.Wri
 			skipped = append(skipped, skippedJSON{Path: s.Path, Error: msg})
 		}
 	}
-	return r.Images, skipped, nil
+	return r.Images, r.Names, skipped, nil
 }
 
 // source returns the random source of a -seed flag: the same seed gives

@@ -1036,3 +1036,53 @@ func TestLoadFlags(t *testing.T) {
 	_, _, err, code := cliRun(t, "train", "-ckpt", ckpt, "-data", sub, dir)
 	cliCheckError(t, err, code, 2, "both as PATH and with -data")
 }
+
+// TestFitJackknifeBy checks issue 15 item 14's grouping by file name: the
+// jackknife groups of -jackknife-by are the images whose names match
+// alike, whatever their order (before the fix only consecutive groups
+// existed), and the fit equals the library's with those groups.
+func TestFitJackknifeBy(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	imgs := cliDeadLeaves(t, 9, 16, 52)
+	// p0_a, p0_b, p0_c, p1_a, …: sorted by name, the letters interleave.
+	var labels []int
+	for i, m := range imgs {
+		name := fmt.Sprintf("p%d_%c.png", i/3, 'a'+i%3)
+		require.NoError(t, imageio.SavePNG(filepath.Join(dir, name), m, 0, 1, 8))
+	}
+	loaded, names, err := imageio.LoadPaths([]string{dir}, nil)
+	require.NoError(t, err)
+	for _, n := range names {
+		labels = append(labels, int(n[len(n)-5]-'a')) // the letter: a, b, c
+	}
+	want, err := noise.FitImages(loaded, &noise.ImageFitOptions{GroupOf: labels})
+	require.NoError(t, err)
+	stdout, _, err, _ := cliRun(t, "fit", "-json", "-jackknife-by", `_(.)\.png$`, dir)
+	require.NoError(t, err)
+	var got fitJSON
+	require.NoError(t, json.Unmarshal([]byte(stdout), &got), stdout)
+	assert.Equal(t, 3, got.Jackknife)
+	assert.Equal(t, want.Delta, got.Delta)
+	assert.Equal(t, want.DeltaErr, got.DeltaErr)
+
+	// "prefix": the name up to its last '_' (p0, p1, p2).
+	stdout, _, err, _ = cliRun(t, "fit", "-json", "-jackknife-by", "prefix", dir)
+	require.NoError(t, err)
+	require.NoError(t, json.Unmarshal([]byte(stdout), &got), stdout)
+	assert.Equal(t, 3, got.Jackknife)
+
+	for _, c := range []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{"-jackknife", "3", "-jackknife-by", "prefix"}, 2, "give one"},
+		{[]string{"-jackknife-by", "("}, 2, "-jackknife-by"},
+		{[]string{"-jackknife-by", "^q"}, 1, "does not match"},
+		{[]string{"-jackknife-by", "png"}, 1, "one group"},
+	} {
+		_, _, err, code := cliRun(t, append(append([]string{"fit"}, c.args...), dir)...)
+		cliCheckError(t, err, code, c.code, c.want)
+	}
+}
