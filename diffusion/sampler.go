@@ -64,6 +64,10 @@ type SampleOptions struct {
 	// Clip clips x̂_0 at every step (the zero value: no clipping), in the
 	// sampler's normalised units; ε̂ is recomputed from the clipped x̂_0.
 	Clip Clip
+	// Progress, if not nil, is called after each of the K steps with the
+	// number of steps done and K, on the goroutine of Sample. It does not
+	// change the results.
+	Progress func(done, steps int)
 }
 
 // Samples are the results of Sampler.Sample: N images of C channels, each
@@ -318,6 +322,9 @@ func (s *Sampler) Sample(ctx context.Context, n int, opts *SampleOptions, src ra
 			} else {
 				s.sched.DDIMStep(xv[p], xv[p], ev[p], zp, t, prev, eta)
 			}
+		}
+		if opts.Progress != nil {
+			opts.Progress(i+1, len(out.Times))
 		}
 	}
 	out.Images = s.norm.Denormalize(nil, x)

@@ -111,6 +111,14 @@ func runGenerate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		return fs.misuse(stderr, "-o %s: .npy output is for grey models; this one has %d channels", *out, channels)
 	}
 	opts := &diffusion.SampleOptions{Method: m, Steps: *steps, Eta: *eta, Frames: *frames != "", Clip: clipping}
+	// Progress on stderr, step by step (the stdout keeps the summary).
+	var report func(int)
+	opts.Progress = func(done, total int) {
+		if report == nil {
+			report = progressLines(stderr, "generate", fmt.Sprintf("steps (%d images)", *count), total)
+		}
+		report(done)
+	}
 	// Ctrl-C stops sampling between steps; nothing is written then.
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()

@@ -1086,3 +1086,40 @@ func TestFitJackknifeBy(t *testing.T) {
 		cliCheckError(t, err, code, c.code, c.want)
 	}
 }
+
+// TestProgress checks issue 15 item 14's progress: generate reports its
+// steps on stderr, and a large sample run its fields, drawn in chunks that
+// give the same fields as one batch (before the fix both ran silently).
+func TestProgress(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	// sample: 300 fields of 16×16, passed as fields of 128×128 pixels so
+	// that the run counts as large (2²² pixels and more) and is chunked.
+	const n = 300
+	s, err := noise.NewSampler(noise.Spec{Rows: 16, Cols: 16, Delta: 1.5}, source(3))
+	require.NoError(t, err)
+	var stderr bytes.Buffer
+	chunked := sampleFields(s, n, 128*128, &stderr)
+	s, err = noise.NewSampler(noise.Spec{Rows: 16, Cols: 16, Delta: 1.5}, source(3))
+	require.NoError(t, err)
+	whole := s.SampleBatch(make([]*mat.Dense, n))
+	for i := range whole {
+		require.True(t, mat.Equal(whole[i], chunked[i]), "field %d", i)
+	}
+	lines := strings.Split(strings.TrimSpace(stderr.String()), "\n")
+	assert.GreaterOrEqual(t, len(lines), 10)
+	assert.LessOrEqual(t, len(lines), 25)
+	assert.Contains(t, lines[len(lines)-1], "sample: 300/300 fields")
+	_, stderr2, err, _ := cliRun(t, "sample", "-n", "32", "-count", "10", "-o", filepath.Join(dir, "few.npy"))
+	require.NoError(t, err)
+	assert.Empty(t, stderr2, "a small run is quiet")
+
+	data := filepath.Join(dir, "train.npy")
+	require.NoError(t, imageio.SaveNPY(data, cliDeadLeaves(t, 8, 16, 3)))
+	ckpt := filepath.Join(dir, "m.ckpt")
+	_, _, err, _ = cliRun(t, "train", "-size", "16", "-base", "8", "-steps", "1", "-batch", "2", "-ckpt", ckpt, data)
+	require.NoError(t, err)
+	_, stderr3, err, _ := cliRun(t, "generate", "-ckpt", ckpt, "-count", "2", "-steps", "4", "-o", filepath.Join(dir, "g.png"))
+	require.NoError(t, err)
+	assert.Contains(t, stderr3, "generate: 4/4 steps (2 images)")
+}

@@ -24,6 +24,29 @@ const sampleExamples = `  cloudnoise sample -n 96 -o cloud.png                 #
   cloudnoise sample -n 32 -noise matched -data photos/ -count 16 -o matched.png
 `
 
+// sampleProgressPixels is the number of pixels from which sample reports
+// its progress: 2²² (455 fields of 96×96, several seconds).
+const sampleProgressPixels = 1 << 22
+
+// sampleFields draws count fields of pixels pixels from s. A large run is
+// drawn in chunks of an even number of fields, with progress lines on
+// stderr; the fields are those of one SampleBatch call (fields come in
+// pairs from one complex transform, so even chunks keep the stream).
+func sampleFields(s *noise.Sampler, count, pixels int, stderr io.Writer) []*mat.Dense {
+	fields := make([]*mat.Dense, count)
+	if count*pixels < sampleProgressPixels {
+		return s.SampleBatch(fields)
+	}
+	chunk := max(2*(count/40), 2) // about 20 lines
+	report := progressLines(stderr, "sample", "fields", count)
+	for lo := 0; lo < count; lo += chunk {
+		hi := min(lo+chunk, count)
+		s.SampleBatch(fields[lo:hi])
+		report(hi)
+	}
+	return fields
+}
+
 // runSample draws noise fields and writes them as PNG or .npy.
 func runSample(_ context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("sample", "[flags]", sampleExamples)
@@ -135,7 +158,7 @@ func runSample(_ context.Context, args []string, stdout, stderr io.Writer) error
 	if err != nil {
 		return fs.misuse(stderr, "%v", err)
 	}
-	fields := s.SampleBatch(make([]*mat.Dense, *count))
+	fields := sampleFields(s, *count, r*c, stderr)
 
 	var written []string
 	switch {
