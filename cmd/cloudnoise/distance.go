@@ -8,6 +8,7 @@ import (
 	"math"
 
 	"gonum.org/v1/gonum/mat"
+	"gonum.org/v1/plot/vg"
 
 	"github.com/cloud-diffusion/noise"
 	"github.com/cloud-diffusion/noise/cmd/cloudnoise/internal/plotting"
@@ -178,5 +179,5 @@ func saveDistancePlot(path string, t *noise.Table) error {
 	if err != nil {
 		return fmt.Errorf("%s: %w", path, err)
 	}
-	return plotting.Save(path, p, plotting.Width, plotting.Height)
+	return plotting.SaveLegendRight(path, p, plotting.Width+1.5*vg.Inch, plotting.Height, 1.5*vg.Inch)
 }

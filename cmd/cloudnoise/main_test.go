@@ -1123,3 +1123,27 @@ func TestProgress(t *testing.T) {
 	require.NoError(t, err)
 	assert.Contains(t, stderr3, "generate: 4/4 steps (2 images)")
 }
+
+// TestSNRPlotRange checks issue 15 item 15: the SNR figure's y axis spans
+// the data (before the fix 2.5 decades of headroom for the legend ran it
+// to 1e7 for data below 6e4; the legend now sits beside the curves).
+func TestSNRPlotRange(t *testing.T) {
+	t.Parallel()
+	stdout, _, err, _ := cliRun(t, "snr", "-json", "-n", "32")
+	require.NoError(t, err)
+	var r snrResult
+	require.NoError(t, json.Unmarshal([]byte(stdout), &r))
+	hi := 0.0
+	for _, c := range r.Curves {
+		for _, v := range c.SNR {
+			hi = max(hi, v)
+		}
+	}
+	p, err := snrPlot(r.Curves, "t")
+	require.NoError(t, err)
+	assert.LessOrEqual(t, p.Y.Max, hi*(1+1e-12), "the y axis ends at the largest SNR")
+	path := filepath.Join(t.TempDir(), "snr.png")
+	_, _, err, _ = cliRun(t, "snr", "-n", "32", "-plot", path)
+	require.NoError(t, err)
+	cliDecodePNG(t, path)
+}

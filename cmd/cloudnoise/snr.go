@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"gonum.org/v1/gonum/mat"
+	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/vg"
 
 	"github.com/cloud-diffusion/noise"
@@ -276,9 +277,19 @@ func snrSpan(c snrCurve) string {
 	return fmt.Sprintf("%9.3g → %-9.3g (×%.2g)", lo, hi, hi/lo)
 }
 
-// saveSNRPlot draws the paper's Figure 17: white noise solid, cloud noise
-// dashed, one colour per time.
+// saveSNRPlot draws the paper's Figure 17 (snrPlot) to path, its legend
+// beside the curves.
 func saveSNRPlot(path string, curves []snrCurve, title string) error {
+	p, err := snrPlot(curves, title)
+	if err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	return plotting.SaveLegendRight(path, p, 8*vg.Inch, 5*vg.Inch, 1.3*vg.Inch)
+}
+
+// snrPlot returns the paper's Figure 17: white noise solid, cloud noise
+// dashed, one colour per time; the axes span the data.
+func snrPlot(curves []snrCurve, title string) (*plot.Plot, error) {
 	palette := []color.Color{
 		color.RGBA{0x1f, 0x77, 0xb4, 0xff}, color.RGBA{0xff, 0x7f, 0x0e, 0xff}, color.RGBA{0x2c, 0xa0, 0x2c, 0xff},
 		color.RGBA{0xd6, 0x27, 0x28, 0xff}, color.RGBA{0x94, 0x67, 0xbd, 0xff}, color.RGBA{0x8c, 0x56, 0x4b, 0xff},
@@ -296,17 +307,12 @@ func saveSNRPlot(path string, curves []snrCurve, title string) error {
 	}
 	p, err := plotting.LogLog(title, "|k| (cycles per pixel)", "SNR(k, t)", cs)
 	if err != nil {
-		return fmt.Errorf("%s: %w", path, err)
+		return nil, err
 	}
 	plotting.AddLegendLine(p, "white noise", color.Black, false)
 	plotting.AddLegendLine(p, "cloud noise", color.Black, true)
 	for _, t := range order {
 		plotting.AddLegendLine(p, fmt.Sprintf("t = %d", t), palette[slot[t]%len(palette)], false)
 	}
-	// Headroom above the curves for the legend, top right: 2.5 decades.
-	p.Y.Max *= math.Pow(10, 2.5)
-	p.Legend.Top = true
-	p.Legend.YOffs = -vg.Points(14)
-	p.Legend.XOffs = -vg.Points(6)
-	return plotting.Save(path, p, 7*vg.Inch, 5*vg.Inch)
+	return p, nil
 }

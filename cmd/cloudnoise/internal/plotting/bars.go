@@ -16,6 +16,7 @@ import (
 // distances of t as bars with their standard errors, coloured by the
 // family they involve (white noise blue, cloud noise red, images green).
 // An undefined standard error (+Inf, from a single pair) draws no error bar.
+// The legend names the colours; draw it beside the bars (SaveLegendRight).
 func DistanceBars(t *noise.Table, title string) (*plot.Plot, error) {
 	entries := []struct {
 		name string
@@ -58,6 +59,16 @@ func DistanceBars(t *noise.Table, title string) (*plot.Plot, error) {
 		}
 		eb.LineStyle = draw.LineStyle{Color: ColorFit, Width: vg.Points(1)}
 		p.Add(eb)
+	}
+	// The colours: each bar takes the colour of the first set it names.
+	for i, name := range []string{"white noise first", "cloud noise first", "images first"} {
+		b, err := plotter.NewBarChart(plotter.Values{0}, vg.Points(8))
+		if err != nil {
+			return nil, err
+		}
+		b.Color = colors[i]
+		b.LineStyle.Width = 0
+		p.Legend.Add(name, b)
 	}
 	p.NominalX(names...)
 	p.X.Tick.Label.Rotation = 0.6

@@ -12,6 +12,9 @@ import (
 	"gonum.org/v1/gonum/mat"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+	"gonum.org/v1/plot/vg/vgimg"
 
 	"github.com/cloud-diffusion/noise"
 )
@@ -177,4 +180,40 @@ func TestTile(t *testing.T) {
 	r, cc := Tile([]*mat.Dense{a}, 5, 2, 0).Dims()
 	assert.Equal(t, [2]int{1, 2}, [2]int{r, cc})
 	assert.PanicsWithValue(t, mat.ErrShape, func() { Tile([]*mat.Dense{a, mat.NewDense(2, 2, nil)}, 2, 1, 0) })
+}
+
+// TestFigureFixes checks issue 15 item 15 (each case failed before the
+// fix): log-axis labels share one format (100000 beside 1e+07 before), and
+// the bar chart's legend names its colours (it had none).
+func TestFigureFixes(t *testing.T) {
+	t.Parallel()
+	labels := func(lo, hi float64) []string {
+		var out []string
+		for _, tk := range (logTicks{}).Ticks(lo, hi) {
+			if tk.Label != "" {
+				out = append(out, tk.Label)
+			}
+		}
+		return out
+	}
+	assert.Equal(t, []string{"1e3", "1e4", "1e5", "1e6", "1e7"}, labels(1e3, 1e7))
+	assert.Equal(t, []string{"1e-6", "1e-5", "1e-4", "1e-3"}, labels(1e-6, 2e-3))
+	assert.Equal(t, []string{"2e4", "5e4", "1e5", "2e5"}, labels(1.5e4, 3e5))
+
+	empty := plot.NewLegend()
+	c := draw.New(vgimg.New(Width, Height))
+	require.Zero(t, empty.Rectangle(c).Size().Y, "an empty legend has no height")
+	var tab noise.Table
+	tab.White = noise.Estimate{Mean: 10, StdErr: 1, N: 4}
+	p, err := DistanceBars(&tab, "t")
+	require.NoError(t, err)
+	assert.Greater(t, p.Legend.Rectangle(c).Size().Y, vg.Length(0), "the colours have a legend")
+	path := filepath.Join(t.TempDir(), "bars.png")
+	require.NoError(t, SaveLegendRight(path, p, Width+1.5*vg.Inch, Height, 1.5*vg.Inch))
+	f, err := os.Open(path)
+	require.NoError(t, err)
+	defer f.Close()
+	img, err := png.Decode(f)
+	require.NoError(t, err)
+	assert.Equal(t, int(math.Round(float64((Width+1.5*vg.Inch)/vg.Inch)*vgimg.DefaultDPI)), img.Bounds().Dx())
 }
