@@ -18,6 +18,8 @@ import (
 	"gonum.org/v1/gonum/mat"
 
 	"github.com/cloud-diffusion/noise"
+	"github.com/cloud-diffusion/noise/diffusion"
+	"github.com/cloud-diffusion/noise/eval"
 	"github.com/cloud-diffusion/noise/imageio"
 )
 
@@ -318,4 +320,136 @@ func exportedFuncs(t *testing.T, dir string) (funcs, types []string) {
 		}
 	}
 	return funcs, types
+}
+
+// TestNilArgumentsEval is TestNilArguments for package eval ("eval: ").
+func TestNilArgumentsEval(t *testing.T) {
+	funcs := map[string]any{
+		"DefaultBandEdges": eval.DefaultBandEdges,
+		"Bands":            eval.Bands,
+		"BandErrors":       eval.BandErrors,
+		"SettleTimes":      eval.SettleTimes,
+		"NearestCheck":     eval.NearestCheck,
+		"NewNearestIndex":  eval.NewNearestIndex,
+		"PixelWasserstein": eval.PixelWasserstein,
+		"PixelTV":          eval.PixelTV,
+		"LogSpectralError": eval.LogSpectralError,
+		"SpectralFrechet":  eval.SpectralFrechet,
+	}
+	recvs := map[string]func() any{
+		"NearestIndex": func() any {
+			ix, err := eval.NewNearestIndex([]*mat.Dense{noise.White(4), noise.White(4)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return ix
+		},
+	}
+	checkNilArguments(t, "eval", "eval: ", funcs, recvs)
+}
+
+// TestNilArgumentsDiffusion is TestNilArguments for package diffusion
+// ("diffusion: "), its functions and the methods of its types.
+func TestNilArgumentsDiffusion(t *testing.T) {
+	t.Chdir(t.TempDir()) // some functions take paths
+	funcs := map[string]any{
+		"ReadCheckpoint":           diffusion.ReadCheckpoint,
+		"DecodeCheckpoint":         diffusion.DecodeCheckpoint,
+		"Resume":                   diffusion.Resume,
+		"ResumeFrom":               diffusion.ResumeFrom,
+		"NewGaussianDenoiser":      diffusion.NewGaussianDenoiser,
+		"PixelVariance":            diffusion.PixelVariance,
+		"BorderRatios":             diffusion.BorderRatios,
+		"MeasureX0Error":           diffusion.MeasureX0Error,
+		"PixelInformation":         diffusion.PixelInformation,
+		"NoiseCovariance":          diffusion.NoiseCovariance,
+		"StationaryCovariance":     diffusion.StationaryCovariance,
+		"NewGaussianMixture":       diffusion.NewGaussianMixture,
+		"NewMixtureDenoiser":       diffusion.NewMixtureDenoiser,
+		"ParseNoiseKind":           diffusion.ParseNoiseKind,
+		"ResolveNoise":             diffusion.ResolveNoise,
+		"NoiseName":                diffusion.NoiseName,
+		"ParseNormKind":            diffusion.ParseNormKind,
+		"FitNormalizer":            diffusion.FitNormalizer,
+		"IdentityNormalizer":       diffusion.IdentityNormalizer,
+		"ParseTarget":              diffusion.ParseTarget,
+		"ParseMethod":              diffusion.ParseMethod,
+		"NewSampler":               diffusion.NewSampler,
+		"NewSamplerFromCheckpoint": diffusion.NewSamplerFromCheckpoint,
+		"LoadSampler":              diffusion.LoadSampler,
+		"NewGaussianTheory":        diffusion.NewGaussianTheory,
+		"LogSpectralDistance":      diffusion.LogSpectralDistance,
+		"NewTrainer":               diffusion.NewTrainer,
+		"ParseScheduleKind":        diffusion.ParseScheduleKind,
+		"ParseDecay":               diffusion.ParseDecay,
+		"ParseLoss":                diffusion.ParseLoss,
+		"DefaultTrainConfig":       diffusion.DefaultTrainConfig,
+		"NewSchedule":              diffusion.NewSchedule,
+		"NewUNet":                  diffusion.NewUNet,
+		"ParseHead":                diffusion.ParseHead,
+		"ParsePadding":             diffusion.ParsePadding,
+		"ParsePrecision":           diffusion.ParsePrecision,
+		"DefaultUNetConfig":        diffusion.DefaultUNetConfig,
+	}
+	must := func(v any, err error) any {
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	const size = 8
+	imgs := func() []*mat.Dense {
+		s, err := noise.NewSampler(noise.Spec{Rows: size, Cols: size, Delta: 1.5}, rand.NewPCG(1, 2))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s.SampleBatch(make([]*mat.Dense, 4))
+	}
+	unet := func() *diffusion.UNet {
+		cfg := diffusion.DefaultUNetConfig()
+		cfg.Size, cfg.Base = size, 8
+		return must(diffusion.NewUNet(cfg, rand.NewPCG(1, 2))).(*diffusion.UNet)
+	}
+	flat := func() *mat.Dense { // a flat spectrum
+		m := mat.NewDense(size, size, nil)
+		m.Apply(func(int, int, float64) float64 { return 1 }, m)
+		return m
+	}
+	trainer := func() *diffusion.Trainer {
+		cfg := diffusion.DefaultTrainConfig()
+		cfg.Steps, cfg.Batch = 1, 2
+		return must(diffusion.NewTrainer(unet(), imgs(), cfg)).(*diffusion.Trainer)
+	}
+	mixture := func() *diffusion.GaussianMixture {
+		return must(diffusion.NewGaussianMixture(imgs()[:2], []float64{0.5, 0.5}, flat())).(*diffusion.GaussianMixture)
+	}
+	sched := noise.CosineSchedule(10, 0.008)
+	recvs := map[string]func() any{
+		"Checkpoint":       func() any { return trainer().Checkpoint() },
+		"ClipMode":         func() any { return diffusion.ClipNone },
+		"Decay":            func() any { return diffusion.DecayCosine },
+		"GaussianDenoiser": func() any { return must(diffusion.NewGaussianDenoiser(flat(), flat(), 1)) },
+		"GaussianMixture":  func() any { return mixture() },
+		"GaussianTheory":   func() any { return must(diffusion.NewGaussianTheory(flat(), flat(), sched)) },
+		"Head":             func() any { return diffusion.Head(0) },
+		"Loss":             func() any { return diffusion.LossMSE },
+		"Method":           func() any { return diffusion.DDIM },
+		"MixtureDenoiser":  func() any { return must(diffusion.NewMixtureDenoiser(mixture(), flat())) },
+		"NetworkDenoiser":  func() any { return diffusion.NetworkDenoiser{Net: unet()} },
+		"NoiseKind":        func() any { return diffusion.CloudNoise },
+		"NormKind":         func() any { return diffusion.PixelNorm },
+		"Normalizer":       func() any { return diffusion.IdentityNormalizer(1, size) },
+		"Padding":          func() any { return diffusion.Padding(0) },
+		"Precision":        func() any { return diffusion.PrecisionFloat64 },
+		"Sampler": func() any {
+			d := must(diffusion.NewGaussianDenoiser(flat(), flat(), 1)).(*diffusion.GaussianDenoiser)
+			return must(diffusion.NewSampler(d, sched, diffusion.IdentityNormalizer(1, size), noise.Spec{Rows: size, Cols: size, Density: noise.WhiteDensity()}))
+		},
+		"ScheduleKind": func() any { return diffusion.ScheduleCosine },
+		"Target":       func() any { return diffusion.TargetEps },
+		"TrainConfig":  func() any { return diffusion.DefaultTrainConfig() },
+		"Trainer":      func() any { return trainer() },
+		"UNet":         func() any { return unet() },
+	}
+	checkNilArguments(t, "diffusion", "diffusion: ", funcs, recvs)
 }

@@ -132,6 +132,9 @@ func (ck *Checkpoint) Save(path string) error {
 // is inconsistent (see ReadCheckpoint's checks), or its noise cannot be
 // stored (a noise.RadialDensity); nothing is written then.
 func (ck *Checkpoint) WriteTo(w io.Writer) (int64, error) {
+	if w == nil {
+		return 0, errors.New("diffusion: checkpoint WriteTo a nil writer")
+	}
 	if err := ck.validate(); err != nil {
 		return 0, err
 	}
@@ -328,6 +331,9 @@ func DecodeCheckpoint(data []byte) (*Checkpoint, error) {
 // whose kernel is as large as the model's images need (about 100 bytes per
 // pixel of the padded grid, for a Size×Size model).
 func (ck *Checkpoint) validate() error {
+	if ck == nil {
+		return errors.New("diffusion: nil checkpoint")
+	}
 	n, err := ck.Model.numParams()
 	if err != nil {
 		return fmt.Errorf("diffusion: checkpoint model: %w", err)

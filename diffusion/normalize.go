@@ -200,9 +200,10 @@ func (nz *Normalizer) validate(channels, size int) error {
 
 // Normalize writes the normalised images to dst, flat in NCHW layout
 // ([len(images)/Channels, Channels, Size, Size]), and returns dst. If dst
-// is nil it is allocated. Normalize panics if len(images) is not a multiple
-// of Channels or dst has the wrong length, and with mat.ErrShape if an image
-// is not Size×Size; it does not check for NaN (see FitNormalizer).
+// is nil it is allocated. Normalize panics if an image is nil, len(images)
+// is not a multiple of Channels or dst has the wrong length, and with
+// mat.ErrShape if an image is not Size×Size; it does not check for NaN (see
+// FitNormalizer).
 func (nz *Normalizer) Normalize(dst []float64, images []*mat.Dense) []float64 {
 	hw := nz.Size * nz.Size
 	if len(images)%nz.Channels != 0 {
@@ -215,6 +216,9 @@ func (nz *Normalizer) Normalize(dst []float64, images []*mat.Dense) []float64 {
 		panic(fmt.Sprintf("diffusion: Normalize destination of length %d, want %d", len(dst), len(images)*hw))
 	}
 	for i, m := range images {
+		if m == nil {
+			panic(fmt.Sprintf("diffusion: Normalize of a nil image plane %d", i))
+		}
 		if r, c := m.Dims(); r != nz.Size || c != nz.Size {
 			panic(mat.ErrShape)
 		}

@@ -340,8 +340,11 @@ func (tr *Trainer) spectralChunk(c, lo, hi int) {
 // trainer in the consistent state after the last finished step (nothing is
 // saved; call Save to keep it). A NaN or infinite loss stops Train with
 // Step's error; the trainer keeps its last good state and the checkpoint
-// file its last good checkpoint.
+// file its last good checkpoint. Train panics if ctx is nil.
 func (tr *Trainer) Train(ctx context.Context, progress func(Progress)) error {
+	if ctx == nil {
+		panic("diffusion: Train with a nil context (use context.Background())")
+	}
 	start := time.Now()
 	first := tr.step
 	saved := -1

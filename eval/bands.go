@@ -25,6 +25,9 @@ func DefaultBandEdges() []float64 { return []float64{0, 1.0 / 16, 1.0 / 8, 1.0 /
 // increasing strictly from a value ≥ 0, or infinite. BandErrors and the
 // exact theory of the diffusion package share these bands.
 func Bands(rows, cols int, edges []float64) ([]int, error) {
+	if rows < 1 || cols < 1 {
+		return nil, fmt.Errorf("eval: Bands: size %d×%d, need at least 1×1", rows, cols)
+	}
 	if edges == nil {
 		edges = DefaultBandEdges()
 	}

@@ -56,6 +56,15 @@ func LogSpectralError(xs, ys []*mat.Dense) (float64, error) {
 	return math.Sqrt(s / float64(len(px))), nil
 }
 
+// nilIfTyped returns nil for a nil *mat.Dense held in the interface (a
+// typed nil, which compares unequal to nil), m otherwise.
+func nilIfTyped(m mat.Matrix) mat.Matrix {
+	if d, ok := m.(*mat.Dense); ok && d == nil {
+		return nil
+	}
+	return m
+}
+
 // SpectralFrechet returns the squared Fréchet (2-Wasserstein) distance
 // between two Gaussian image distributions N(μ1, Σ1) and N(μ2, Σ2) whose
 // covariances are diagonal in real Fourier space, with variances power1 and
@@ -80,6 +89,7 @@ func LogSpectralError(xs, ys []*mat.Dense) (float64, error) {
 // nil, a power holds a negative, NaN or infinite value, or a mean a NaN or
 // infinite value.
 func SpectralFrechet(mean1, power1, mean2, power2 mat.Matrix) (float64, error) {
+	mean1, power1, mean2, power2 = nilIfTyped(mean1), nilIfTyped(power1), nilIfTyped(mean2), nilIfTyped(power2)
 	if power1 == nil || power2 == nil {
 		return 0, errors.New("eval: SpectralFrechet: nil power spectrum")
 	}
