@@ -100,7 +100,12 @@ func newKernel(spec Spec, embed bool) (*kernel, error) {
 		}
 	}
 	if k.modes == 0 || sum == 0 || math.IsInf(sum, 0) {
-		return nil, fmt.Errorf("noise: spec %v leaves no usable Fourier mode on the %d×%d padded grid", spec, mr, mc)
+		law := fmt.Sprintf("the power law of Δ = %g", spec.Delta)
+		if spec.Density != nil {
+			law = fmt.Sprintf("the %v density", spec.Density)
+		}
+		return nil, fmt.Errorf("noise: no usable Fourier mode: %s (pad %g, kmin %g) is zero, removed or not finite at every frequency of the %d×%d padded grid of %d×%d fields",
+			law, spec.Pad, spec.KMin, mr, mc, spec.Rows, spec.Cols)
 	}
 	k.variance = sum / float64(m)
 	k.longShare = long / sum

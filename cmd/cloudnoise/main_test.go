@@ -1147,3 +1147,14 @@ func TestSNRPlotRange(t *testing.T) {
 	require.NoError(t, err)
 	cliDecodePNG(t, path)
 }
+
+// TestNoGoNamesInErrors checks issue 15 item 12's last leak: a noise the
+// grid cannot represent is described in words, not as a raw Spec{…}
+// literal (before the fix: "spec Spec{Rows: 8, …} leaves no usable Fourier
+// mode").
+func TestNoGoNamesInErrors(t *testing.T) {
+	t.Parallel()
+	_, _, err, code := cliRun(t, "sample", "-n", "8", "-delta", "400", "-o", filepath.Join(t.TempDir(), "x.png"))
+	cliCheckError(t, err, code, 2, "no usable Fourier mode", "Δ = 400")
+	assert.NotContains(t, errorLine(err), "Spec{")
+}
