@@ -12,7 +12,6 @@ import (
 	"io"
 	"os"
 
-	"golang.org/x/image/draw"
 	"gonum.org/v1/gonum/mat"
 )
 
@@ -42,6 +41,19 @@ type Options struct {
 	// documentation).
 	Rows, Cols int
 
+	// Resize is the resampling method used when an image is not of the
+	// target size; the zero value is ResizeFourier, which keeps the
+	// spectrum below the new Nyquist frequency (see ResizeMethod).
+	Resize ResizeMethod
+
+	// Upscale allows a target larger than the centre-cropped image in
+	// either dimension. Without it such an image is an error wrapping
+	// ErrUpscale, found from its header before its pixels are decoded (and
+	// before any image of a batch is decoded): enlarging adds no
+	// information, and the enlarged image has no power above the source's
+	// Nyquist frequency, which a spectral estimate would take for data.
+	Upscale bool
+
 	// Color asks the batch loaders (LoadDir and LoadPaths) for colour:
 	// each image then contributes three matrices, its R, G and B planes,
 	// in that order. Load and Decode return grayscale and reject Color;
@@ -69,10 +81,39 @@ func (o *Options) target() (rows, cols int, err error) {
 	if rows > 0 && (rows > MaxPixels/cols) {
 		return 0, 0, fmt.Errorf("imageio: target size %d×%d exceeds the limit of %d pixels", rows, cols, MaxPixels)
 	}
+	if !o.Resize.valid() {
+		return 0, 0, fmt.Errorf("imageio: invalid resize method %d", int(o.Resize))
+	}
 	return rows, cols, nil
 }
 
 func (o *Options) color() bool { return o != nil && o.Color }
+
+func (o *Options) method() ResizeMethod {
+	if o == nil {
+		return ResizeFourier
+	}
+	return o.Resize
+}
+
+// ErrUpscale is wrapped by the error for an image smaller than the target
+// size when Options.Upscale is not set.
+var ErrUpscale = errors.New("upscaling refused: it adds no spectral content")
+
+// checkUpscale returns an error wrapping ErrUpscale and naming the file
+// when the centre crop of the image is smaller than the rows×cols target
+// (rows > 0) and opts does not allow upscaling.
+func checkUpscale(name string, cfg image.Config, rows, cols int, opts *Options) error {
+	if rows == 0 || (opts != nil && opts.Upscale) {
+		return nil
+	}
+	_, _, ch, cw := cropBox(cfg.Height, cfg.Width, rows, cols)
+	if ch < rows || cw < cols {
+		return fmt.Errorf("imageio: %s: the %d×%d centre crop of this %d×%d image (rows×cols) is smaller than the target %d×%d: %w",
+			name, ch, cw, cfg.Height, cfg.Width, rows, cols, ErrUpscale)
+	}
+	return nil
+}
 
 // Decode decodes one PNG, JPEG or GIF image from r into a grayscale matrix
 // with values in [0, 1], cropped and resized as opts asks (opts may be
@@ -156,7 +197,11 @@ func loadFile(path string, opts *Options, color bool) ([]*mat.Dense, error) {
 		return nil, fmt.Errorf("imageio: %w", err)
 	}
 	defer f.Close()
-	if _, _, err := checkConfig(path, bufio.NewReader(f)); err != nil {
+	cfg, _, err := checkConfig(path, bufio.NewReader(f))
+	if err != nil {
+		return nil, err
+	}
+	if err := checkUpscale(path, cfg, rows, cols, opts); err != nil {
 		return nil, err
 	}
 	if _, err := f.Seek(0, io.SeekStart); err != nil {
@@ -166,7 +211,7 @@ func loadFile(path string, opts *Options, color bool) ([]*mat.Dense, error) {
 	if err != nil {
 		return nil, decodeError(path, format, err)
 	}
-	return planes(img, rows, cols, color), nil
+	return planes(img, rows, cols, opts.method(), color), nil
 }
 
 func decodeReader(name string, r io.Reader, opts *Options, color bool) ([]*mat.Dense, error) {
@@ -177,14 +222,18 @@ func decodeReader(name string, r io.Reader, opts *Options, color bool) ([]*mat.D
 	// Keep the bytes the header check consumes and replay them to the
 	// decoder, so that r is read once and never buffered whole.
 	var head bytes.Buffer
-	if _, _, err := checkConfig(name, io.TeeReader(r, &head)); err != nil {
+	cfg, _, err := checkConfig(name, io.TeeReader(r, &head))
+	if err != nil {
+		return nil, err
+	}
+	if err := checkUpscale(name, cfg, rows, cols, opts); err != nil {
 		return nil, err
 	}
 	img, format, err := image.Decode(io.MultiReader(&head, r))
 	if err != nil {
 		return nil, decodeError(name, format, err)
 	}
-	return planes(img, rows, cols, color), nil
+	return planes(img, rows, cols, opts.method(), color), nil
 }
 
 // checkConfig decodes the image header from r and rejects empty and
@@ -217,37 +266,32 @@ func decodeError(name, format string, err error) error {
 // cropRect returns the largest rectangle centred in b with aspect ratio
 // cols/rows.
 func cropRect(b image.Rectangle, rows, cols int) image.Rectangle {
-	w, h := b.Dx(), b.Dy()
-	cw, ch := w, h
-	if int64(w)*int64(rows) > int64(h)*int64(cols) {
-		// Too wide: keep the height.
-		cw = int((2*int64(h)*int64(cols) + int64(rows)) / (2 * int64(rows)))
-		cw = max(1, min(cw, w))
-	} else {
-		ch = int((2*int64(w)*int64(rows) + int64(cols)) / (2 * int64(cols)))
-		ch = max(1, min(ch, h))
-	}
-	x0 := b.Min.X + (w-cw)/2
-	y0 := b.Min.Y + (h-ch)/2
+	r0, c0, ch, cw := cropBox(b.Dy(), b.Dx(), rows, cols)
+	x0, y0 := b.Min.X+c0, b.Min.Y+r0
 	return image.Rect(x0, y0, x0+cw, y0+ch)
 }
 
 // planes converts img into one grayscale plane or three colour planes,
-// centre-cropped and resized to rows×cols when rows > 0.
-func planes(img image.Image, rows, cols int, color bool) []*mat.Dense {
+// centre-cropped and resampled to rows×cols by method when rows > 0. The
+// planes are taken at the crop's own size in float64 and resampled
+// there, so no intermediate rounding or clipping touches the result.
+func planes(img image.Image, rows, cols int, method ResizeMethod, color bool) []*mat.Dense {
 	r := img.Bounds()
 	if rows > 0 {
 		r = cropRect(r, rows, cols)
-		if r.Dx() != cols || r.Dy() != rows {
-			dst := image.NewRGBA64(image.Rect(0, 0, cols, rows))
-			draw.CatmullRom.Scale(dst, dst.Bounds(), img, r, draw.Src, nil)
-			img, r = dst, dst.Bounds()
+	}
+	var p []*mat.Dense
+	if color {
+		p = rgbPlanes(img, r)
+	} else {
+		p = []*mat.Dense{grayPlane(img, r)}
+	}
+	if rows > 0 {
+		for i := range p {
+			p[i] = resample(p[i], rows, cols, method)
 		}
 	}
-	if color {
-		return rgbPlanes(img, r)
-	}
-	return []*mat.Dense{grayPlane(img, r)}
+	return p
 }
 
 // grayPlane returns the BT.601 luma of img over r, in [0, 1].

@@ -3,6 +3,7 @@ package imageio
 import (
 	"errors"
 	"fmt"
+	"image"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -317,8 +318,25 @@ func checkSizes(imgs []*mat.Dense, names []string, opts *Options, where string) 
 
 // decodeFiles decodes the image files at paths concurrently (decodeEach)
 // and returns their images in order, or the error of the first failing
-// file in path order.
+// file in path order; with opts.Color each file gives three planes.
+//
+// Without opts.Upscale, every file's header is checked against the target
+// size first, so that an image too small for it is reported before any
+// image is decoded.
 func decodeFiles(paths []string, opts *Options) ([]*mat.Dense, error) {
+	if rows, cols, err := opts.target(); err != nil {
+		return nil, err
+	} else if rows > 0 && !opts.Upscale {
+		for _, p := range paths {
+			w, h, _, err := DecodeConfig(p)
+			if err != nil {
+				return nil, err
+			}
+			if err := checkUpscale(p, image.Config{Width: w, Height: h}, rows, cols, opts); err != nil {
+				return nil, err
+			}
+		}
+	}
 	out, errs := decodeEach(paths, opts)
 	var imgs []*mat.Dense
 	for i := range paths {

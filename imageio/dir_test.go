@@ -158,7 +158,9 @@ func TestLoadPaths(t *testing.T) {
 	}
 
 	// Target size: images are resized, .npy arrays of another size error.
-	imgs, _, err = LoadPaths([]string{folder}, &Options{Size: 3})
+	_, _, err = LoadPaths([]string{folder}, &Options{Size: 3})
+	assert.ErrorContains(t, err, "upscaling refused")
+	imgs, _, err = LoadPaths([]string{folder}, &Options{Size: 3, Upscale: true})
 	require.NoError(t, err)
 	r, c := imgs[0].Dims()
 	assert.Equal(t, [2]int{3, 3}, [2]int{r, c})

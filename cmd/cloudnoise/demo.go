@@ -37,6 +37,7 @@ func runDemo(_ context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("demo", "[flags] [PATH...]\n\nThe paper's pipeline in one command: draws dead-leaves images (a deterministic\nmodel of natural images built into the library; or loads PATH...), fits the scaling\nparameter Δ of their spectrum, computes the Mahalanobis distance table, the\nper-frequency SNR of white and cloud noise, and writes four figures and a summary\nto the output folder.", demoExamples)
 	out := fs.String("o", "cloudnoise-demo", "output `folder`")
 	size := fs.Int("size", 96, "image size `S`×S (the paper's is 96)")
+	rf := addResizeFlags(fs)
 	count := fs.Int("images", 256, "dead-leaves images to draw (without PATH)")
 	samples := fs.Int("samples", 0, "white and cloud noise fields for the distances (0: as many as images)")
 	seed := fs.Uint64("seed", 1, "random seed: the same seed gives the same numbers and pictures")
@@ -77,7 +78,7 @@ func runDemo(_ context.Context, args []string, stdout, stderr io.Writer) error {
 		what = fmt.Sprintf("%d dead-leaves images of %d×%d (noise.DeadLeaves, seed %d)", len(imgs), *size, *size, *seed)
 	} else {
 		var err error
-		if imgs, _, err = loadImages(fs.Args(), *size, lf, stderr); err != nil {
+		if imgs, _, err = loadImages(fs.Args(), *size, rf, lf, stderr); err != nil {
 			return err
 		}
 		what = fmt.Sprintf("%d images of %d×%d from %s", len(imgs), *size, *size, strings.Join(fs.Args(), ", "))

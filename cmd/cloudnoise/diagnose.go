@@ -73,6 +73,7 @@ func runDiagnose(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	ckpt := fs.String("ckpt", "model.ckpt", "checkpoint `file` written by train")
 	data := fs.String("data", "", "held-out images: a folder, image files or a .npy stack")
 	size := fs.Int("size", 0, "centre-crop and resize the -data images to `S`×S (0: the model's size)")
+	rf := addResizeFlags(fs)
 	count := fs.Int("count", 64, "samples for the variance checks")
 	steps := fs.Int("steps", 50, "DDIM steps of the samples")
 	clip := fs.String("clip", "", "clip x̂0 of the samples to `LO,HI` (normalised units)")
@@ -142,7 +143,7 @@ func runDiagnose(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		if sz != msize {
 			return fs.misuse(stderr, "-size %d: the model's images are %d×%d", sz, msize, msize)
 		}
-		imgs, _, err := loadImages([]string{*data}, sz, nil, stderr)
+		imgs, _, err := loadImages([]string{*data}, sz, rf, nil, stderr)
 		if err != nil {
 			return err
 		}

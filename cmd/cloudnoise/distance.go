@@ -77,6 +77,7 @@ func makeTableJSON(t *noise.Table, opts *noise.ImageFitOptions) tableJSON {
 func runDistance(_ context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("distance", "[flags] PATH...\n\nThe nine distances of the paper's table (its Figure 19): d(white|Q0), d(cloud|Q0),\nd(images|Q0) from the centre of Q0 = N(0, A²|k|^(−2Δ)) and the expected distance\nbetween independent draws of each pair, with standard errors. PATH is as for fit.", distanceExamples)
 	size := fs.Int("size", 0, "centre-crop and resize every image to `S`×S pixels (0: keep sizes)")
+	rf := addResizeFlags(fs)
 	delta := fs.Float64("delta", -1, "Δ of Q0 and of the cloud noise; negative: fit it to the images (paper's method, or -method)")
 	ff := addFitFlags(fs)
 	lf := addLoadFlags(fs)
@@ -113,7 +114,7 @@ func runDistance(_ context.Context, args []string, stdout, stderr io.Writer) err
 			return fmt.Errorf("-plot: %w", err)
 		}
 	}
-	imgs, skipped, err := loadImages(fs.Args(), *size, lf, stderr)
+	imgs, skipped, err := loadImages(fs.Args(), *size, rf, lf, stderr)
 	if err != nil {
 		return err
 	}

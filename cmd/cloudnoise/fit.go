@@ -14,7 +14,6 @@ import (
 
 	"github.com/cloud-diffusion/noise"
 	"github.com/cloud-diffusion/noise/cmd/cloudnoise/internal/plotting"
-	"github.com/cloud-diffusion/noise/imageio"
 )
 
 const fitExamples = `  cloudnoise fit photos/                          # Δ, A, errors, R² with the paper's method
@@ -174,6 +173,7 @@ func powerLawJSON(f noise.PowerLaw) fitJSON {
 func runFit(_ context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("fit", "[flags] PATH...\n\nPATH is an image file (PNG, JPEG, GIF), a folder of them, or a .npy stack\n(H,W), (N,H,W) or (N,1,H,W). All images must have one size unless -size is given.", fitExamples)
 	size := fs.Int("size", 0, "centre-crop and resize every image to `S`×S pixels (0: keep sizes, which must agree)")
+	rf := addResizeFlags(fs)
 	ff := addFitFlags(fs)
 	lf := addLoadFlags(fs)
 	jack := fs.Int("jackknife", 0, "standard errors by the delete-one-group jackknife over `G` consecutive groups of the images in load order\n(G ≥ 2; keep crops of one photograph in one group, or see -jackknife-by). Without it the errors are the method's own, which assume\nindependent frequencies and are optimistic for real images")
@@ -216,11 +216,7 @@ func runFit(_ context.Context, args []string, stdout, stderr io.Writer) error {
 			return fmt.Errorf("-plot: %w", err)
 		}
 	}
-	var io2 *imageio.Options
-	if *size > 0 {
-		io2 = &imageio.Options{Size: *size}
-	}
-	imgs, names, skipped, err := loadNamed(fs.Args(), io2, lf, stderr)
+	imgs, names, skipped, err := loadNamed(fs.Args(), rf.options(*size), lf, stderr)
 	if err != nil {
 		return err
 	}

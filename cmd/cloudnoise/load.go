@@ -15,6 +15,43 @@ import (
 	"github.com/cloud-diffusion/noise/imageio"
 )
 
+// resizeFlags are the -resize and -upscale flags of the commands that
+// load images at a -size.
+type resizeFlags struct {
+	method  imageio.ResizeMethod
+	upscale bool
+}
+
+// addResizeFlags adds -resize and -upscale to fs.
+func addResizeFlags(fs *cmdFlags) *resizeFlags {
+	r := &resizeFlags{}
+	fs.TextVar(&r.method, "resize", imageio.ResizeFourier, "how -size resamples: `fourier` keeps the spectrum below the new Nyquist frequency (the default);\nbicubic steepens it and box aliases it (see imageio.ResizeMethod)")
+	fs.BoolVar(&r.upscale, "upscale", false, "allow a -size larger than an image's centre crop (refused by default: enlarging adds no\nspectral content)")
+	return r
+}
+
+// options returns the loader options for size×size images (nil when
+// size is 0: images keep their size); r may be nil (the defaults).
+func (r *resizeFlags) options(size int) *imageio.Options {
+	if size <= 0 {
+		return nil
+	}
+	opts := &imageio.Options{Size: size}
+	if r != nil {
+		opts.Resize, opts.Upscale = r.method, r.upscale
+	}
+	return opts
+}
+
+// loadError adds the flag that allows upscaling to an error of the
+// loader refusing it.
+func loadError(err error) error {
+	if errors.Is(err, imageio.ErrUpscale) {
+		return fmt.Errorf("%w (give -upscale to allow it)", err)
+	}
+	return err
+}
+
 // loadFlags are the flags of the commands that read image sets: -r and
 // -skip-bad. A nil *loadFlags means neither.
 type loadFlags struct {
@@ -42,17 +79,13 @@ type skippedJSON struct {
 }
 
 // loadImages reads the image set named by paths (folders, image files,
-// .npy stacks), resized and centre-cropped to size×size when size > 0,
-// with the choices of lf (nil: none). Files read twice are loaded once.
-// The files skipped under -skip-bad and the duplicates are reported on
-// stderr, and the skipped ones returned. Errors name the file or folder at
-// fault.
-func loadImages(paths []string, size int, lf *loadFlags, stderr io.Writer) ([]*mat.Dense, []skippedJSON, error) {
-	var opts *imageio.Options
-	if size > 0 {
-		opts = &imageio.Options{Size: size}
-	}
-	return loadSet(paths, opts, lf, stderr)
+// .npy stacks), centre-cropped and resized to size×size as rf says when
+// size > 0 (rf nil: the defaults), with the choices of lf (nil: none).
+// Files read twice are loaded once. The files skipped under -skip-bad and
+// the duplicates are reported on stderr, and the skipped ones returned.
+// Errors name the file or folder at fault.
+func loadImages(paths []string, size int, rf *resizeFlags, lf *loadFlags, stderr io.Writer) ([]*mat.Dense, []skippedJSON, error) {
+	return loadSet(paths, rf.options(size), lf, stderr)
 }
 
 // loadSet is loadImages with any imageio options.
@@ -66,7 +99,7 @@ func loadSet(paths []string, opts *imageio.Options, lf *loadFlags, stderr io.Wri
 func loadNamed(paths []string, opts *imageio.Options, lf *loadFlags, stderr io.Writer) ([]*mat.Dense, []string, []skippedJSON, error) {
 	r, err := imageio.LoadPathsOptions(paths, opts, lf.options())
 	if err != nil {
-		return nil, nil, nil, err
+		return nil, nil, nil, loadError(err)
 	}
 	if r.Duplicates > 0 {
 		fmt.Fprintf(stderr, "cloudnoise: %d file(s) reached more than once were loaded once\n", r.Duplicates)

@@ -56,6 +56,7 @@ func runSample(_ context.Context, args []string, stdout, stderr io.Writer) error
 	kind := fs.String("noise", "cloud", "noise: cloud (the power law of -delta), white (independent pixels) or matched\n(the measured spectrum of the images of -data)")
 	delta := fs.Float64("delta", noise.CloudDelta, "scaling parameter Δ ≥ 0 of cloud noise: 1 pink, 1.5 cloud, 2 red (0: flat without k = 0)")
 	data := fs.String("data", "", "matched noise: images (folder, files or .npy stacks, comma-separated) whose spectrum the noise takes,\nresized to N×N with -n, or of size rows×cols as they are")
+	rf := addResizeFlags(fs)
 	smooth := fs.Int("smooth", 0, "matched noise: smooth the measured spectrum radially into `B` log bins (0: as measured)")
 	pad := fs.Float64("pad", 0, "padding factor ≥ 1 of the construction; 0 means 3 (the paper's) for cloud and 1 for matched; 1 gives periodic noise")
 	kmin := fs.Float64("kmin", 0, "infrared cutoff in cycles per pixel: modes with |k| < kmin are removed")
@@ -135,7 +136,7 @@ func runSample(_ context.Context, args []string, stdout, stderr io.Writer) error
 		if *rows == 0 && *cols == 0 {
 			size = r
 		}
-		imgs, _, err := loadImages(strings.Split(*data, ","), size, nil, stderr)
+		imgs, _, err := loadImages(strings.Split(*data, ","), size, rf, nil, stderr)
 		if err != nil {
 			return err
 		}

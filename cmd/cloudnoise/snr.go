@@ -157,6 +157,7 @@ func runSNR(_ context.Context, args []string, stdout, stderr io.Writer) error {
 	delta := fs.Float64("delta", -1, "Δ of the cloud noise (and of the power-law data without PATH); negative: 1.5, or fitted to PATH")
 	n := fs.Int("n", 96, "grid size `N`×N without PATH")
 	size := fs.Int("size", 0, "centre-crop and resize images to `S`×S (with PATH)")
+	rf := addResizeFlags(fs)
 	schedName := fs.String("schedule", "cosine", "noise schedule: cosine (Nichol & Dhariwal, s = 0.008), linear (DDPM β from 1e-4 to 0.02) or offset-cosine (the paper's, signal 0.95 to 0.02)")
 	steps := fs.Int("steps", 1000, "steps of the schedule")
 	timesFlag := fs.String("t", "", "comma-separated times t in 1..steps (default: 5%, 20%, 50%, 80% and 95% of -steps, 50,200,500,800,950 for 1000)")
@@ -218,7 +219,7 @@ func runSNR(_ context.Context, args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 	} else {
-		imgs, _, err := loadImages(fs.Args(), *size, lf, stderr)
+		imgs, _, err := loadImages(fs.Args(), *size, rf, lf, stderr)
 		if err != nil {
 			return err
 		}

@@ -119,6 +119,7 @@ func runTheory(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	delta := fs.Float64("delta", -1, "Δ of the power-law data (without PATH; negative: 1.5); with PATH it sets the cloud noise's Δ instead of the fitted one")
 	size := fs.Int("size", 32, "grid size `N`×N of the power-law data; with PATH, centre-crop and resize the images to N×N (0: keep their size)")
 	lf := addLoadFlags(fs)
+	rf := addResizeFlags(fs)
 	noises := fs.String("noise", "white,cloud,matched", "comma-separated noises: white, cloud (the paper's construction, its exact spectrum), matched (N = data spectrum)")
 	ks := fs.String("k", "5,10,20,50,100", "comma-separated numbers of sampling steps K")
 	steps := fs.Int("steps", 1000, "steps T of the offset cosine schedule")
@@ -238,7 +239,7 @@ func runTheory(ctx context.Context, args []string, stdout, stderr io.Writer) err
 			return err
 		}
 	} else {
-		if imgs, _, err = loadImages(fs.Args(), *size, lf, stderr); err != nil {
+		if imgs, _, err = loadImages(fs.Args(), *size, rf, lf, stderr); err != nil {
 			return err
 		}
 		sf, err := fitSpectrum(imgs, nil)

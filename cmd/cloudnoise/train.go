@@ -19,7 +19,6 @@ import (
 
 	"github.com/cloud-diffusion/noise"
 	"github.com/cloud-diffusion/noise/diffusion"
-	"github.com/cloud-diffusion/noise/imageio"
 )
 
 const trainExamples = `  cloudnoise train -size 32 -noise cloud -steps 2000 -ckpt cloud.ckpt photos/
@@ -39,6 +38,7 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	data := fs.String("data", "", "deprecated: the training images as a comma-separated list; give them as PATH... instead")
 	lf := addLoadFlags(fs)
 	size := fs.Int("size", 32, "centre-crop and resize the images to `S`×S (a multiple of 4)")
+	rf := addResizeFlags(fs)
 	color := fs.Bool("color", false, "train on RGB images (3 channels) instead of grey")
 	kind := fs.String("noise", diffusion.CloudNoise.String(), "noise ε: white, cloud (power law) or matched (the training images' measured spectrum)")
 	delta := fs.Float64("delta", 0, "Δ of cloud noise (default: fitted to the training images with the paper's method); with -loss spectral also the loss's Δ")
@@ -152,9 +152,11 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if *data != "" {
 		paths = strings.Split(*data, ",")
 	}
-	imgs, _, err := loadSet(paths, &imageio.Options{Size: *size, Color: *color}, lf, stderr)
+	opts := rf.options(*size)
+	opts.Color = *color
+	imgs, _, err := loadSet(paths, opts, lf, stderr)
 	if err != nil {
-		return err
+		return loadError(err)
 	}
 
 	var tr *diffusion.Trainer
