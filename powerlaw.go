@@ -741,6 +741,9 @@ type ImageFit struct {
 	Images      int
 	Groups      int
 	Standardize Standardization
+	// Parts are the spectra of the jackknife groups (for
+	// LocalSlopesJackknife), nil without Groups.
+	Parts []*Spectrum
 }
 
 // FitImages fits the power law Γ(k) = A²/|k|^(2Δ) to the power spectrum of
@@ -828,6 +831,7 @@ func FitImages(images []*mat.Dense, opts *ImageFitOptions) (*ImageFit, error) {
 		return nil, err
 	}
 	if parts != nil {
+		res.Parts = parts
 		res.PowerLaw, err = FitPowerLawJackknife(parts, &fo)
 	} else {
 		res.PowerLaw, err = FitPowerLaw(res.Power, &fo)

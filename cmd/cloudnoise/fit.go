@@ -124,6 +124,11 @@ type spectrumFit struct {
 	Rows, Cols  int
 	Groups      int // jackknife groups of the errors, 0 for the method's own
 	Standardize noise.Standardization
+	// Slopes is the local slope profile (fit only; nil elsewhere), drawn
+	// on the spectrum plot when set.
+	Slopes *noise.SlopeProfile
+	// Parts are the jackknife groups' spectra (nil without groups).
+	Parts []*noise.Spectrum
 }
 
 // fitSpectrum fits the power law to the spectrum of imgs with
@@ -137,7 +142,7 @@ func fitSpectrum(imgs []*mat.Dense, opts *noise.ImageFitOptions) (*spectrumFit, 
 		return nil, err
 	}
 	rows, cols := imgs[0].Dims()
-	return &spectrumFit{Power: f.Power, Fit: f.PowerLaw, Images: f.Images, Rows: rows, Cols: cols, Groups: f.Groups, Standardize: f.Standardize}, nil
+	return &spectrumFit{Power: f.Power, Fit: f.PowerLaw, Images: f.Images, Rows: rows, Cols: cols, Groups: f.Groups, Standardize: f.Standardize, Parts: f.Parts}, nil
 }
 
 // fitJSON is the JSON output of fit.
@@ -158,11 +163,75 @@ type fitJSON struct {
 	Cross       int     `json:"cross"`
 	KMin        float64 `json:"kmin"`
 	KMax        float64 `json:"kmax"`
+	// LocalSlopes is the local slope profile Δ(k): Δ fitted in octave
+	// bands of |k| over the fitted range (noise.LocalSlopes, or
+	// noise.LocalSlopesJackknife with -jackknife), with the test of one Δ
+	// across the bands: LocalSlopesTest is "chi2" (the method's errors)
+	// or "hotelling" (jackknife), LocalSlopesStat its statistic on
+	// LocalSlopesDoF degrees of freedom, LocalSlopesP its P value and
+	// LocalSlopesVary whether P < noise.SlopeVariesLevel. Empty when no
+	// band has enough frequencies.
+	LocalSlopes     []slopeJSON `json:"local_slopes"`
+	LocalSlopesTest string      `json:"local_slopes_test"`
+	LocalSlopesStat float64     `json:"local_slopes_statistic"`
+	LocalSlopesDoF  int         `json:"local_slopes_dof"`
+	LocalSlopesP    float64     `json:"local_slopes_p"`
+	LocalSlopesVary bool        `json:"local_slopes_vary"`
+	// Warnings are the warnings also printed on stderr (never null).
+	Warnings []string `json:"warnings"`
 	// Jackknife is the number of groups of jackknife errors, 0 when the
 	// errors are the method's own (model-based) ones.
 	Jackknife int `json:"jackknife"`
 	// Skipped lists the files left out by -skip-bad.
 	Skipped []skippedJSON `json:"skipped,omitempty"`
+}
+
+// slopeJSON is one band of the local slope profile in fit's JSON.
+type slopeJSON struct {
+	KLo      float64 `json:"k_lo"`
+	KHi      float64 `json:"k_hi"`
+	Delta    float64 `json:"delta"`
+	DeltaErr float64 `json:"delta_err"`
+	Points   int     `json:"points"`
+}
+
+// localSlopes returns the local slope profile of sf's spectrum over the
+// frequencies and with the estimator of opts (with jackknife errors when
+// sf has groups), and the warnings to show: that Δ varies across the
+// fitted range, or why there is no profile.
+func localSlopes(sf *spectrumFit, opts *noise.FitOptions) (*noise.SlopeProfile, []string) {
+	o := noise.SlopeOptions{FitOptions: *opts}
+	if o.Samples == 0 {
+		o.Samples = max(sf.Images-1, 1)
+	}
+	var prof *noise.SlopeProfile
+	var err error
+	if sf.Parts != nil {
+		prof, err = noise.LocalSlopesJackknife(sf.Parts, &o)
+	} else {
+		prof, err = noise.LocalSlopes(sf.Power, &o)
+	}
+	if err != nil {
+		return nil, []string{"no local slopes: " + strings.TrimPrefix(err.Error(), "noise: ")}
+	}
+	if !prof.Varies() {
+		return prof, []string{}
+	}
+	lo, hi := math.Inf(1), math.Inf(-1)
+	for _, b := range prof.Bands {
+		lo, hi = min(lo, b.Delta), max(hi, b.Delta)
+	}
+	return prof, []string{fmt.Sprintf("Δ varies with |k| by more than its errors: local slopes from %.2f to %.2f "+
+		"(%s). The spectrum is not one power law over the fitted range, "+
+		"so the fitted Δ depends on that range (-kmin, -kmax, -size)", lo, hi, slopeTest(sf, prof))}
+}
+
+// slopeTest describes the test of one Δ across the bands of prof.
+func slopeTest(sf *spectrumFit, prof *noise.SlopeProfile) string {
+	if sf.Parts != nil {
+		return fmt.Sprintf("Hotelling's T² = %.3g over %d bands with jackknife errors from %d groups, p = %.2g", prof.Statistic, prof.DoF+1, len(sf.Parts), prof.P)
+	}
+	return fmt.Sprintf("χ² = %.3g on %d degrees of freedom with the %s model's errors, p = %.2g", prof.Statistic, prof.DoF, sf.Fit.Method, prof.P)
 }
 
 func powerLawJSON(f noise.PowerLaw) fitJSON {
@@ -229,6 +298,11 @@ func runFit(_ context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	prof, warnings := localSlopes(sf, &opts.FitOptions)
+	sf.Slopes = prof
+	for _, w := range warnings {
+		fmt.Fprintf(stderr, "cloudnoise: warning: %s\n", w)
+	}
 	if *plotPath != "" {
 		title := fmt.Sprintf("Power spectrum of %d images, %d×%d", sf.Images, sf.Rows, sf.Cols)
 		if err := saveSpectrumPlot(*plotPath, sf, &opts.FitOptions, title); err != nil {
@@ -241,6 +315,17 @@ func runFit(_ context.Context, args []string, stdout, stderr io.Writer) error {
 		j.Standardize = sf.Standardize.String()
 		j.setOptions(&opts.FitOptions, sf.Groups)
 		j.Skipped = skipped
+		j.LocalSlopes, j.Warnings = []slopeJSON{}, warnings
+		if prof != nil {
+			for _, b := range prof.Bands {
+				j.LocalSlopes = append(j.LocalSlopes, slopeJSON{KLo: b.KLo, KHi: b.KHi, Delta: b.Delta, DeltaErr: b.DeltaErr, Points: b.Points})
+			}
+			j.LocalSlopesStat, j.LocalSlopesDoF, j.LocalSlopesP, j.LocalSlopesVary = prof.Statistic, prof.DoF, prof.P, prof.Varies()
+			j.LocalSlopesTest = "chi2"
+			if sf.Parts != nil {
+				j.LocalSlopesTest = "hotelling"
+			}
+		}
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
 		return enc.Encode(j)
@@ -264,6 +349,13 @@ func printFit(w io.Writer, sf *spectrumFit) {
 	} else {
 		fmt.Fprintf(w, "errors: the %s model's (independent frequencies; optimistic for real images, see -jackknife)\n", f.Method)
 	}
+	if sf.Slopes != nil {
+		fmt.Fprintln(w, "local slopes (Δ fitted per octave of |k|):")
+		for _, b := range sf.Slopes.Bands {
+			fmt.Fprintf(w, "  %.4f ≤ |k| < %.4f  Δ = %.3f ± %.3f  (%d points)\n", b.KLo, b.KHi, b.Delta, b.DeltaErr, b.Points)
+		}
+		fmt.Fprintf(w, "  one Δ across the bands: %s\n", slopeTest(sf, sf.Slopes))
+	}
 }
 
 // saveSpectrumPlot draws the paper's Figure 9 for sf.
@@ -271,6 +363,11 @@ func saveSpectrumPlot(path string, sf *spectrumFit, opts *noise.FitOptions, titl
 	p, err := plotting.Spectrum(sf.Power, sf.Fit, opts, title)
 	if err != nil {
 		return fmt.Errorf("%s: %w", path, err)
+	}
+	if sf.Slopes != nil {
+		if err := plotting.AddLocalSlopes(p, sf.Slopes); err != nil {
+			return fmt.Errorf("%s: %w", path, err)
+		}
 	}
 	return plotting.Save(path, p, plotting.Width, plotting.Height)
 }
