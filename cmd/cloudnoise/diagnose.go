@@ -42,6 +42,8 @@ type diagnoseResult struct {
 	Checkpoint string          `json:"checkpoint"`
 	Noise      string          `json:"noise"`
 	Target     string          `json:"target"`
+	Padding    string          `json:"padding"`
+	Head       string          `json:"head"`
 	Samples    diagnoseSamples `json:"samples"`
 	// With -data: the held-out images' figures.
 	Images           int     `json:"images,omitempty"`
@@ -132,7 +134,8 @@ func runDiagnose(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if msize <= 2**rings {
 		return fs.misuse(stderr, "-rings %d leaves no interior in %d×%d images", *rings, msize, msize)
 	}
-	res := diagnoseResult{Checkpoint: *ckpt, Noise: diffusion.NoiseName(s.Noise()), Target: ck.Train.Target.String()}
+	res := diagnoseResult{Checkpoint: *ckpt, Noise: diffusion.NoiseName(s.Noise()), Target: ck.Train.Target.String(),
+		Padding: ck.Model.Padding.String(), Head: ck.Model.Head.String()}
 
 	var held []*mat.Dense // normalised held-out planes
 	if *data != "" {
@@ -246,7 +249,7 @@ func varianceChecks(planes []*mat.Dense, rings int) (variance, meanVariance floa
 }
 
 func printDiagnose(w io.Writer, r *diagnoseResult) {
-	fmt.Fprintf(w, "%s: noise %s, target %s\n", r.Checkpoint, r.Noise, r.Target)
+	fmt.Fprintf(w, "%s: noise %s, target %s, %s padding, %s head\n", r.Checkpoint, r.Noise, r.Target, r.Padding, r.Head)
 	fmt.Fprintf(w, "%d samples (DDIM, %d steps), normalised units:\n", r.Samples.Count, r.Samples.Steps)
 	fmt.Fprintf(w, "  per-pixel variance %.4g (1 for the training data), variance of the image mean %.4g\n", r.Samples.Variance, r.Samples.MeanVariance)
 	fmt.Fprintf(w, "  border ratios of the variance map (ring 0 outermost; 1: no frame):")

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"os"
 	"path/filepath"
 	"testing"
 
@@ -109,9 +110,12 @@ func TestDiagnose(t *testing.T) {
 		assert.Greater(t, e.MSE, 0.0)
 		assert.Len(t, e.Bands, 4)
 	}
+	assert.Equal(t, "zero", res.Padding)
+	assert.Equal(t, "groupnorm", res.Head)
 	text, _, err, _ := cliRun(t, "diagnose", "-ckpt", ckpt, "-count", "4", "-steps", "2")
 	require.NoError(t, err)
 	assert.Contains(t, text, "border ratios")
+	assert.Contains(t, text, "zero padding, groupnorm head")
 	assert.NotContains(t, text, "held-out")
 	for i, c := range []struct {
 		args []string
@@ -126,5 +130,56 @@ func TestDiagnose(t *testing.T) {
 	} {
 		_, _, err, code := cliRun(t, append([]string{"diagnose", "-ckpt", ckpt}, c.args...)...)
 		t.Run(fmt.Sprint(i), func(t *testing.T) { cliCheckError(t, err, code, 2, c.want) })
+	}
+}
+
+// TestTrainHeadPadding trains tiny models with the mean head and each
+// padding: the checkpoint records them, diagnose runs on the models and
+// names them, and -resume accepts the same values and refuses others
+// without touching the checkpoint.
+func TestTrainHeadPadding(t *testing.T) {
+	t.Parallel()
+	data := trainTestData(t)
+	dir := t.TempDir()
+	for _, pad := range []string{"replicate", "circular"} {
+		ckpt := filepath.Join(dir, pad+".ckpt")
+		stdout, _, err, _ := cliRun(t, trainTestArgs(data, ckpt, "-head", "mean", "-padding", pad, "-steps", "2")...)
+		require.NoError(t, err)
+		assert.Contains(t, stdout, "("+pad+" padding, mean head)")
+		ck, err := diffusion.ReadCheckpoint(ckpt)
+		require.NoError(t, err)
+		want, err := diffusion.ParsePadding(pad)
+		require.NoError(t, err)
+		assert.Equal(t, want, ck.Model.Padding)
+		assert.Equal(t, diffusion.HeadMean, ck.Model.Head)
+		info, err := os.Stat(ckpt)
+		require.NoError(t, err)
+
+		stdout, _, err, _ = cliRun(t, "diagnose", "-ckpt", ckpt, "-data", data, "-count", "4", "-steps", "2", "-json")
+		require.NoError(t, err)
+		var res diagnoseResult
+		require.NoError(t, json.Unmarshal([]byte(stdout), &res), stdout)
+		assert.Equal(t, pad, res.Padding)
+		assert.Equal(t, "mean", res.Head)
+		assert.Len(t, res.Samples.Rings, 2)
+		require.Len(t, res.X0, 6)
+
+		for _, c := range []struct {
+			args []string
+			want string
+		}{
+			{[]string{"-head", "groupnorm"}, "-head groupnorm conflicts with the checkpoint's mean"},
+			{[]string{"-padding", "zero"}, "-padding zero conflicts with the checkpoint's " + pad},
+		} {
+			_, _, err, code := cliRun(t, trainTestArgs(data, ckpt, append([]string{"-resume", "-steps", "3"}, c.args...)...)...)
+			cliCheckError(t, err, code, 2, c.want)
+		}
+		after, err := os.Stat(ckpt)
+		require.NoError(t, err)
+		assert.Equal(t, info.ModTime(), after.ModTime(), "refused runs leave the checkpoint alone")
+		// The same values resume.
+		stdout, _, err, _ = cliRun(t, trainTestArgs(data, ckpt, "-resume", "-steps", "3", "-head", "mean", "-padding", pad)...)
+		require.NoError(t, err)
+		assert.Contains(t, stdout, "done: step 3")
 	}
 }

@@ -28,6 +28,7 @@ const trainExamples = `  cloudnoise train -size 32 -noise cloud -steps 2000 -ckp
   cloudnoise train -ckpt cloud.ckpt -resume -steps 4000 photos/   # continue to step 4000
   cloudnoise train -size 16 -base 16 -steps 200 -batch 8 -ckpt tiny.ckpt stack.npy
   cloudnoise train -precision float32 -ckpt fast.ckpt -r -skip-bad photos/   # float32; subfolders; skip bad files
+  cloudnoise train -head mean -padding circular -target v -ckpt mean.ckpt photos/   # the output can carry the image mean
 Ctrl-C (or SIGTERM) stops after the current step, writes the checkpoint and exits 0;
 -resume continues exactly where it stopped.
 `
@@ -59,6 +60,8 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	maxSignal := fs.Float64("max-signal", 0.95, "offset-cosine schedule: signal rate at t = 1, its clean end (0.9999 removes the end's shrinkage of fine detail)")
 	minSignal := fs.Float64("min-signal", 0.02, "offset-cosine schedule: signal rate at t = T")
 	precision := fs.String("precision", diffusion.PrecisionFloat64.String(), "UNet arithmetic: float64 or float32 (half the activation memory, faster; weights and optimiser stay float64)")
+	padding := fs.String("padding", diffusion.PaddingZero.String(), "UNet convolutions outside the image: zero (the twin's; the border is visible, frames), replicate or circular")
+	head := fs.String("head", diffusion.HeadGroupNorm.String(), "UNet output head: groupnorm (the twin's; removes each channel's mean) or mean (adds the channel means back, so the output can carry the image mean)")
 	if ok, err := fs.parse(args, stdout, stderr); !ok {
 		return err
 	}
@@ -128,6 +131,14 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return fs.misuse(stderr, "-precision %q: want float64 or float32", *precision)
 	}
+	padKind, err := diffusion.ParsePadding(*padding)
+	if err != nil {
+		return fs.misuse(stderr, "-padding %q: want zero, replicate or circular", *padding)
+	}
+	headKind, err := diffusion.ParseHead(*head)
+	if err != nil {
+		return fs.misuse(stderr, "-head %q: want groupnorm or mean", *head)
+	}
 	if err := checkOutput(*ckpt); err != nil {
 		return fmt.Errorf("-ckpt: %w", err)
 	}
@@ -183,6 +194,7 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	} else {
 		mc := diffusion.DefaultUNetConfig()
 		mc.Channels, mc.Size, mc.Base, mc.Precision = channels, *size, *base, prec
+		mc.Padding, mc.Head = padKind, headKind
 		net, err := diffusion.NewUNet(mc, source(*seed))
 		if err != nil {
 			return err
@@ -236,8 +248,9 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	cfg := tr.Config()
-	fmt.Fprintf(stdout, "training a %d-parameter UNet on %d images of %d×%d×%d: noise %v, %s schedule, %s loss on %v, batch %d, steps %d→%d\n",
-		tr.Model().NumParams(), len(imgs)/channels, channels, *size, *size, diffusion.NoiseName(tr.Noise()), cfg.Schedule, cfg.Loss, cfg.Target, cfg.Batch, tr.StepCount(), cfg.Steps)
+	mcfg := tr.Model().Config()
+	fmt.Fprintf(stdout, "training a %d-parameter UNet (%s padding, %s head) on %d images of %d×%d×%d: noise %v, %s schedule, %s loss on %v, batch %d, steps %d→%d\n",
+		tr.Model().NumParams(), mcfg.Padding, mcfg.Head, len(imgs)/channels, channels, *size, *size, diffusion.NoiseName(tr.Noise()), cfg.Schedule, cfg.Loss, cfg.Target, cfg.Batch, tr.StepCount(), cfg.Steps)
 	if resolved != nil && resolved.Fit != nil {
 		fmt.Fprintf(stdout, "Δ fitted to the training images: %.4f ± %.4f\n", resolved.Fit.Delta, resolved.Fit.DeltaErr)
 	}
@@ -320,6 +333,8 @@ func resumeConflict(fs *flag.FlagSet, set map[string]bool, ck *diffusion.Checkpo
 		{"target", ck.Train.Target.String()},
 		{"max-signal", ck.Train.MaxSignal},
 		{"min-signal", ck.Train.MinSignal},
+		{"padding", ck.Model.Padding.String()},
+		{"head", ck.Model.Head.String()},
 	} {
 		if !set[f.name] {
 			continue

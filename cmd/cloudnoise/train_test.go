@@ -193,6 +193,8 @@ func TestTrainGenerateErrors(t *testing.T) {
 		{trainTestArgs(data, ckpt, "-schedule", "quadratic"), 2, []string{"-schedule"}},
 		{trainTestArgs(data, ckpt, "-loss", "l1"), 2, []string{"-loss"}},
 		{trainTestArgs(data, ckpt, "-precision", "float16"), 2, []string{"-precision"}},
+		{trainTestArgs(data, ckpt, "-padding", "reflect"), 2, []string{"-padding", "zero, replicate or circular"}},
+		{trainTestArgs(data, ckpt, "-head", "linear"), 2, []string{"-head", "groupnorm or mean"}},
 		{trainTestArgs(filepath.Join(dir, "nope"), ckpt), 1, []string{"nope"}},
 		{trainTestArgs(corrupt, ckpt), 1, []string{"b.png"}},
 		{trainTestArgs(data, filepath.Join(file, "m.ckpt")), 1, []string{file}},
