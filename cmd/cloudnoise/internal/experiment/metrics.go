@@ -137,6 +137,12 @@ type Scores struct {
 	W1, TV float64
 	// Nearest is the nearest-neighbour copy check against the data.
 	Nearest *eval.Nearest
+	// BandPower is, per radial band of eval.DefaultBandEdges (low to high
+	// frequency), the samples' power over the data's in dB,
+	// 10 log₁₀(Σ_b Var_samples / Σ_b Var_data) over the frequencies of the
+	// band, k = 0 excluded: negative where the samples lack detail, as
+	// the exact theory's Prediction.BandPower.
+	BandPower []float64
 	// Variance is the samples' mean per-pixel variance divided by the
 	// data's: far above 1 means a sampler that blew up. Border is the
 	// samples' border ratio (Reference.Border) divided by the data's: far
@@ -180,6 +186,9 @@ func (ref *Reference) Score(samples []*mat.Dense) (*Scores, error) {
 	if sc.Frechet, err = eval.SpectralFrechet(mean, variance, ref.Mean, ref.Var); err != nil {
 		return nil, err
 	}
+	if sc.BandPower, err = bandPower(variance, ref.Var); err != nil {
+		return nil, err
+	}
 	// The samples are finite and of the data's shape (checked by
 	// LogSpectralError above), so Between neither panics nor returns NaN,
 	// unless a sample is the very matrix it would be paired with.
@@ -205,4 +214,28 @@ func (ref *Reference) Score(samples []*mat.Dense) (*Scores, error) {
 	}
 	sc.Variance, sc.Border = pv/ref.PixelVar, border/ref.Border
 	return sc, nil
+}
+
+// bandPower returns 10 log₁₀(Σ_b v / Σ_b ref) per band of bandEdges, for
+// two variance spectra of one shape in the centred layout.
+func bandPower(v, ref *mat.Dense) ([]float64, error) {
+	r, c := v.Dims()
+	band, err := eval.Bands(r, c, bandEdges)
+	if err != nil {
+		return nil, err
+	}
+	num := make([]float64, len(bandEdges)-1)
+	den := make([]float64, len(bandEdges)-1)
+	vd, rd := v.RawMatrix().Data, ref.RawMatrix().Data
+	for i, b := range band {
+		if b >= 0 {
+			num[b] += vd[i]
+			den[b] += rd[i]
+		}
+	}
+	out := make([]float64, len(num))
+	for b := range out {
+		out[b] = 10 * math.Log10(num[b]/den[b])
+	}
+	return out, nil
 }

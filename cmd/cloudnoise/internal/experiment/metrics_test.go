@@ -38,6 +38,12 @@ func TestScoreSelf(t *testing.T) {
 	assert.Equal(t, 0.0, sc.TV)
 	assert.Less(t, sc.Nearest.Ratio, 1e-6)
 	assert.Equal(t, 1.0, sc.Nearest.BelowShare)
+	require.Len(t, sc.BandPower, len(bandEdges)-1)
+	for _, v := range sc.BandPower {
+		assert.InDelta(t, 0, v, 1e-9)
+	}
+	assert.InDelta(t, 1, sc.Variance, 1e-12)
+	assert.InDelta(t, 1, sc.Border, 1e-12)
 	// The Mahalanobis distance pairs copies with a random permutation of
 	// the data: it is d(data, data) up to the pairing, positive, with a
 	// finite standard error.
@@ -66,6 +72,14 @@ func TestScoreDoubled(t *testing.T) {
 	sc, err := ref.Score(doubled)
 	require.NoError(t, err)
 	assert.InDelta(t, 10*math.Log10(4), sc.LSD, 1e-9)
+	// Every band's power and the pixel variance are 4 times the data's;
+	// the border ratio, a ratio of variances, is unchanged.
+	require.Len(t, sc.BandPower, len(bandEdges)-1)
+	for _, v := range sc.BandPower {
+		assert.InDelta(t, 10*math.Log10(4), v, 1e-9)
+	}
+	assert.InDelta(t, 4, sc.Variance, 1e-12)
+	assert.InDelta(t, 1, sc.Border, 1e-12)
 
 	n := float64(len(data))
 	var muSq, varSum, absMean float64

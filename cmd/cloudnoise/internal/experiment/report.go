@@ -138,7 +138,8 @@ func jsonSafe(res *Result) *Result {
 // csvHeader is the header of FileCSV.
 var csvHeader = []string{"dataset", "model", "delta", "seed", "method", "k", "n",
 	"lsd_db", "frechet", "mahalanobis", "mahalanobis_se", "mahalanobis_data", "mahalanobis_data_se",
-	"w1", "tv", "nn_median", "nn_train_median", "nn_ratio", "nn_below_p5", "variance_ratio", "border_ratio", "seconds"}
+	"w1", "tv", "nn_median", "nn_train_median", "nn_ratio", "nn_below_p5", "variance_ratio", "border_ratio",
+	"band0_db", "band1_db", "band2_db", "band3_db", "seconds"}
 
 func fmtFloat(v float64) string { return strconv.FormatFloat(v, 'g', 6, 64) }
 
@@ -150,7 +151,16 @@ func scoreFields(sc *Scores) []string {
 		fmtFloat(sc.W1), fmtFloat(sc.TV),
 		fmtFloat(sc.Nearest.MedianSample), fmtFloat(sc.Nearest.MedianTrain),
 		fmtFloat(sc.Nearest.Ratio), fmtFloat(sc.Nearest.BelowShare),
-		fmtFloat(sc.Variance), fmtFloat(sc.Border)}
+		fmtFloat(sc.Variance), fmtFloat(sc.Border),
+		bandField(sc.BandPower, 0), bandField(sc.BandPower, 1), bandField(sc.BandPower, 2), bandField(sc.BandPower, 3)}
+}
+
+// bandField formats band b of a band power, empty if there is none.
+func bandField(p []float64, b int) string {
+	if b >= len(p) {
+		return ""
+	}
+	return fmtFloat(p[b])
 }
 
 // writeRowsCSV writes FileCSV: the baseline of each data set (model
@@ -797,6 +807,40 @@ func Markdown(res *Result) string {
 		if len(d.Models) > 0 && len(d.Models[0].Rows) > 0 {
 			e := d.Models[0].Rows[0].Scores.MahalanobisData
 			fmt.Fprintf(&b, "\nd(data, data | Q0) = %.2f ± %.2f (N = %d random pairs of training images): the Mahalanobis value of a perfect generator. Variance and border ratios are the samples' over the data's (1 is right).\n", e.Mean, e.StdErr, e.N)
+		}
+
+		fmt.Fprintf(&b, "\nPower of the samples over the data's per band, in dB (negative: missing detail), DDIM at K = %d, exact Gaussian and trained (mean ± sd over seeds):\n\n| noise | ", cfg.TrajectoryK)
+		for bnd := 0; bnd+1 < len(bandEdges); bnd++ {
+			b.WriteString(bandName(bnd) + " | ")
+		}
+		b.WriteString("\n|---|" + strings.Repeat("---:|", len(bandEdges)-1) + "\n")
+		for _, g := range gs {
+			if g.theory != nil {
+				for _, r := range g.theory.Rows {
+					if r.Method == diffusion.DDIM.String() && r.K == cfg.TrajectoryK {
+						fmt.Fprintf(&b, "| %s, exact |", g.label())
+						for _, v := range r.BandPower {
+							fmt.Fprintf(&b, " %.2f |", v)
+						}
+						b.WriteString("\n")
+					}
+				}
+			}
+			fmt.Fprintf(&b, "| %s, trained |", g.label())
+			for bnd := 0; bnd+1 < len(bandEdges); bnd++ {
+				st, ok := g.over(diffusion.DDIM.String(), cfg.TrajectoryK, func(s *Scores) float64 {
+					if bnd < len(s.BandPower) {
+						return s.BandPower[bnd]
+					}
+					return math.NaN()
+				})
+				if !ok {
+					b.WriteString(" – |")
+					continue
+				}
+				fmt.Fprintf(&b, " %s |", pm(st, "%.2f"))
+			}
+			b.WriteString("\n")
 		}
 
 		fmt.Fprintf(&b, "\nSettle time t/T of each band at DDIM K = %d (x̂0 within a relative squared error of %g of the final sample from then on; larger is earlier), exact Gaussian and trained (mean ± sd over seeds):\n\n| noise | ", cfg.TrajectoryK, SettleThreshold)

@@ -155,6 +155,7 @@ func TestRunSmoke(t *testing.T) {
 	assert.Contains(t, md, "| white | ddpm | 2 |")
 	assert.Contains(t, md, "| matched, exact |")
 	assert.Contains(t, md, "**Exact Gaussian theory**")
+	assert.Contains(t, md, "Power of the samples over the data's per band")
 	assert.Contains(t, md, "Skipped: photos")
 }
 
