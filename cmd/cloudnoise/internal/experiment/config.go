@@ -27,8 +27,8 @@ type Config struct {
 	// PhotosDir is the folder of photographs (loaded with imageio.LoadDir,
 	// centre-cropped and resized to Size with imageio's default resize).
 	// An empty or missing folder skips the data set with a message.
-	// Default "" (the command points it at the repository's test photos
-	// when they exist).
+	// Default "" (no photos: the repository holds none; docs/EXPERIMENTS.md
+	// uses ../shared/data/photos96).
 	PhotosDir string
 	// HeldOut is the number of images kept out of training: drawn
 	// afresh for dead leaves, a seeded random subset for photos. The
