@@ -253,6 +253,11 @@ func LoadPathsOptions(paths []string, opts *Options, lo *LoadOptions) (*LoadResu
 	}
 
 	for _, g := range groups {
+		if err := checkHeaders(g.files, opts, lo.SkipBad); err != nil {
+			return nil, err
+		}
+	}
+	for _, g := range groups {
 		if g.npy == "" {
 			// Decode with the target only; the size check is done below
 			// over all paths together.
@@ -324,18 +329,8 @@ func checkSizes(imgs []*mat.Dense, names []string, opts *Options, where string) 
 // size first, so that an image too small for it is reported before any
 // image is decoded.
 func decodeFiles(paths []string, opts *Options) ([]*mat.Dense, error) {
-	if rows, cols, err := opts.target(); err != nil {
+	if err := checkHeaders(paths, opts, false); err != nil {
 		return nil, err
-	} else if rows > 0 && !opts.Upscale {
-		for _, p := range paths {
-			w, h, _, err := DecodeConfig(p)
-			if err != nil {
-				return nil, err
-			}
-			if err := checkUpscale(p, image.Config{Width: w, Height: h}, rows, cols, opts); err != nil {
-				return nil, err
-			}
-		}
 	}
 	out, errs := decodeEach(paths, opts)
 	var imgs []*mat.Dense
@@ -346,6 +341,30 @@ func decodeFiles(paths []string, opts *Options) ([]*mat.Dense, error) {
 		imgs = append(imgs, out[i]...)
 	}
 	return imgs, nil
+}
+
+// checkHeaders checks, without opts.Upscale, every file's header against
+// the target size, so that an image too small for it is reported before
+// any image is decoded. A header that cannot be read is an error, or with
+// skipBad left for decoding to report.
+func checkHeaders(paths []string, opts *Options, skipBad bool) error {
+	rows, cols, err := opts.target()
+	if err != nil || rows == 0 || opts.Upscale {
+		return err
+	}
+	for _, p := range paths {
+		w, h, _, err := DecodeConfig(p)
+		if err != nil {
+			if skipBad {
+				continue
+			}
+			return err
+		}
+		if err := checkUpscale(p, image.Config{Width: w, Height: h}, rows, cols, opts); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // decodeEach decodes the image files at paths concurrently on the shared
