@@ -14,6 +14,7 @@ import (
 	"strings"
 
 	"gonum.org/v1/gonum/mat"
+	gstat "gonum.org/v1/gonum/stat"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
@@ -348,19 +349,11 @@ func (g *group) over(method string, k int, get func(*Scores) float64) (st stat, 
 
 // meanSD returns the mean and sample standard deviation of vs.
 func meanSD(vs []float64) stat {
-	var sum float64
-	for _, v := range vs {
-		sum += v
-	}
-	mean := sum / float64(len(vs))
 	if len(vs) < 2 {
-		return stat{Mean: mean}
+		return stat{Mean: gstat.Mean(vs, nil)}
 	}
-	var ss float64
-	for _, v := range vs {
-		ss += (v - mean) * (v - mean)
-	}
-	return stat{Mean: mean, SD: math.Sqrt(ss / float64(len(vs)-1))}
+	mean, sd := gstat.MeanStdDev(vs, nil)
+	return stat{Mean: mean, SD: sd}
 }
 
 // ks returns the Ks of a method in the runs of m, in order.
